@@ -1,0 +1,388 @@
+"""The ``detente`` command. Thin: it parses arguments, calls the station's modules, prints.
+
+Exit codes: 0 success, 1 failure (one line on stderr saying why), 2 usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .config import LANGUAGES, parse_address
+from .errors import DetenteError, StationError
+from .home import Home, ServeLock, create_station
+from .logs import configure_logging
+from .outbox import queue_message
+from .peers import peer_by_party, pin_peer
+from .protocol.canonical import parse_json
+from .protocol.envelope import Precedence
+from .store import Direction
+from .views import message_view, status_view
+
+__all__ = ["main"]
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _home(args: argparse.Namespace) -> Home:
+    return Home(Path(args.home))
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(data, ensure_ascii=False, sort_keys=True))
+
+
+# --- commands ---------------------------------------------------------------------------------
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    parse_address(args.listen, "--listen")
+    home = create_station(Path(args.home), name=args.name, party=args.party, listen=args.listen, language=args.lang)
+    card = home.card()
+    print(f"created station {card['station_id']} ({card['name']}, party {card['party']}) in {home.path}")
+    print(f"fingerprint: {card['fingerprint']}")
+    print(f"give your peer the card: detente card --home {home.path} > {card['party'].lower()}.card.json")
+    return 0
+
+
+def cmd_card(args: argparse.Namespace) -> int:
+    print(json.dumps(_home(args).card(), ensure_ascii=False, indent=2))
+    return 0
+
+
+def cmd_peer_add(args: argparse.Namespace) -> int:
+    home = _home(args)
+    path = Path(args.card_file)
+    try:
+        data = parse_json(sys.stdin.buffer.read() if args.card_file == "-" else path.read_bytes())
+    except OSError as exc:
+        raise StationError(f"cannot read peer card {path}: {exc.strerror}") from None
+    except ValueError as exc:
+        raise StationError(f"peer card {path} is not JSON: {exc}") from None
+    store = home.open_store()
+    try:
+        card = pin_peer(home, store, data, source=str(path), now=time.time(), expected_fingerprint=args.fingerprint)
+    finally:
+        store.close()
+    print(f"pinned {card.name} (party {card.party}, station {card.station_id})")
+    print(f"fingerprint: {card.fingerprint}" + ("" if args.fingerprint else "  <- confirm it by voice with the peer"))
+    if ServeLock.holder(home):
+        print("the running `detente serve` picks the new peer up within a second")
+    return 0
+
+
+def cmd_peer_list(args: argparse.Namespace) -> int:
+    store = _home(args).open_store()
+    try:
+        peers = store.peers()
+    finally:
+        store.close()
+    if args.json:
+        for peer in peers:
+            _print_json(
+                {
+                    "party": peer.party,
+                    "name": peer.name,
+                    "station_id": peer.station_id,
+                    "fingerprint": peer.fingerprint,
+                    "endpoints": peer.card.get("endpoints", []),
+                    "added_at": peer.added_at,
+                }
+            )
+        return 0
+    if not peers:
+        print("no peers pinned; add one with `detente peer add --home DIR CARD_FILE`")
+    for peer in peers:
+        print(f"{peer.party:<4} {peer.name}  station {peer.station_id}")
+        print(f"     fingerprint {peer.fingerprint}   endpoints {', '.join(peer.card.get('endpoints', []))}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .station import Station
+
+    home = _home(args)
+    configure_logging(args.log_level)
+    lock = ServeLock(home)
+    lock.acquire()
+    try:
+        station = Station(home)
+
+        async def run() -> None:
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(signum, stop.set)
+            await station.run(stop)
+
+        asyncio.run(run())
+    finally:
+        lock.release()
+    return 0
+
+
+def cmd_send(args: argparse.Namespace) -> int:
+    home = _home(args)
+    if not args.text.strip():
+        raise StationError("--text is empty; say something")
+    store = home.open_store()
+    try:
+        peer = peer_by_party(store, args.to)
+        envelope = queue_message(
+            home,
+            store,
+            peer=peer.station_id,
+            kind="free-text",
+            precedence=Precedence(args.precedence),
+            body={"text": args.text, "lang": home.config.language},
+            now=time.time(),
+        )
+    finally:
+        store.close()
+    print(envelope.id)
+    return 0
+
+
+def _list_messages(args: argparse.Namespace, direction: Direction) -> int:
+    home = _home(args)
+    store = home.open_store()
+    party = home.config.party
+    try:
+        cursor = 0
+        first = True
+        while True:
+            rows = store.messages(direction, after_rowid=cursor)
+            for rowid, record in rows:
+                cursor = rowid
+                view = message_view(record, party)
+                if args.json:
+                    _print_json(view)
+                else:
+                    if first:
+                        print(_TABLE_HEADER[direction])
+                        first = False
+                    print(_row(view, direction))
+            if first and not args.json and not getattr(args, "follow", False):
+                print("no messages")
+            sys.stdout.flush()
+            if not getattr(args, "follow", False):
+                return 0
+            time.sleep(0.2)
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        store.close()
+
+
+_COLUMNS = f"{'CREATED (UTC)':<24} {'ID':<36} {{who:<4}} {'PRECEDENCE':<10} {'STATE':<9} {{when:<24}} TEXT"
+_TABLE_HEADER: dict[str, str] = {
+    "out": _COLUMNS.format(who="TO", when="RECEIPT (PEER TIME)"),
+    "in": _COLUMNS.format(who="FROM", when="RECEIVED"),
+}
+
+
+def _row(view: dict[str, Any], direction: Direction) -> str:
+    body = view["body"]
+    text = body.get("text") if isinstance(body.get("text"), str) else json.dumps(body, ensure_ascii=False)
+    text = " ".join(str(text).split())
+    if len(text) > 60:
+        text = text[:59] + "…"
+    who = view["to"] if direction == "out" else view["from"]
+    return (
+        f"{view['created_at']:<24} {view['id']:<36} {who:<4} {view['precedence'].upper():<10} "
+        f"{view['state']:<9} {view['receipt_at'] or '-':<24} {text}"
+    )
+
+
+def cmd_outbox(args: argparse.Namespace) -> int:
+    return _list_messages(args, "out")
+
+
+def cmd_inbox(args: argparse.Namespace) -> int:
+    return _list_messages(args, "in")
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    home = _home(args)
+    store = home.open_store()
+    try:
+        view = status_view(home, store)
+    finally:
+        store.close()
+    if args.json:
+        _print_json(view)
+        return 0
+    station, serve = view["station"], view["serve"]
+    print(f"{station['name']} (party {station['party']}, station {station['station_id']})")
+    print(f"serve: {'running, pid ' + str(serve['pid']) if serve['running'] else 'not running'}")
+    if not view["peers"]:
+        print("no peers pinned")
+    for peer in view["peers"]:
+        rtt = f"{peer['round_trip_ms']:.1f} ms" if peer["round_trip_ms"] is not None else "-"
+        offset = f"{peer['clock_offset_ms']:+.1f} ms" if peer["clock_offset_ms"] is not None else "-"
+        print(f"  {peer['party']:<4} {peer['name']}")
+        print(f"       link {peer['link']} since {peer['since'] or '-'}  ({peer['detail']})")
+        print(f"       round trip {rtt}   last heartbeat {peer['last_heartbeat'] or '-'}   clock offset {offset}")
+        print(f"       queue depth {peer['queue_depth']} message(s) awaiting a receipt")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo
+
+    return run_demo(check=args.check, folder=Path(args.dir) if args.dir else None, timeout=args.timeout)
+
+
+# --- the parser ---------------------------------------------------------------------------------
+
+
+def _add_home(parser: argparse.ArgumentParser) -> None:
+    default = os.environ.get("DETENTE_HOME")
+    parser.add_argument(
+        "--home",
+        metavar="DIR",
+        default=default,
+        required=default is None,
+        help="the station folder (default: $DETENTE_HOME)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="detente",
+        description="détente: a station for a crisis line between operations centres.",
+        epilog="Run `detente COMMAND --help` for each command. Exit codes: 0 success, 1 failure, 2 usage error.",
+    )
+    parser.add_argument("--version", action="version", version=f"detente {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(
+        name: str, handler: Handler, help_text: str, description: str, parent: Any = sub
+    ) -> argparse.ArgumentParser:
+        p: argparse.ArgumentParser = parent.add_parser(name, help=help_text, description=description)
+        p.set_defaults(handler=handler)
+        return p
+
+    p = command(
+        "init",
+        cmd_init,
+        "create a station (keys, certificate, station.toml, database)",
+        "Create a station in DIR: an Ed25519 signing key and a TLS key (both mode 0600), a self-signed "
+        "TLS certificate, station.toml and the database. Refuses to overwrite an existing station.",
+    )
+    p.add_argument("--home", metavar="DIR", required=True, help="folder to create the station in")
+    p.add_argument("--name", required=True, help='station name, e.g. "Ankara Operations Centre"')
+    p.add_argument("--party", required=True, type=str.upper, help="party code, two or three letters, e.g. TR")
+    p.add_argument("--listen", required=True, metavar="HOST:PORT", help="address the link listens on")
+    p.add_argument("--lang", default="en", choices=LANGUAGES, help="the operators' language (default en)")
+
+    p = command(
+        "card",
+        cmd_card,
+        "print this station's card (JSON) for peers to pin",
+        "Print the station card as JSON: name, party, station id, signing key, TLS certificate and its "
+        "SHA-256, endpoints, protocol versions and the fingerprint to read aloud.",
+    )
+    _add_home(p)
+
+    peer = command("peer", cmd_peer_list, "pin peers and list them", "Manage pinned peers.")
+    peer_sub = peer.add_subparsers(dest="peer_command", required=True, metavar="SUBCOMMAND")
+    p = command(
+        "add",
+        cmd_peer_add,
+        "pin a peer from its card",
+        "Check a peer's card and pin its TLS certificate and signing key. With --fingerprint, refuse a "
+        "card whose fingerprint differs from the digits the peer read to you.",
+        peer_sub,
+    )
+    _add_home(p)
+    p.add_argument("card_file", metavar="CARD_FILE", help="the peer's card (JSON), or - for standard input")
+    p.add_argument("--fingerprint", metavar="DIGITS", help="the fingerprint the peer read aloud (30 digits)")
+    p = command("list", cmd_peer_list, "list pinned peers", "List pinned peers with their fingerprints.", peer_sub)
+    _add_home(p)
+    p.add_argument("--json", action="store_true", help="one JSON object per line")
+
+    p = command(
+        "serve",
+        cmd_serve,
+        "run the station (link to every peer) until SIGINT/SIGTERM",
+        "Run the station in the foreground: listen, connect to peers, deliver queued messages and "
+        "receive theirs. SIGINT or SIGTERM shuts down cleanly; undelivered messages stay queued.",
+    )
+    _add_home(p)
+    p.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+
+    p = command(
+        "send",
+        cmd_send,
+        "queue a free-text message to a peer",
+        "Store a signed free-text message for a peer and print its id. It is durable when this "
+        "returns, whether or not serve is running or the peer reachable.",
+    )
+    _add_home(p)
+    p.add_argument("--to", required=True, metavar="PARTY", help="the peer's party code, e.g. SY")
+    p.add_argument("--text", required=True, help="the message")
+    p.add_argument("--precedence", default="routine", choices=[x.value for x in Precedence])
+
+    for name, handler, what in (("outbox", cmd_outbox, "sent"), ("inbox", cmd_inbox, "received")):
+        p = command(
+            name,
+            handler,
+            f"list {what} messages and their state",
+            f"List {what} messages, oldest first, with their state (queued, sent, delivered = the "
+            "peer's signed receipt is stored; received).",
+        )
+        _add_home(p)
+        p.add_argument("--json", action="store_true", help="one JSON object per line")
+        if name == "inbox":
+            p.add_argument("--follow", action="store_true", help="keep printing new messages until Ctrl-C")
+
+    p = command(
+        "status",
+        cmd_status,
+        "show the link to each peer",
+        "Per peer: link up or down and since when, round-trip time, last heartbeat, estimated clock "
+        "offset and the number of messages awaiting a receipt.",
+    )
+    _add_home(p)
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+
+    p = command(
+        "demo",
+        cmd_demo,
+        "run two stations on this machine and exchange messages",
+        "Create Ankara Operations Centre (TR) and Damascus Operations Centre (SY) in a scratch folder, "
+        "pin each to the other, start both, exchange sample messages and narrate until Ctrl-C. "
+        "With --check, verify delivery and exit.",
+    )
+    p.add_argument("--check", action="store_true", help="verify exactly-once delivery and receipts, then exit")
+    p.add_argument("--dir", metavar="DIR", help="folder for the two stations (default: a new temporary folder)")
+    p.add_argument("--timeout", type=float, default=60.0, help="seconds --check waits for delivery (default 60)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except DetenteError as exc:
+        print(f"detente: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

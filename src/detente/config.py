@@ -1,0 +1,224 @@
+"""station.toml: what a station is and how its link behaves.
+
+The file is written once by ``detente init`` and read by every command. Unknown keys and
+wrong types are refused with the key's name, so a typo cannot silently fall back to a default.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+from .protocol.frames import DEFAULT_MAX_FRAME
+from .protocol.link import LinkConfig
+
+__all__ = [
+    "LANGUAGES",
+    "LinkSettings",
+    "StationConfig",
+    "format_address",
+    "load_config",
+    "parse_address",
+    "render_config",
+]
+
+LANGUAGES = ("tr", "ar", "en", "ru")
+_PARTY = re.compile(r"^[A-Z]{2,3}$")
+_DIAL = ("auto", "always", "never")
+
+
+def parse_address(text: str, what: str = "address") -> tuple[str, int]:
+    """``HOST:PORT`` or ``[IPv6]:PORT`` to (host, port); ConfigError naming ``what`` otherwise."""
+    match = re.fullmatch(r"\[([0-9A-Fa-f:.]+)\]:(\d{1,5})|([^:\[\]\s]+):(\d{1,5})", text.strip())
+    if not match:
+        raise ConfigError(f"{what} {text!r} is not HOST:PORT (use [::1]:PORT for IPv6)")
+    host = match.group(1) or match.group(3)
+    port = int(match.group(2) or match.group(4))
+    if not 1 <= port <= 65535:
+        raise ConfigError(f"{what} {text!r}: port {port} is not between 1 and 65535")
+    return host, port
+
+
+def format_address(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+@dataclass(frozen=True)
+class LinkSettings:
+    """The ``[link]`` table: timers and limits of the link to every peer."""
+
+    heartbeat_interval: float = 1.0
+    """Seconds between heartbeats on each connection."""
+    dead_after: float = 3.0
+    """Seconds of silence after which the link is declared lost."""
+    window: int = 256
+    """Most messages in flight to a peer without a receipt."""
+    max_frame_bytes: int = DEFAULT_MAX_FRAME
+    """Largest frame accepted from a peer; also the largest message that can be queued."""
+    reconnect_max: float = 5.0
+    """Longest wait between two connection attempts."""
+    dial: str = "auto"
+    """Who connects: "auto" (the station with the lower station id), "always" or "never"."""
+
+    def link_config(self, local: str, peer: str) -> LinkConfig:
+        dial = self.dial == "always" or (self.dial == "auto" and local < peer)
+        return LinkConfig(
+            heartbeat_interval=self.heartbeat_interval,
+            dead_after=self.dead_after,
+            window=self.window,
+            max_frame=self.max_frame_bytes,
+            reconnect_max=self.reconnect_max,
+            dial=dial,
+        )
+
+
+@dataclass(frozen=True)
+class StationConfig:
+    """The ``[station]`` table."""
+
+    name: str
+    """Human name of the station, e.g. "Ankara Operations Centre"."""
+    party: str
+    """Code of the party the station speaks for: two or three capital letters (TR, SY, UN)."""
+    station_id: str
+    """Identifier generated at init; peers pin it."""
+    language: str = "en"
+    """Language the station's operators read: tr, ar, en or ru."""
+    listen: tuple[str, ...] = ()
+    """Addresses (HOST:PORT) the link listens on."""
+    advertise: tuple[str, ...] = ()
+    """Endpoints written into the station card; defaults to ``listen``."""
+    database: str = "detente.db"
+    """The SQLite database file, relative to the station folder."""
+    link: LinkSettings = field(default_factory=LinkSettings)
+    """Link timers and limits."""
+
+    @property
+    def endpoints(self) -> tuple[str, ...]:
+        return self.advertise or self.listen
+
+
+def render_config(config: StationConfig) -> str:
+    """The station.toml text for ``config``, with comments for the administrator."""
+
+    def quote(text: str) -> str:
+        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+    def strings(items: tuple[str, ...]) -> str:
+        return "[" + ", ".join(quote(i) for i in items) + "]"
+
+    link = config.link
+    return f"""# détente station. Written by `detente init`; see docs/operations.md for every setting.
+
+[station]
+name = {quote(config.name)}
+party = {quote(config.party)}
+station_id = {quote(config.station_id)}
+language = {quote(config.language)}          # tr, ar, en or ru
+listen = {strings(config.listen)}
+advertise = {strings(config.endpoints)}      # endpoints published in the station card
+database = {quote(config.database)}
+
+[link]
+heartbeat_interval = {link.heartbeat_interval}   # seconds between heartbeats
+dead_after = {link.dead_after}           # seconds of silence before the link is declared lost
+window = {link.window}                 # messages in flight without a receipt
+max_frame_bytes = {link.max_frame_bytes}
+reconnect_max = {link.reconnect_max}        # longest wait between connection attempts
+dial = {quote(link.dial)}                 # auto (lower station id connects), always, never
+"""
+
+
+def load_config(path: Path) -> StationConfig:
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path} does not exist; create a station with `detente init`") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path} cannot be read: {exc}") from None
+    unknown = set(raw) - {"station", "link"}
+    if unknown:
+        raise ConfigError(f"{path}: unknown table(s) {', '.join(sorted(unknown))}")
+    station = _table(raw, "station", path)
+    link = _table(raw, "link", path, required=False)
+    settings = LinkSettings(
+        heartbeat_interval=_number(link, "heartbeat_interval", LinkSettings.heartbeat_interval, path),
+        dead_after=_number(link, "dead_after", LinkSettings.dead_after, path),
+        window=int(_number(link, "window", LinkSettings.window, path, integer=True)),
+        max_frame_bytes=int(_number(link, "max_frame_bytes", LinkSettings.max_frame_bytes, path, integer=True)),
+        reconnect_max=_number(link, "reconnect_max", LinkSettings.reconnect_max, path),
+        dial=_string(link, "dial", path, LinkSettings.dial),
+    )
+    _no_unknown(link, LinkSettings.__dataclass_fields__, "link", path)
+    _no_unknown(station, set(StationConfig.__dataclass_fields__) - {"link"}, "station", path)
+    config = StationConfig(
+        name=_string(station, "name", path),
+        party=_string(station, "party", path),
+        station_id=_string(station, "station_id", path),
+        language=_string(station, "language", path, "en"),
+        listen=_strings(station, "listen", path),
+        advertise=_strings(station, "advertise", path),
+        database=_string(station, "database", path, "detente.db"),
+        link=settings,
+    )
+    validate_config(config, str(path))
+    return config
+
+
+def validate_config(config: StationConfig, where: str) -> None:
+    if not config.name.strip() or len(config.name) > 120:
+        raise ConfigError(f"{where}: station name must be 1 to 120 characters")
+    if not _PARTY.match(config.party):
+        raise ConfigError(f"{where}: party {config.party!r} must be two or three capital letters, e.g. TR")
+    if config.language not in LANGUAGES:
+        raise ConfigError(f"{where}: language {config.language!r} must be one of {', '.join(LANGUAGES)}")
+    for address in config.listen + config.advertise:
+        parse_address(address, f"{where}: address")
+    if config.link.dial not in _DIAL:
+        raise ConfigError(f"{where}: link.dial {config.link.dial!r} must be one of {', '.join(_DIAL)}")
+    try:
+        config.link.link_config("a", "b")
+    except ValueError as exc:
+        raise ConfigError(f"{where}: [link] {exc}") from None
+
+
+def _table(raw: dict[str, Any], name: str, path: Path, required: bool = True) -> dict[str, Any]:
+    value = raw.get(name, None if required else {})
+    if not isinstance(value, dict):
+        raise ConfigError(f"{path}: the [{name}] table is missing")
+    return value
+
+
+def _no_unknown(table: dict[str, Any], known: Any, name: str, path: Path) -> None:
+    unknown = set(table) - set(known)
+    if unknown:
+        raise ConfigError(f"{path}: unknown setting(s) in [{name}]: {', '.join(sorted(unknown))}")
+
+
+def _string(table: dict[str, Any], key: str, path: Path, default: str | None = None) -> str:
+    value = table.get(key, default)
+    if not isinstance(value, str):
+        raise ConfigError(f"{path}: {key} must be a string" + ("" if default is not None else " and is required"))
+    return value
+
+
+def _strings(table: dict[str, Any], key: str, path: Path) -> tuple[str, ...]:
+    value = table.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{path}: {key} must be a list of strings")
+    return tuple(value)
+
+
+def _number(table: dict[str, Any], key: str, default: float, path: Path, integer: bool = False) -> float:
+    value = table.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or (integer and not isinstance(value, int)):
+        raise ConfigError(f"{path}: link.{key} must be {'an integer' if integer else 'a number'}")
+    if value <= 0:
+        raise ConfigError(f"{path}: link.{key} must be positive")
+    return value

@@ -1,0 +1,263 @@
+"""``detente demo``: two real stations on this machine, talking over TLS on loopback.
+
+Ankara Operations Centre (TR) and Damascus Operations Centre (SY) are created in a scratch
+folder, pinned to each other after checking fingerprints, and started as two separate
+``detente serve`` processes. Sample messages go both ways; their progress is narrated from the
+stations' own logs. ``--check`` waits until every sample is delivered, verifies that each
+inbox holds each message exactly once and in order with a stored receipt, and exits.
+"""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from .home import Home, create_station
+from .outbox import queue_message
+from .peers import pin_peer
+from .protocol.envelope import Precedence
+from .store import Store
+
+__all__ = ["run_demo"]
+
+SAMPLES: dict[str, list[tuple[Precedence, str]]] = {
+    "TR": [
+        (
+            Precedence.FLASH,
+            "Kilis kuzeyinde iki F-16 sınır devriyesi, 11:00–13:00Z; hava sahanıza girmeyecek. "
+            "(Two F-16s on border patrol north of Kilis, 11:00–13:00Z; they will not enter your airspace.)",
+        ),
+        (
+            Precedence.IMMEDIATE,
+            "Akçakale yakınında topçu atışı gözlemlendi; açıklama rica ediyoruz. "
+            "(Artillery fire observed near Akçakale; we request clarification.)",
+        ),
+        (Precedence.ROUTINE, "Hat testi — Ankara Harekât Merkezi. (Line test — Ankara Operations Centre.)"),
+    ],
+    "SY": [
+        (Precedence.IMMEDIATE, "تم استلام إشعاركم بشأن الدورية الجوية. (Your notice of the air patrol is received.)"),
+        (
+            Precedence.PRIORITY,
+            "قافلة إنسانية تعبر معبر باب الهوى غداً الساعة 08:00Z. "
+            "(A humanitarian convoy crosses at Bab al-Hawa tomorrow at 08:00Z.)",
+        ),
+        (Precedence.ROUTINE, "اختبار الخط — مركز عمليات دمشق. (Line test — Damascus Operations Centre.)"),
+    ],
+}
+
+
+@dataclass
+class _Station:
+    label: str
+    party: str
+    home: Home
+    process: subprocess.Popen[str] | None = None
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _narrate(label: str, stream: IO[str], lock: threading.Lock) -> None:
+    for line in stream:
+        parts = line.rstrip("\n").split(" ", 2)
+        text = parts[2].strip() if len(parts) == 3 else line.rstrip("\n")
+        with lock:
+            print(f"[{label}] {parts[0][11:23] if len(parts) == 3 else ''} {text}", flush=True)
+
+
+def _start(station: _Station, lock: threading.Lock) -> None:
+    station.process = subprocess.Popen(
+        [sys.executable, "-m", "detente.cli", "serve", "--home", str(station.home.path)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+        start_new_session=True,
+    )
+    assert station.process.stderr is not None
+    threading.Thread(target=_narrate, args=(station.label, station.process.stderr, lock), daemon=True).start()
+
+
+def _stop(station: _Station) -> None:
+    process = station.process
+    if process is None or process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def _verify(sender: _Station, receiver: _Station, expected: list[str]) -> str | None:
+    """None if every expected id is delivered once, in order, with a receipt; else the reason."""
+    out: Store = sender.home.open_store()
+    inn: Store = receiver.home.open_store()
+    try:
+        outbox = [r for _, r in out.messages("out")]
+        inbox = [r for _, r in inn.messages("in")]
+    finally:
+        out.close()
+        inn.close()
+    sent_ids = [r.id for r in outbox]
+    if sent_ids != expected:
+        return f"{sender.label}'s outbox holds {len(sent_ids)} messages, expected {len(expected)}"
+    undelivered = [r.id for r in outbox if r.state != "delivered" or r.receipt is None]
+    if undelivered:
+        return f"{len(undelivered)} message(s) from {sender.label} have no stored receipt: {undelivered[:3]}"
+    got = [r.id for r in inbox]
+    if got != expected:
+        duplicates = len(got) - len(set(got))
+        return (
+            f"{receiver.label}'s inbox holds {len(got)} messages ({duplicates} duplicated), "
+            f"expected {len(expected)} in order"
+        )
+    if [r.seq for r in inbox] != list(range(1, len(expected) + 1)):
+        return f"{receiver.label}'s inbox sequence numbers are not 1..{len(expected)}"
+    by_id = {r.id: r for r in outbox}
+    for record in inbox:
+        if record.envelope_hash != by_id[record.id].envelope_hash:
+            return f"message {record.id} arrived with a different hash than it was sent with"
+    return None
+
+
+def _all_delivered(station: _Station) -> bool:
+    store = station.home.open_store()
+    try:
+        return all(r.state == "delivered" for _, r in store.messages("out"))
+    finally:
+        store.close()
+
+
+def run_demo(*, check: bool, folder: Path | None, timeout: float = 60.0) -> int:
+    scratch = folder is None
+    base = Path(tempfile.mkdtemp(prefix="detente-demo-")) if folder is None else folder
+    lock = threading.Lock()
+    stations = [
+        _Station("Ankara  ", "TR", Home(base / "ankara")),
+        _Station("Damascus", "SY", Home(base / "damascus")),
+    ]
+    try:
+        for station, (name, lang) in zip(
+            stations, [("Ankara Operations Centre", "tr"), ("Damascus Operations Centre", "ar")], strict=True
+        ):
+            station.home = create_station(
+                station.home.path, name=name, party=station.party, listen=f"127.0.0.1:{_free_port()}", language=lang
+            )
+        print(f"détente demo: two stations in {base}")
+        for station, other in (stations, stations[::-1]):
+            card = other.home.card()
+            store = station.home.open_store()
+            try:
+                pin_peer(
+                    station.home,
+                    store,
+                    card,
+                    source=f"{other.label.strip()} card",
+                    now=time.time(),
+                    expected_fingerprint=card["fingerprint"],
+                )
+            finally:
+                store.close()
+            print(
+                f"  {station.home.config.name} ({station.party}) pinned {card['name']}: "
+                f"fingerprint {card['fingerprint']}, listening on {station.home.config.listen[0]}"
+            )
+        for station in stations:
+            _start(station, lock)
+        expected: dict[str, list[str]] = {"TR": [], "SY": []}
+        for station, other in (stations, stations[::-1]):
+            store = station.home.open_store()
+            try:
+                for precedence, text in SAMPLES[station.party]:
+                    envelope = queue_message(
+                        station.home,
+                        store,
+                        peer=other.home.config.station_id,
+                        kind="free-text",
+                        precedence=precedence,
+                        body={"text": text, "lang": station.home.config.language},
+                        now=time.time(),
+                    )
+                    expected[station.party].append(envelope.id)
+                    with lock:
+                        print(
+                            f"[{station.label}] queued {precedence.value.upper()} message {envelope.id} "
+                            f"to {other.party}: {text[:70]}…",
+                            flush=True,
+                        )
+            finally:
+                store.close()
+        if check:
+            return _check(stations, expected, timeout, lock)
+        _explain(stations, lock)
+        while all(s.process is not None and s.process.poll() is None for s in stations):
+            time.sleep(0.5)
+        print("a station stopped unexpectedly", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\nstopping both stations…")
+        return 0
+    finally:
+        for station in stations:
+            _stop(station)
+        if scratch and check:
+            shutil.rmtree(base, ignore_errors=True)
+
+
+def _check(stations: list[_Station], expected: dict[str, list[str]], timeout: float, lock: threading.Lock) -> int:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for station in stations:
+            if station.process is not None and station.process.poll() is not None:
+                print(
+                    f"demo check FAILED: {station.label.strip()} exited with {station.process.returncode}",
+                    file=sys.stderr,
+                )
+                return 1
+        if all(_all_delivered(s) for s in stations):
+            break
+        time.sleep(0.2)
+    time.sleep(0.3)  # let a late duplicate, if there were one, land before counting
+    problems = [
+        p
+        for p in (_verify(stations[0], stations[1], expected["TR"]), _verify(stations[1], stations[0], expected["SY"]))
+        if p
+    ]
+    if problems:
+        print("demo check FAILED: " + "; ".join(problems), file=sys.stderr)
+        return 1
+    with lock:
+        total = len(expected["TR"]) + len(expected["SY"])
+        print(
+            f"demo check passed: {total} messages ({len(expected['TR'])} TR→SY, {len(expected['SY'])} SY→TR) "
+            "each delivered exactly once, in order, with a signed receipt stored at the sender",
+            flush=True,
+        )
+    return 0
+
+
+def _explain(stations: list[_Station], lock: threading.Lock) -> None:
+    ankara, damascus = (s.home.path for s in stations)
+    with lock:
+        print(
+            "\nBoth stations are running. Try, in another terminal:\n"
+            f"  detente send --home {ankara} --to SY --precedence flash --text 'Acil: ...'\n"
+            f"  detente inbox --home {damascus} --follow\n"
+            f"  detente status --home {ankara}\n"
+            "Press Ctrl-C to stop both stations.\n",
+            flush=True,
+        )

@@ -1,0 +1,241 @@
+"""A station's keys and its card: what a peer pins, and the fingerprint read aloud to check it.
+
+The card is a JSON object signed by the station's Ed25519 key. It carries the TLS certificate
+the link pins (no certificate authority is involved) and the signing key that envelopes and
+receipts are checked against. Its fingerprint is 30 digits in six groups of five, derived by
+5,200 rounds of SHA-512 over the identity parts of the card (station id, party, name, signing
+key, certificate hash), so that two duty officers can compare it by voice over a telephone and
+an attacker cannot cheaply craft another card with the same digits.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.x509.oid import NameOID
+
+from .errors import PeerError
+from .protocol.canonical import canonical_json
+from .protocol.envelope import PROTOCOL_VERSION
+from .protocol.signing import Signer, Verifier, b64decode, b64encode
+
+__all__ = [
+    "CARD_FORMAT",
+    "Card",
+    "build_card",
+    "certificate_sha256",
+    "fingerprint",
+    "generate_signing_key",
+    "generate_tls_identity",
+    "normalise_fingerprint",
+    "parse_card",
+]
+
+CARD_FORMAT = "detente-station-card/1"
+CARD_DOMAIN = b"detente station card v1\n"
+_FINGERPRINT_ROUNDS = 5200
+_ENDPOINT = re.compile(r"^tls://(\[[0-9A-Fa-f:.]+\]|[^:\[\]/\s]+):\d{1,5}$")
+
+
+@dataclass(frozen=True)
+class Card:
+    """A verified station card."""
+
+    name: str
+    party: str
+    station_id: str
+    language: str
+    signing_key: Verifier
+    tls_certificate_pem: str
+    tls_certificate_sha256: str
+    endpoints: tuple[str, ...]
+    protocol_versions: tuple[int, ...]
+    fingerprint: str
+    raw: dict[str, Any]
+
+
+def generate_signing_key() -> bytes:
+    """A new Ed25519 private key, PKCS#8 PEM."""
+    return Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+
+
+def load_signer(pem: bytes) -> Signer:
+    key = serialization.load_pem_private_key(pem, password=None)
+    if not isinstance(key, Ed25519PrivateKey):
+        raise ValueError("the signing key is not an Ed25519 key")
+    return Signer.from_private_key(key)
+
+
+def generate_tls_identity(station_id: str, name: str, now: datetime.datetime) -> tuple[bytes, bytes]:
+    """A new ECDSA P-256 key and a self-signed certificate for it: (key PEM, certificate PEM)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name(
+        [x509.NameAttribute(NameOID.COMMON_NAME, station_id), x509.NameAttribute(NameOID.ORGANIZATION_NAME, name)]
+    )
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=365 * 20))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    return key_pem, cert.public_bytes(serialization.Encoding.PEM)
+
+
+def certificate_sha256(cert_pem: str | bytes) -> str:
+    data = cert_pem.encode("ascii") if isinstance(cert_pem, str) else cert_pem
+    cert = x509.load_pem_x509_certificate(data)
+    return hashlib.sha256(cert.public_bytes(serialization.Encoding.DER)).hexdigest()
+
+
+def fingerprint(*, station_id: str, party: str, name: str, signing_key: Verifier, cert_sha256: str) -> str:
+    """Thirty digits in six groups of five, e.g. ``41882 10393 …``."""
+    identity = canonical_json(
+        {
+            "station_id": station_id,
+            "party": party,
+            "name": name,
+            "signing_key": {"alg": signing_key.alg, "public": b64encode(signing_key.public_key)},
+            "tls_certificate_sha256": cert_sha256,
+        }
+    )
+    digest = identity
+    for _ in range(_FINGERPRINT_ROUNDS):
+        digest = hashlib.sha512(digest + identity).digest()
+    groups = [int.from_bytes(digest[i * 5 : i * 5 + 5], "big") % 100000 for i in range(6)]
+    return " ".join(f"{g:05d}" for g in groups)
+
+
+def normalise_fingerprint(text: str) -> str:
+    digits = re.sub(r"[\s-]", "", text)
+    if not re.fullmatch(r"\d{30}", digits):
+        raise PeerError(f"fingerprint {text!r} must be 30 digits (spaces allowed between groups)")
+    return " ".join(digits[i : i + 5] for i in range(0, 30, 5))
+
+
+def build_card(
+    *,
+    signer: Signer,
+    name: str,
+    party: str,
+    station_id: str,
+    language: str,
+    cert_pem: str,
+    endpoints: tuple[str, ...],
+) -> dict[str, Any]:
+    cert_hash = certificate_sha256(cert_pem)
+    card: dict[str, Any] = {
+        "card": CARD_FORMAT,
+        "name": name,
+        "party": party,
+        "station_id": station_id,
+        "language": language,
+        "signing_key": signer.verifier.to_json(),
+        "tls_certificate": cert_pem,
+        "tls_certificate_sha256": cert_hash,
+        "endpoints": list(endpoints),
+        "protocol_versions": [PROTOCOL_VERSION],
+        "fingerprint": fingerprint(
+            station_id=station_id, party=party, name=name, signing_key=signer.verifier, cert_sha256=cert_hash
+        ),
+    }
+    signature = signer.sign(CARD_DOMAIN + canonical_json(card))
+    card["signature"] = {"alg": signer.alg, "kid": signer.kid, "value": b64encode(signature)}
+    return card
+
+
+def parse_card(data: object, source: str = "card") -> Card:
+    """Check everything a card claims; PeerError naming ``source`` and the problem otherwise."""
+    if not isinstance(data, dict):
+        raise PeerError(f"{source}: a station card is a JSON object")
+    if data.get("card") != CARD_FORMAT:
+        raise PeerError(f'{source}: not a détente station card (expected "card": "{CARD_FORMAT}")')
+    expected = {
+        "card",
+        "name",
+        "party",
+        "station_id",
+        "language",
+        "signing_key",
+        "tls_certificate",
+        "tls_certificate_sha256",
+        "endpoints",
+        "protocol_versions",
+        "fingerprint",
+        "signature",
+    }
+    missing, extra = expected - data.keys(), data.keys() - expected
+    if missing or extra:
+        raise PeerError(f"{source}: card lacks {sorted(missing)} / has unknown {sorted(extra)}")
+    for key in ("name", "party", "station_id", "language", "tls_certificate", "tls_certificate_sha256", "fingerprint"):
+        if not isinstance(data[key], str):
+            raise PeerError(f"{source}: card member {key} must be a string")
+    try:
+        verifier = Verifier.from_json(data["signing_key"])
+    except ValueError as exc:
+        raise PeerError(f"{source}: signing_key: {exc}") from None
+    try:
+        cert_hash = certificate_sha256(data["tls_certificate"])
+    except ValueError as exc:
+        raise PeerError(f"{source}: tls_certificate is not a PEM certificate ({exc})") from None
+    if cert_hash != data["tls_certificate_sha256"]:
+        raise PeerError(f"{source}: tls_certificate_sha256 does not match the certificate in the card")
+    endpoints = data["endpoints"]
+    if not isinstance(endpoints, list) or not all(isinstance(e, str) and _ENDPOINT.match(e) for e in endpoints):
+        raise PeerError(f'{source}: endpoints must be a list like ["tls://192.0.2.10:7001"]')
+    versions = data["protocol_versions"]
+    if not isinstance(versions, list) or not versions or not all(type(v) is int for v in versions):
+        raise PeerError(f"{source}: protocol_versions must be a non-empty list of integers")
+    signature = data["signature"]
+    unsigned = {k: v for k, v in data.items() if k != "signature"}
+    try:
+        if (
+            not isinstance(signature, dict)
+            or signature.get("kid") != verifier.kid
+            or signature.get("alg") != verifier.alg
+            or not verifier.verify(b64decode(str(signature.get("value"))), CARD_DOMAIN + canonical_json(unsigned))
+        ):
+            raise ValueError("bad")
+    except ValueError:
+        raise PeerError(
+            f"{source}: the card's signature does not verify with its own signing key; the card was altered"
+        ) from None
+    computed = fingerprint(
+        station_id=data["station_id"],
+        party=data["party"],
+        name=data["name"],
+        signing_key=verifier,
+        cert_sha256=cert_hash,
+    )
+    if computed != data["fingerprint"]:
+        raise PeerError(f"{source}: the fingerprint written in the card is not the card's fingerprint")
+    return Card(
+        name=data["name"],
+        party=data["party"],
+        station_id=data["station_id"],
+        language=data["language"],
+        signing_key=verifier,
+        tls_certificate_pem=data["tls_certificate"],
+        tls_certificate_sha256=cert_hash,
+        endpoints=tuple(endpoints),
+        protocol_versions=tuple(versions),
+        fingerprint=computed,
+        raw=dict(data),
+    )

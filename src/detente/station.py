@@ -1,0 +1,490 @@
+"""The station: drives one protocol ``Link`` per pinned peer over TLS, with the store underneath.
+
+Rules that make a crash at any instant lose nothing:
+
+* an outgoing envelope is stored (``queue_message``) before the link ever sees it, and it stays
+  in the link's window until the peer's signed receipt is stored;
+* an incoming envelope is stored, together with the receipt this station signs for it, in one
+  transaction before that receipt is sent;
+* after a restart the link is rebuilt from the store: the receiving position from the last
+  stored incoming envelope, the window from the outgoing envelopes that have no receipt.
+
+Everything runs on one asyncio loop; the store is touched only from it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import random
+import ssl
+import time
+from collections.abc import Callable, Coroutine, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from .config import parse_address
+from .errors import StoreError
+from .home import Home
+from .identity import Card
+from .logs import log_event
+from .peers import peer_card
+from .protocol import events as ev
+from .protocol.canonical import parse_json
+from .protocol.codes import CloseReason, RejectCode
+from .protocol.envelope import Envelope, Receipt, seal_receipt
+from .protocol.link import Link, ReceiveCursor
+from .protocol.timestamps import format_time
+from .store import LinkStatus, PeerRecord, Store
+from .transports.tls import (
+    TLSStream,
+    TransportError,
+    accept_tls,
+    client_context,
+    dial_tls,
+    endpoint_address,
+    server_context,
+)
+
+__all__ = ["Station", "monotonic_wall_clock"]
+
+log = logging.getLogger("detente.station")
+
+_POLL_INTERVAL = 0.05
+_STATUS_INTERVAL = 1.0
+
+
+def monotonic_wall_clock() -> Callable[[], float]:
+    """Unix time that never jumps backwards: wall time at start plus monotonic time elapsed."""
+    wall, mono = time.time(), time.monotonic()
+    return lambda: wall + (time.monotonic() - mono)
+
+
+@dataclass
+class _Peer:
+    record: PeerRecord
+    card: Card
+    link: Link
+    context: ssl.SSLContext
+    streams: dict[int, TLSStream] = field(default_factory=dict)
+    since: float = 0.0
+    detail: str = "not connected yet"
+    round_trip: float | None = None
+    clock_offset: float | None = None
+    last_heartbeat: float | None = None
+    unmarked_sent: list[str] = field(default_factory=list)
+    status_dirty: bool = True
+    up: bool = False
+
+
+class Station:
+    def __init__(self, home: Home, *, clock: Callable[[], float] | None = None) -> None:
+        self.home = home
+        self.config = home.config
+        self.clock = clock or monotonic_wall_clock()
+        self.store: Store = home.open_store()
+        self._peers: dict[str, _Peer] = {}
+        self._by_cert: dict[str, _Peer] = {}
+        self._server_context = server_context(home.tls_cert_path, home.tls_key_path, [])
+        self._servers: list[asyncio.Server] = []
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._wake = asyncio.Event()
+        self._next_connection = 0
+        self._rng = random.Random()
+        self.listening: list[tuple[str, int]] = []
+
+    # --- lifecycle ----------------------------------------------------------------------------
+
+    async def run(self, stop: asyncio.Event, on_ready: Callable[[Station], None] | None = None) -> None:
+        try:
+            self._load_peers()
+            await self._listen()
+            if on_ready is not None:
+                on_ready(self)
+            timers = asyncio.create_task(self._timer_loop(), name="timers")
+            watcher = asyncio.create_task(self._watch_store(), name="watch-store")
+            await stop.wait()
+            timers.cancel()
+            watcher.cancel()
+            await self._shutdown()
+        finally:
+            self.store.close()
+
+    async def _listen(self) -> None:
+        for address in self.config.listen:
+            host, port = parse_address(address, "listen address")
+            try:
+                server = await asyncio.start_server(self._accept, host, port, reuse_address=True)
+            except OSError as exc:
+                raise TransportError(f"cannot listen on {address}: {exc.strerror or exc}") from None
+            self._servers.append(server)
+            self.listening.append((host, port))
+            log_event(log, logging.INFO, "station.listening", address=address, station=self.config.station_id)
+
+    async def _shutdown(self) -> None:
+        now = self.clock()
+        for server in self._servers:
+            server.close()
+        for peer in self._peers.values():
+            peer.link.close(now)
+            self._process(peer)
+            peer.detail = "station stopped"
+            self._save_status(peer, force=True)
+        for task in list(self._tasks):
+            task.cancel()
+        for peer in self._peers.values():
+            for stream in list(peer.streams.values()):
+                stream.close()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        for server in self._servers:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(server.wait_closed(), 1.0)
+        log_event(log, logging.INFO, "station.stopped", station=self.config.station_id)
+
+    def _spawn(self, coro: Coroutine[Any, Any, None], name: str) -> None:
+        task = asyncio.create_task(coro, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # --- peers --------------------------------------------------------------------------------
+
+    def _load_peers(self) -> None:
+        for record in self.store.peers():
+            if record.station_id in self._peers:
+                continue
+            card = peer_card(record)
+            now = self.clock()
+            link = Link(
+                local=self.config.station_id,
+                peer=record.station_id,
+                peer_keys={card.signing_key.kid: card.signing_key},
+                now=now,
+                cursor=self.store.receive_cursor(record.station_id),
+                receipted_through=self.store.receipted_through(record.station_id),
+                config=self.config.link.link_config(self.config.station_id, record.station_id),
+                rng=self._rng,
+            )
+            context = client_context(self.home.tls_cert_path, self.home.tls_key_path, card.tls_certificate_pem)
+            peer = _Peer(record, card, link, context, since=now)
+            self._peers[record.station_id] = peer
+            self._by_cert[card.tls_certificate_sha256] = peer
+            self._server_context.load_verify_locations(cadata=card.tls_certificate_pem)
+            log_event(
+                log,
+                logging.INFO,
+                "peer.loaded",
+                party=record.party,
+                station=record.station_id,
+                dials=link.config.dial,
+                queued=self.store.queue_depth(record.station_id),
+            )
+            self._feed(peer)
+        self._wake.set()
+
+    @property
+    def peers(self) -> list[_Peer]:
+        return list(self._peers.values())
+
+    # --- connections ---------------------------------------------------------------------------
+
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            stream = await accept_tls(reader, writer, self._server_context)
+        except TransportError as exc:
+            log_event(log, logging.WARNING, "connection.refused", reason=str(exc))
+            return
+        peer = self._by_cert.get(stream.certificate_sha256)
+        if peer is None:
+            log_event(
+                log,
+                logging.WARNING,
+                "connection.refused",
+                remote=stream.remote,
+                reason=f"certificate sha256 {stream.certificate_sha256[:16]}… is not pinned",
+            )
+            stream.close()
+            return
+        await self._run_stream(peer, stream, dialed=False)
+
+    async def _dial(self, peer: _Peer) -> None:
+        errors = []
+        for endpoint in peer.card.endpoints:
+            try:
+                host, port = endpoint_address(endpoint)
+                stream = await dial_tls(host, port, peer.context, peer.card.tls_certificate_sha256)
+            except TransportError as exc:
+                errors.append(str(exc))
+                continue
+            self._spawn(self._run_stream(peer, stream, dialed=True), f"conn-{peer.record.party}")
+            return
+        reason = "; ".join(errors) or "the peer's card lists no endpoint"
+        if peer.detail != f"dial failed: {reason}":
+            log_event(log, logging.INFO, "dial.failed", party=peer.record.party, reason=reason)
+        peer.detail = f"dial failed: {reason}"
+        peer.status_dirty = True
+        peer.link.dial_failed(self.clock())
+        self._wake.set()
+
+    async def _run_stream(self, peer: _Peer, stream: TLSStream, *, dialed: bool) -> None:
+        self._next_connection += 1
+        ident = self._next_connection
+        peer.streams[ident] = stream
+        log_event(
+            log,
+            logging.DEBUG,
+            "connection.open",
+            party=peer.record.party,
+            conn=ident,
+            remote=stream.remote,
+            dialed=dialed,
+        )
+        peer.link.connection_made(ident, dialed=dialed, now=self.clock())
+        self._process(peer)
+        detail = "peer closed the connection"
+        try:
+            while ident in peer.streams:
+                data = await stream.read()
+                if not data:
+                    break
+                peer.link.receive_data(ident, data, self.clock())
+                self._process(peer)
+                await stream.drain()
+        except (OSError, ssl.SSLError, ConnectionError) as exc:
+            detail = f"connection error: {exc}"
+        finally:
+            if peer.streams.pop(ident, None) is not None:
+                peer.link.connection_lost(ident, self.clock(), detail)
+                self._process(peer)
+            stream.close()
+
+    # --- the driver ------------------------------------------------------------------------------
+
+    def _process(self, peer: _Peer) -> None:
+        """Handle every pending event of ``peer``'s link, store first, then send."""
+        link = peer.link
+        now = self.clock()
+        events = link.events()
+        while events:
+            received = [e.envelope for e in events if isinstance(e, ev.EnvelopeReceived)]
+            if received:
+                self._store_received(peer, received, now)
+            receipts = [e for e in events if isinstance(e, ev.ReceiptReceived)]
+            if receipts:
+                self._store_receipts(peer, receipts, now)
+            for event in events:
+                self._handle(peer, event, now)
+            events = link.events()
+        self._feed(peer)
+        if peer.unmarked_sent and link.current_connection is not None:
+            with self._guard(peer, "mark messages sent"):
+                self.store.mark_sent(peer.unmarked_sent, format_time(now))
+            peer.unmarked_sent.clear()
+        for ident in link.pending_output():
+            data = link.data_to_send(ident)
+            stream = peer.streams.get(ident)
+            if stream is not None:
+                stream.write(data)
+        self._wake.set()
+
+    def _store_received(self, peer: _Peer, envelopes: list[Envelope], now: float) -> None:
+        received_at = format_time(now)
+        items = [(e, seal_receipt(self.home.signer, e, received_at)) for e in envelopes]
+        try:
+            self.store.store_incoming(items, received_at)
+        except StoreError as exc:
+            log_event(log, logging.ERROR, "message.not_stored", party=peer.record.party, error=str(exc))
+            # The batch is contiguous: its first envelope says where the stored history ends.
+            first = envelopes[0]
+            peer.link.abort(
+                CloseReason.STORAGE_FAILURE,
+                "the receiving station could not store the message",
+                now,
+                ReceiveCursor(first.seq, first.prev),
+            )
+            return
+        for envelope, receipt in items:
+            peer.link.send_receipt(receipt, now)
+            log_event(
+                log,
+                logging.INFO,
+                "message.received",
+                party=peer.record.party,
+                seq=envelope.seq,
+                id=envelope.id,
+                kind=envelope.kind,
+                precedence=envelope.precedence.value,
+                created=envelope.created,
+            )
+
+    def _store_receipts(self, peer: _Peer, events: list[ev.ReceiptReceived], now: float) -> None:
+        with self._guard(peer, "store receipts"):
+            self.store.store_receipts([e.receipt for e in events], format_time(now))
+            for event in events:
+                log_event(
+                    log,
+                    logging.INFO,
+                    "message.delivered",
+                    party=peer.record.party,
+                    seq=event.receipt.seq,
+                    id=event.receipt.message_id,
+                    receipted=event.receipt.received,
+                )
+
+    def _handle(self, peer: _Peer, event: ev.Event, now: float) -> None:
+        party = peer.record.party
+        match event:
+            case ev.DuplicateEnvelopeReceived(envelope=envelope):
+                self._resend_receipt(peer, envelope, now)
+            case ev.DialRequested():
+                self._spawn(self._dial(peer), f"dial-{party}")
+            case ev.LinkEstablished(connection=conn, version=version, dialed=dialed):
+                if not peer.up:
+                    peer.since, peer.up = now, True
+                peer.detail = f"up (connection {conn}, {'dialed' if dialed else 'accepted'}, protocol v{version})"
+                peer.status_dirty = True
+                log_event(
+                    log,
+                    logging.INFO,
+                    "link.up",
+                    party=party,
+                    conn=conn,
+                    version=version,
+                    dialed=dialed,
+                    queued=peer.link.unacked,
+                )
+                self._journal("link.up", peer, peer.detail, now)
+            case ev.LinkLost(reason=reason, detail=detail):
+                peer.since, peer.up = now, False
+                peer.detail = f"down: {reason}: {detail}"
+                peer.status_dirty = True
+                log_event(log, logging.WARNING, "link.down", party=party, reason=reason, detail=detail)
+                self._journal("link.down", peer, f"{reason}: {detail}", now)
+            case ev.ConnectionClosed(connection=conn, reason=reason, detail=detail):
+                stream = peer.streams.pop(conn, None)
+                if stream is not None:
+                    stream.write(peer.link.data_to_send(conn))
+                    stream.close()
+                log_event(log, logging.DEBUG, "connection.closed", party=party, conn=conn, reason=reason, detail=detail)
+            case ev.FrameRefused(connection=conn, code=code, detail=detail):
+                log_event(log, logging.WARNING, "frame.refused", party=party, conn=conn, code=code, detail=detail)
+                self._journal("frame.refused", peer, f"{code}: {detail}", now)
+            case ev.PeerErrorReported(code=code, detail=detail):
+                log_event(log, logging.WARNING, "peer.reported_error", party=party, code=code, detail=detail)
+                self._journal("peer.reported_error", peer, f"{code}: {detail}", now)
+            case ev.HeartbeatAnswered(round_trip=rtt, clock_offset=offset):
+                peer.round_trip, peer.clock_offset, peer.last_heartbeat = rtt, offset, now
+            case ev.EnvelopesRetransmitted(first_seq=first, count=count):
+                log_event(log, logging.DEBUG, "messages.retransmitted", party=party, first_seq=first, count=count)
+            case ev.PeerLostMessages(peer_next_seq=expected, receipted_through=through):
+                detail = (
+                    f"the peer asks to resume at seq {expected} but has signed receipts up to {through}: "
+                    "it has lost stored messages (restored from an old backup?)"
+                )
+                log_event(log, logging.ERROR, "peer.lost_messages", party=party, detail=detail)
+                self._journal("peer.lost_messages", peer, detail, now)
+
+    def _resend_receipt(self, peer: _Peer, envelope: Envelope, now: float) -> None:
+        stored = None
+        with self._guard(peer, "look up a stored receipt"):
+            stored = self.store.incoming_receipt(peer.record.station_id, envelope.seq)
+        if stored is None:
+            return
+        stored_hash, receipt_bytes = stored
+        if stored_hash != envelope.hash:
+            detail = (
+                f"envelope seq {envelope.seq} ({envelope.id}) differs from the one stored under that "
+                f"number ({stored_hash[:16]}…): the peer signed two different messages with one number"
+            )
+            log_event(
+                log,
+                logging.ERROR,
+                "frame.refused",
+                party=peer.record.party,
+                code=RejectCode.CONFLICTING_ENVELOPE.value,
+                detail=detail,
+            )
+            self._journal("frame.refused", peer, f"{RejectCode.CONFLICTING_ENVELOPE.value}: {detail}", now)
+            peer.link.abort(RejectCode.CONFLICTING_ENVELOPE, detail, now)
+            return
+        log_event(log, logging.DEBUG, "message.duplicate", party=peer.record.party, seq=envelope.seq)
+        peer.link.send_receipt(Receipt.from_json(parse_json(receipt_bytes)), now)
+
+    def _feed(self, peer: _Peer) -> None:
+        link = peer.link
+        while link.window_space > 0:
+            with self._guard(peer, "load queued messages"):
+                batch = self.store.outgoing_after(peer.record.station_id, link.last_queued_seq, link.window_space)
+            if not batch:
+                return
+            now = self.clock()
+            for envelope in batch:
+                link.send_envelope(envelope, now)
+                peer.unmarked_sent.append(envelope.id)
+
+    @contextlib.contextmanager
+    def _guard(self, peer: _Peer, action: str) -> Iterator[None]:
+        try:
+            yield
+        except StoreError as exc:
+            log_event(log, logging.ERROR, "store.failed", party=peer.record.party, action=action, error=str(exc))
+
+    def _journal(self, event: str, peer: _Peer, detail: str, now: float) -> None:
+        with self._guard(peer, "write the journal"):
+            self.store.journal(event, detail, format_time(now), peer.record.station_id)
+
+    # --- background loops --------------------------------------------------------------------------
+
+    async def _timer_loop(self) -> None:
+        while True:
+            now = self.clock()
+            deadlines = [t for p in self._peers.values() if (t := p.link.next_timer()) is not None]
+            delay = max(0.0, min(deadlines) - now) if deadlines else 1.0
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), min(delay, 1.0))
+            now = self.clock()
+            for peer in self._peers.values():
+                deadline = peer.link.next_timer()
+                if deadline is not None and deadline <= now:
+                    peer.link.handle_timer(now)
+                    self._process(peer)
+
+    async def _watch_store(self) -> None:
+        last_status = 0.0
+        while True:
+            await asyncio.sleep(_POLL_INTERVAL)
+            try:
+                changed = self.store.changed_elsewhere()
+            except StoreError as exc:
+                log_event(log, logging.ERROR, "store.failed", action="poll", error=str(exc))
+                continue
+            if changed:
+                self._load_peers()
+                for peer in self._peers.values():
+                    self._process(peer)
+            now = self.clock()
+            if now - last_status >= _STATUS_INTERVAL:
+                last_status = now
+                for peer in self._peers.values():
+                    self._save_status(peer, force=True)
+
+    def _save_status(self, peer: _Peer, *, force: bool = False) -> None:
+        if not (force or peer.status_dirty):
+            return
+        now = self.clock()
+        status = LinkStatus(
+            peer=peer.record.station_id,
+            state=peer.link.state.value,
+            since=format_time(peer.since),
+            detail=peer.detail,
+            round_trip=peer.round_trip,
+            clock_offset=peer.clock_offset,
+            last_heartbeat=format_time(peer.last_heartbeat) if peer.last_heartbeat else None,
+            updated_at=format_time(now),
+            serve_pid=os.getpid(),
+        )
+        with self._guard(peer, "save link status"):
+            self.store.save_link_status(status)
+            peer.status_dirty = False

@@ -1,0 +1,177 @@
+"""The storage interface every engine implements, and the records it returns.
+
+A station persists before it sends and persists what arrives before it acknowledges, so each
+method that changes state is one transaction that is durable (fsync'd) when it returns.
+"""
+
+from __future__ import annotations
+
+import abc
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from ..protocol.envelope import Envelope, Receipt
+from ..protocol.link import ReceiveCursor
+
+__all__ = ["Direction", "JournalEntry", "LinkStatus", "MessageRecord", "PeerRecord", "Store"]
+
+Direction = Literal["out", "in"]
+
+
+@dataclass(frozen=True)
+class PeerRecord:
+    station_id: str
+    party: str
+    name: str
+    card: dict[str, Any]
+    fingerprint: str
+    added_at: str
+
+
+@dataclass(frozen=True)
+class MessageRecord:
+    """One envelope as this station holds it, with where it stands."""
+
+    id: str
+    direction: Direction
+    peer: str
+    peer_party: str
+    seq: int
+    kind: str
+    precedence: str
+    created_at: str
+    envelope: bytes
+    envelope_hash: str
+    state: str
+    stored_at: str
+    sent_at: str | None
+    receipt: bytes | None
+    receipted_at: str | None
+    delivered_at: str | None
+
+    @property
+    def sender(self) -> str:
+        return str(json.loads(self.envelope)["from"])
+
+    @property
+    def recipient(self) -> str:
+        return str(json.loads(self.envelope)["to"])
+
+    @property
+    def body(self) -> dict[str, Any]:
+        body: dict[str, Any] = json.loads(self.envelope)["body"]
+        return body
+
+
+@dataclass(frozen=True)
+class LinkStatus:
+    peer: str
+    state: str
+    since: str
+    detail: str
+    round_trip: float | None
+    clock_offset: float | None
+    last_heartbeat: str | None
+    updated_at: str
+    serve_pid: int | None
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    id: int
+    at: str
+    event: str
+    peer: str | None
+    detail: str
+
+
+class Store(abc.ABC):
+    """A station's durable state. Engines: SQLite (default)."""
+
+    # --- station and peers --------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def close(self) -> None: ...
+
+    @abc.abstractmethod
+    def get_meta(self, key: str) -> str | None: ...
+
+    @abc.abstractmethod
+    def set_meta(self, key: str, value: str) -> None: ...
+
+    @abc.abstractmethod
+    def add_peer(self, peer: PeerRecord) -> None:
+        """Pin a peer; raises StoreError if its party or station id is already pinned."""
+
+    @abc.abstractmethod
+    def peers(self) -> list[PeerRecord]: ...
+
+    # --- outgoing -------------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def append_outgoing(self, peer: str, build: Callable[[int, str], Envelope], stored_at: str) -> Envelope:
+        """In one transaction: find the last outgoing sequence number and hash for ``peer``,
+        call ``build(seq, prev_hash)`` for the next envelope, and store it as queued."""
+
+    @abc.abstractmethod
+    def outgoing_after(self, peer: str, after_seq: int, limit: int) -> list[Envelope]:
+        """Stored outgoing envelopes above ``after_seq`` in sequence order (receipted or not)."""
+
+    @abc.abstractmethod
+    def receipted_through(self, peer: str) -> int:
+        """The highest outgoing sequence number below which every envelope has its receipt."""
+
+    @abc.abstractmethod
+    def mark_sent(self, ids: Sequence[str], at: str) -> None: ...
+
+    @abc.abstractmethod
+    def store_receipts(self, receipts: Sequence[Receipt], at: str) -> int:
+        """Store the peer's receipts for our envelopes; returns how many were new."""
+
+    # --- incoming -------------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def receive_cursor(self, peer: str) -> ReceiveCursor: ...
+
+    @abc.abstractmethod
+    def store_incoming(self, items: Sequence[tuple[Envelope, Receipt]], at: str) -> None:
+        """Store received envelopes with the receipts this station signed for them, atomically."""
+
+    @abc.abstractmethod
+    def incoming_receipt(self, peer: str, seq: int) -> tuple[str, bytes] | None:
+        """The stored (envelope hash, receipt bytes) of an incoming envelope, if there is one."""
+
+    # --- reading ----------------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def messages(
+        self, direction: Direction, *, after_rowid: int = 0, limit: int | None = None
+    ) -> list[tuple[int, MessageRecord]]:
+        """Messages in one direction, oldest first, with a cursor (rowid) for following."""
+
+    @abc.abstractmethod
+    def message(self, message_id: str) -> MessageRecord | None: ...
+
+    @abc.abstractmethod
+    def queue_depth(self, peer: str) -> int:
+        """Outgoing messages to ``peer`` without a stored receipt."""
+
+    @abc.abstractmethod
+    def changed_elsewhere(self) -> bool:
+        """True if another process committed since the last call (cheap; used to notice sends)."""
+
+    # --- link status and journal ----------------------------------------------------------------
+
+    @abc.abstractmethod
+    def save_link_status(self, status: LinkStatus) -> None: ...
+
+    @abc.abstractmethod
+    def link_statuses(self) -> list[LinkStatus]: ...
+
+    @abc.abstractmethod
+    def journal(self, event: str, detail: str, at: str, peer: str | None = None) -> None: ...
+
+    @abc.abstractmethod
+    def journal_entries(self, *, after_id: int = 0, limit: int = 1000) -> list[JournalEntry]: ...

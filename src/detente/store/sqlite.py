@@ -1,0 +1,380 @@
+"""The SQLite engine: one file, WAL journal, full fsync on commit, short named transactions.
+
+Several processes may open the same database (``detente serve`` and the CLI's ``send``);
+each write transaction starts with ``BEGIN IMMEDIATE`` so that sequence numbers are allocated
+by exactly one writer at a time. Every SQLite failure is turned into a StoreError that says
+what happened to which file and what to do.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sqlite3
+from collections.abc import Callable, Iterator, Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from ..errors import StoreError
+from ..protocol.canonical import parse_json
+from ..protocol.envelope import GENESIS_HASH, Envelope, Receipt
+from ..protocol.link import ReceiveCursor
+from .base import Direction, JournalEntry, LinkStatus, MessageRecord, PeerRecord, Store
+
+__all__ = ["SQLiteStore"]
+
+_MESSAGE_COLUMNS = (
+    "m.rowid, m.id, m.direction, m.peer, p.party, m.seq, m.kind, m.precedence, m.created_at, m.envelope,"
+    " m.envelope_hash, m.state, m.stored_at, m.sent_at, m.receipt, m.receipted_at, m.delivered_at"
+)
+
+
+def _migrations() -> list[tuple[int, str, str]]:
+    folder = resources.files("detente.store") / "migrations" / "sqlite"
+    found = []
+    for entry in folder.iterdir():
+        if entry.name.endswith(".sql"):
+            number = int(entry.name.split("_", 1)[0])
+            found.append((number, entry.name, entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+class SQLiteStore(Store):
+    def __init__(self, path: Path, *, create: bool = False, timeout: float = 10.0) -> None:
+        self.path = Path(path)
+        if not create and not self.path.exists():
+            raise StoreError(f"station database {self.path} does not exist; is this a station folder?")
+        try:
+            self._db = sqlite3.connect(self.path, isolation_level=None, timeout=timeout, check_same_thread=False)
+            self._db.execute("PRAGMA foreign_keys = ON")
+            mode = self._db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            self._db.execute("PRAGMA synchronous = FULL")
+        except sqlite3.Error as exc:
+            raise self._error("open", exc) from None
+        if mode != "wal":
+            raise StoreError(f"station database {self.path}: cannot use write-ahead logging (mode {mode})")
+        self._data_version = -1
+        self._migrate()
+
+    # --- plumbing ---------------------------------------------------------------------------------
+
+    def _error(self, action: str, exc: sqlite3.Error) -> StoreError:
+        text = str(exc)
+        if "file is not a database" in text or "malformed" in text:
+            return StoreError(
+                f"station database {self.path} is damaged ({text}) while trying to {action}; "
+                "stop the station and restore the database from a backup"
+            )
+        if "disk is full" in text or "disk I/O error" in text:
+            return StoreError(
+                f"station database {self.path}: {text} while trying to {action}; nothing of this operation "
+                "was stored; free disk space and retry"
+            )
+        if "locked" in text or "busy" in text:
+            return StoreError(f"station database {self.path} is busy ({text}) while trying to {action}; retry")
+        return StoreError(f"station database {self.path}: {text} while trying to {action}")
+
+    @contextlib.contextmanager
+    def _write(self, action: str) -> Iterator[sqlite3.Connection]:
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise self._error(action, exc) from None
+        try:
+            yield self._db
+            self._db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            with contextlib.suppress(sqlite3.Error):
+                self._db.execute("ROLLBACK")
+            raise self._error(action, exc) from None
+        except BaseException:
+            with contextlib.suppress(sqlite3.Error):
+                self._db.execute("ROLLBACK")
+            raise
+
+    def _read(self, action: str, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        try:
+            return self._db.execute(sql, params).fetchall()
+        except sqlite3.Error as exc:
+            raise self._error(action, exc) from None
+
+    def _migrate(self) -> None:
+        with self._write("apply migrations") as db:
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations"
+                " (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)"
+            )
+            applied = {row[0] for row in db.execute("SELECT version FROM schema_migrations")}
+            known = _migrations()
+            newest = max((n for n, _, _ in known), default=0)
+            if applied and max(applied) > newest:
+                raise sqlite3.DatabaseError(
+                    f"schema version {max(applied)} is newer than this program knows ({newest}); upgrade détente"
+                )
+            for number, name, sql in known:
+                if number in applied:
+                    continue
+                for statement in sql.split(";\n"):
+                    if statement.strip():
+                        db.execute(statement)
+                db.execute("INSERT INTO schema_migrations (version, name) VALUES (?, ?)", (number, name))
+
+    def close(self) -> None:
+        with contextlib.suppress(sqlite3.Error):
+            self._db.close()
+
+    def schema_version(self) -> int:
+        return int(self._read("read schema version", "SELECT MAX(version) FROM schema_migrations")[0][0] or 0)
+
+    # --- station and peers -----------------------------------------------------------------------
+
+    def get_meta(self, key: str) -> str | None:
+        rows = self._read("read station metadata", "SELECT value FROM meta WHERE key = ?", (key,))
+        return str(rows[0][0]) if rows else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._write("write station metadata") as db:
+            db.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = ?",
+                (key, value, value),
+            )
+
+    def add_peer(self, peer: PeerRecord) -> None:
+        with self._write(f"pin peer {peer.party}") as db:
+            clash = db.execute(
+                "SELECT station_id, party FROM peers WHERE station_id = ? OR party = ?", (peer.station_id, peer.party)
+            ).fetchone()
+            if clash:
+                raise StoreError(
+                    f"a peer for party {clash[1]} (station {clash[0]}) is already pinned; "
+                    "a station has one peer per party"
+                )
+            db.execute(
+                "INSERT INTO peers (station_id, party, name, card, fingerprint, added_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    peer.station_id,
+                    peer.party,
+                    peer.name,
+                    json.dumps(peer.card, ensure_ascii=False),
+                    peer.fingerprint,
+                    peer.added_at,
+                ),
+            )
+
+    def peers(self) -> list[PeerRecord]:
+        rows = self._read(
+            "list peers", "SELECT station_id, party, name, card, fingerprint, added_at FROM peers ORDER BY party"
+        )
+        return [PeerRecord(r[0], r[1], r[2], json.loads(r[3]), r[4], r[5]) for r in rows]
+
+    # --- outgoing --------------------------------------------------------------------------------
+
+    def append_outgoing(self, peer: str, build: Callable[[int, str], Envelope], stored_at: str) -> Envelope:
+        with self._write("queue an outgoing message") as db:
+            last = db.execute(
+                "SELECT seq, envelope_hash FROM messages WHERE peer = ? AND direction = 'out'"
+                " ORDER BY seq DESC LIMIT 1",
+                (peer,),
+            ).fetchone()
+            seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
+            envelope = build(seq, prev)
+            db.execute(
+                "INSERT INTO messages (id, direction, peer, seq, kind, precedence, created_at, envelope,"
+                " envelope_hash, state, stored_at) VALUES (?, 'out', ?, ?, ?, ?, ?, ?, ?, 'queued', ?)",
+                (
+                    envelope.id,
+                    peer,
+                    envelope.seq,
+                    envelope.kind,
+                    envelope.precedence.value,
+                    envelope.created,
+                    envelope.canonical,
+                    envelope.hash,
+                    stored_at,
+                ),
+            )
+        return envelope
+
+    def outgoing_after(self, peer: str, after_seq: int, limit: int) -> list[Envelope]:
+        rows = self._read(
+            "load outgoing messages",
+            "SELECT envelope FROM messages WHERE peer = ? AND direction = 'out' AND seq > ? ORDER BY seq LIMIT ?",
+            (peer, after_seq, limit),
+        )
+        return [Envelope.from_json(parse_json(bytes(row[0]))) for row in rows]
+
+    def receipted_through(self, peer: str) -> int:
+        rows = self._read(
+            "find the first undelivered message",
+            "SELECT MIN(seq) FROM messages WHERE peer = ? AND direction = 'out' AND receipt IS NULL",
+            (peer,),
+        )
+        if rows[0][0] is not None:
+            return int(rows[0][0]) - 1
+        rows = self._read(
+            "find the last message", "SELECT MAX(seq) FROM messages WHERE peer = ? AND direction = 'out'", (peer,)
+        )
+        return int(rows[0][0] or 0)
+
+    def mark_sent(self, ids: Sequence[str], at: str) -> None:
+        if not ids:
+            return
+        with self._write("mark messages sent") as db:
+            db.executemany(
+                "UPDATE messages SET sent_at = ?, state = CASE state WHEN 'queued' THEN 'sent' ELSE state END"
+                " WHERE id = ? AND sent_at IS NULL",
+                [(at, message_id) for message_id in ids],
+            )
+
+    def store_receipts(self, receipts: Sequence[Receipt], at: str) -> int:
+        stored = 0
+        with self._write("store receipts") as db:
+            for receipt in receipts:
+                cursor = db.execute(
+                    "UPDATE messages SET receipt = ?, receipted_at = ?, delivered_at = ?, state = 'delivered'"
+                    " WHERE id = ? AND direction = 'out' AND envelope_hash = ? AND receipt IS NULL",
+                    (receipt.canonical, receipt.received, at, receipt.message_id, receipt.envelope_hash),
+                )
+                stored += cursor.rowcount
+        return stored
+
+    # --- incoming --------------------------------------------------------------------------------
+
+    def receive_cursor(self, peer: str) -> ReceiveCursor:
+        rows = self._read(
+            "read the receiving position",
+            "SELECT seq, envelope_hash FROM messages WHERE peer = ? AND direction = 'in' ORDER BY seq DESC LIMIT 1",
+            (peer,),
+        )
+        return ReceiveCursor(rows[0][0] + 1, rows[0][1]) if rows else ReceiveCursor()
+
+    def store_incoming(self, items: Sequence[tuple[Envelope, Receipt]], at: str) -> None:
+        if not items:
+            return
+        with self._write("store received messages") as db:
+            db.executemany(
+                "INSERT INTO messages (id, direction, peer, seq, kind, precedence, created_at, envelope,"
+                " envelope_hash, state, stored_at, receipt, receipted_at)"
+                " VALUES (?, 'in', ?, ?, ?, ?, ?, ?, ?, 'received', ?, ?, ?)",
+                [
+                    (
+                        e.id,
+                        e.sender,
+                        e.seq,
+                        e.kind,
+                        e.precedence.value,
+                        e.created,
+                        e.canonical,
+                        e.hash,
+                        at,
+                        r.canonical,
+                        r.received,
+                    )
+                    for e, r in items
+                ],
+            )
+
+    def incoming_receipt(self, peer: str, seq: int) -> tuple[str, bytes] | None:
+        rows = self._read(
+            "look up a stored receipt",
+            "SELECT envelope_hash, receipt FROM messages WHERE peer = ? AND direction = 'in' AND seq = ?",
+            (peer, seq),
+        )
+        return (rows[0][0], bytes(rows[0][1])) if rows else None
+
+    # --- reading -----------------------------------------------------------------------------------
+
+    def messages(
+        self, direction: Direction, *, after_rowid: int = 0, limit: int | None = None
+    ) -> list[tuple[int, MessageRecord]]:
+        rows = self._read(
+            "list messages",
+            f"SELECT {_MESSAGE_COLUMNS} FROM messages m JOIN peers p ON p.station_id = m.peer"
+            " WHERE m.direction = ? AND m.rowid > ? ORDER BY m.rowid LIMIT ?",
+            (direction, after_rowid, -1 if limit is None else limit),
+        )
+        return [(row[0], _record(row[1:])) for row in rows]
+
+    def message(self, message_id: str) -> MessageRecord | None:
+        rows = self._read(
+            "read a message",
+            f"SELECT {_MESSAGE_COLUMNS} FROM messages m JOIN peers p ON p.station_id = m.peer WHERE m.id = ?",
+            (message_id,),
+        )
+        return _record(rows[0][1:]) if rows else None
+
+    def queue_depth(self, peer: str) -> int:
+        rows = self._read(
+            "count undelivered messages",
+            "SELECT COUNT(*) FROM messages WHERE peer = ? AND direction = 'out' AND receipt IS NULL",
+            (peer,),
+        )
+        return int(rows[0][0])
+
+    def changed_elsewhere(self) -> bool:
+        version = int(self._read("check for changes", "PRAGMA data_version")[0][0])
+        changed = version != self._data_version
+        self._data_version = version
+        return changed
+
+    # --- link status and journal -----------------------------------------------------------------
+
+    def save_link_status(self, status: LinkStatus) -> None:
+        with self._write("save link status") as db:
+            db.execute(
+                "INSERT OR REPLACE INTO link_status (peer, state, since, detail, round_trip, clock_offset,"
+                " last_heartbeat, updated_at, serve_pid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    status.peer,
+                    status.state,
+                    status.since,
+                    status.detail,
+                    status.round_trip,
+                    status.clock_offset,
+                    status.last_heartbeat,
+                    status.updated_at,
+                    status.serve_pid,
+                ),
+            )
+
+    def link_statuses(self) -> list[LinkStatus]:
+        rows = self._read(
+            "read link status",
+            "SELECT peer, state, since, detail, round_trip, clock_offset, last_heartbeat, updated_at, serve_pid"
+            " FROM link_status ORDER BY peer",
+        )
+        return [LinkStatus(*row) for row in rows]
+
+    def journal(self, event: str, detail: str, at: str, peer: str | None = None) -> None:
+        with self._write("write the journal") as db:
+            db.execute("INSERT INTO journal (at, event, peer, detail) VALUES (?, ?, ?, ?)", (at, event, peer, detail))
+
+    def journal_entries(self, *, after_id: int = 0, limit: int = 1000) -> list[JournalEntry]:
+        rows = self._read(
+            "read the journal",
+            "SELECT id, at, event, peer, detail FROM journal WHERE id > ? ORDER BY id LIMIT ?",
+            (after_id, limit),
+        )
+        return [JournalEntry(*row) for row in rows]
+
+
+def _record(row: Sequence[Any]) -> MessageRecord:
+    return MessageRecord(
+        id=row[0],
+        direction=row[1],
+        peer=row[2],
+        peer_party=row[3],
+        seq=row[4],
+        kind=row[5],
+        precedence=row[6],
+        created_at=row[7],
+        envelope=bytes(row[8]),
+        envelope_hash=row[9],
+        state=row[10],
+        stored_at=row[11],
+        sent_at=row[12],
+        receipt=bytes(row[13]) if row[13] is not None else None,
+        receipted_at=row[14],
+        delivered_at=row[15],
+    )

@@ -1,0 +1,1 @@
+"""Transports carry the link's frames: TCP with TLS 1.3 first; relays and couriers later."""

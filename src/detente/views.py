@@ -1,0 +1,72 @@
+"""Plain-data views of stored state, shared by the CLI's ``--json`` output and the HTTP API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .home import Home, ServeLock
+from .store import MessageRecord, Store
+
+__all__ = ["message_view", "status_view"]
+
+
+def message_view(record: MessageRecord, local_party: str) -> dict[str, Any]:
+    outgoing = record.direction == "out"
+    return {
+        "id": record.id,
+        "direction": record.direction,
+        "from": local_party if outgoing else record.peer_party,
+        "to": record.peer_party if outgoing else local_party,
+        "from_station": record.sender,
+        "to_station": record.recipient,
+        "seq": record.seq,
+        "kind": record.kind,
+        "precedence": record.precedence,
+        "body": record.body,
+        "created_at": record.created_at,
+        "state": record.state,
+        "stored_at": record.stored_at,
+        "sent_at": record.sent_at,
+        "receipt_at": record.receipted_at,
+        "delivered_at": record.delivered_at,
+        "envelope_hash": record.envelope_hash,
+    }
+
+
+def status_view(home: Home, store: Store) -> dict[str, Any]:
+    config = home.config
+    pid = ServeLock.holder(home)
+    statuses = {s.peer: s for s in store.link_statuses()}
+    peers = []
+    for peer in store.peers():
+        status = statuses.get(peer.station_id)
+        running = pid is not None and status is not None and status.serve_pid == pid
+        peers.append(
+            {
+                "party": peer.party,
+                "name": peer.name,
+                "station_id": peer.station_id,
+                "link": (status.state if running and status else "UNKNOWN") if pid else "STOPPED",
+                "since": status.since if status else None,
+                "detail": status.detail if status else "never connected",
+                "round_trip_ms": round(status.round_trip * 1000, 3)
+                if status and status.round_trip is not None
+                else None,
+                "last_heartbeat": status.last_heartbeat if status else None,
+                "clock_offset_ms": round(status.clock_offset * 1000, 3)
+                if status and status.clock_offset is not None
+                else None,
+                "status_updated_at": status.updated_at if status else None,
+                "queue_depth": store.queue_depth(peer.station_id),
+            }
+        )
+    return {
+        "station": {
+            "name": config.name,
+            "party": config.party,
+            "station_id": config.station_id,
+            "listen": list(config.listen),
+        },
+        "serve": {"running": pid is not None, "pid": pid if pid and pid > 0 else None},
+        "peers": peers,
+    }
