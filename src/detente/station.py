@@ -80,11 +80,12 @@ class _Peer:
 
 
 class Station:
-    def __init__(self, home: Home, *, clock: Callable[[], float] | None = None) -> None:
+    def __init__(self, home: Home, *, clock: Callable[[], float] | None = None, store: Store | None = None) -> None:
+        """``store`` defaults to the station's own database; the station closes it when it stops."""
         self.home = home
         self.config = home.config
         self.clock = clock or monotonic_wall_clock()
-        self.store: Store = home.open_store()
+        self.store: Store = store or home.open_store()
         self._peers: dict[str, _Peer] = {}
         self._by_cert: dict[str, _Peer] = {}
         self._server_context = server_context(home.tls_cert_path, home.tls_key_path, [])
@@ -116,7 +117,7 @@ class Station:
         for address in self.config.listen:
             host, port = parse_address(address, "listen address")
             try:
-                server = await asyncio.start_server(self._accept, host, port, reuse_address=True)
+                server = await asyncio.start_server(self._accepted, host, port, reuse_address=True)
             except OSError as exc:
                 raise TransportError(f"cannot listen on {address}: {exc.strerror or exc}") from None
             self._servers.append(server)
@@ -188,6 +189,12 @@ class Station:
         return list(self._peers.values())
 
     # --- connections ---------------------------------------------------------------------------
+
+    def _accepted(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        # Called inside connection_made, before any byte is read: stop reading now, so that the
+        # client's first TLS bytes stay in the socket for the TLS layer instead of the plain reader.
+        writer.transport.pause_reading()
+        self._spawn(self._accept(reader, writer), "accept")
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:

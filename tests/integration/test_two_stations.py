@@ -1,0 +1,50 @@
+"""Two real `detente serve` processes on loopback over real TLS."""
+
+from __future__ import annotations
+
+from .stations import StationProcess, wait_until
+
+
+def test_messages_both_ways_are_delivered_once_with_receipts(pair: tuple[StationProcess, StationProcess]) -> None:
+    tr, sy = pair
+    tr.start()
+    sy.start()
+    sent_tr = [tr.send(f"TR message {i}", "SY", "flash" if i == 0 else "routine") for i in range(5)]
+    sent_sy = [sy.send(f"SY رسالة {i}", "TR") for i in range(5)]
+    wait_until(
+        lambda: all(m["state"] == "delivered" for m in tr.messages("outbox") + sy.messages("outbox")),
+        what="every message delivered",
+    )
+    assert [m["id"] for m in sy.messages("inbox")] == sent_tr
+    assert [m["id"] for m in tr.messages("inbox")] == sent_sy
+    inbox = sy.messages("inbox")
+    assert inbox[0]["precedence"] == "flash" and inbox[0]["body"]["text"] == "TR message 0"
+    assert inbox[0]["from"] == "TR" and inbox[0]["to"] == "SY"
+    assert all(m["receipt_at"] for m in tr.messages("outbox"))
+    status = tr.status()
+    assert status["serve"]["running"] is True
+    (peer,) = status["peers"]
+    assert peer["party"] == "SY" and peer["link"] == "UP" and peer["queue_depth"] == 0
+
+
+def test_send_while_serve_is_stopped_is_delivered_after_start(pair: tuple[StationProcess, StationProcess]) -> None:
+    tr, sy = pair
+    message = tr.send("queued while nothing runs", "SY", "immediate")
+    assert tr.messages("outbox")[0]["state"] == "queued"
+    sy.start()
+    tr.start()
+    wait_until(lambda: tr.messages("outbox")[0]["state"] == "delivered", what="delivery after start")
+    assert [m["id"] for m in sy.messages("inbox")] == [message]
+
+
+def test_orderly_shutdown_keeps_undelivered_messages_queued(pair: tuple[StationProcess, StationProcess]) -> None:
+    tr, sy = pair
+    tr.start()
+    message = tr.send("the peer is not running", "SY")
+    assert tr.stop() == 0
+    assert tr.messages("outbox")[0]["state"] in ("queued", "sent")
+    assert "station.stopped" in tr.log()
+    sy.start()
+    tr.start()
+    wait_until(lambda: tr.messages("outbox")[0]["state"] == "delivered", what="delivery after restart")
+    assert [m["id"] for m in sy.messages("inbox")] == [message]
