@@ -23,7 +23,7 @@ import ssl
 import time
 from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from .config import parse_address
 from .errors import StoreError
@@ -193,7 +193,7 @@ class Station:
     def _accepted(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         # Called inside connection_made, before any byte is read: stop reading now, so that the
         # client's first TLS bytes stay in the socket for the TLS layer instead of the plain reader.
-        writer.transport.pause_reading()
+        cast(asyncio.Transport, writer.transport).pause_reading()
         self._spawn(self._accept(reader, writer), "accept")
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
