@@ -28,7 +28,10 @@ from .protocol.envelope import Precedence
 from .store import Direction
 from .views import message_view, status_view
 
-__all__ = ["main"]
+__all__ = [
+    "build_parser",
+    "main",
+]
 
 Handler = Callable[[argparse.Namespace], int]
 

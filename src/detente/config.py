@@ -24,6 +24,7 @@ __all__ = [
     "load_config",
     "parse_address",
     "render_config",
+    "validate_config",
 ]
 
 LANGUAGES = ("tr", "ar", "en", "ru")

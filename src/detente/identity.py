@@ -35,6 +35,7 @@ __all__ = [
     "fingerprint",
     "generate_signing_key",
     "generate_tls_identity",
+    "load_signer",
     "normalise_fingerprint",
     "parse_card",
 ]

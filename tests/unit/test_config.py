@@ -1,0 +1,81 @@
+"""station.toml: written by init, read strictly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from detente.config import LinkSettings, StationConfig, load_config, parse_address, render_config
+from detente.errors import ConfigError
+
+BASE = StationConfig(
+    name='Ankara "Harekât" Merkezi',
+    party="TR",
+    station_id="TR-0123456789ab",
+    language="tr",
+    listen=("127.0.0.1:7001", "[::1]:7001"),
+)
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "station.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_render_and_load_round_trip(tmp_path: Path) -> None:
+    loaded = load_config(_write(tmp_path, render_config(BASE)))
+    assert loaded.name == BASE.name and loaded.listen == BASE.listen
+    assert loaded.endpoints == BASE.listen and loaded.link == LinkSettings()
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("dead_after = 3.0", "dead_after = 0.5", "dead_after must be longer than heartbeat_interval"),
+        ("window = 256", 'window = "many"', "link.window must be an integer"),
+        ("window = 256", "window = 2.5", "link.window must be an integer"),
+        ('dial = "auto"', 'dial = "sometimes"', "link.dial 'sometimes' must be one of"),
+        ('language = "tr"', 'language = "fr"', "language 'fr' must be one of"),
+        ('party = "TR"', 'party = "tr"', "party 'tr' must be two or three capital letters"),
+        ("[link]", "[link]\nheartbeat = 2", "unknown setting(s) in [link]: heartbeat"),
+        ("[station]", "[station]\nlisten_on = 1", "unknown setting(s) in [station]: listen_on"),
+        ('listen = ["127.0.0.1:7001", "[::1]:7001"]', 'listen = ["nowhere"]', "is not HOST:PORT"),
+        ('name = "Ankara \\"Harekât\\" Merkezi"', "", "name must be a string and is required"),
+    ],
+)
+def test_invalid_settings_are_refused_by_name(tmp_path: Path, old: str, new: str, message: str) -> None:
+    text = render_config(BASE)
+    assert old in text
+    with pytest.raises(ConfigError) as error:
+        load_config(_write(tmp_path, text.replace(old, new)))
+    assert message in str(error.value) and "station.toml" in str(error.value)
+
+
+def test_not_toml_and_missing_files(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_config(_write(tmp_path, "[station\nname="))
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_config(tmp_path / "none.toml")
+
+
+def test_who_dials() -> None:
+    assert LinkSettings().link_config("SY-1", "TR-1").dial is True
+    assert LinkSettings().link_config("TR-1", "SY-1").dial is False
+    assert LinkSettings(dial="always").link_config("TR-1", "SY-1").dial is True
+    assert LinkSettings(dial="never").link_config("SY-1", "TR-1").dial is False
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("127.0.0.1:7001", ("127.0.0.1", 7001)), ("[::1]:65535", ("::1", 65535)), ("host.example:1", ("host.example", 1))],
+)
+def test_addresses(text: str, expected: tuple[str, int]) -> None:
+    assert parse_address(text) == expected
+
+
+@pytest.mark.parametrize("text", ["127.0.0.1", "::1:7001", "host:0", "host:99999", "host: 1", ""])
+def test_bad_addresses(text: str) -> None:
+    with pytest.raises(ConfigError):
+        parse_address(text)

@@ -1,0 +1,171 @@
+"""The SQLite store: sequence allocation, receipts, cursors and refusals."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from detente.errors import StoreError
+from detente.protocol.envelope import GENESIS_HASH, Envelope, Precedence, seal_envelope, seal_receipt
+from detente.protocol.ids import uuid7
+from detente.protocol.link import ReceiveCursor
+from detente.protocol.signing import Signer
+from detente.protocol.timestamps import format_time
+from detente.store import LinkStatus, PeerRecord, SQLiteStore
+
+T0 = 1_790_000_000.0
+TR, SY = Signer(b"t" * 32), Signer(b"s" * 32)
+
+
+def _peer(station_id: str, party: str) -> PeerRecord:
+    return PeerRecord(station_id, party, f"{party} centre", {"card": "x"}, "00000 " * 5 + "00000", format_time(T0))
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> SQLiteStore:
+    s = SQLiteStore(tmp_path / "detente.db", create=True)
+    s.add_peer(_peer("SY-1", "SY"))
+    yield s
+    s.close()
+
+
+def _builder(signer: Signer, sender: str, recipient: str, n: int):  # type: ignore[no-untyped-def]
+    def build(seq: int, prev: str) -> Envelope:
+        return seal_envelope(
+            signer,
+            id=uuid7(int(T0 * 1000) + n, n.to_bytes(10, "big")),
+            sender=sender,
+            recipient=recipient,
+            seq=seq,
+            prev=prev,
+            created=format_time(T0),
+            kind="free-text",
+            precedence=Precedence.ROUTINE,
+            body={"text": f"m{n}"},
+        )
+
+    return build
+
+
+def _incoming(n: int, prev: str) -> Envelope:
+    return _builder(SY, "SY-1", "TR-1", 1000 + n)(n, prev)
+
+
+def test_outgoing_messages_are_numbered_and_chained(store: SQLiteStore) -> None:
+    first = store.append_outgoing("SY-1", _builder(TR, "TR-1", "SY-1", 1), format_time(T0))
+    second = store.append_outgoing("SY-1", _builder(TR, "TR-1", "SY-1", 2), format_time(T0))
+    assert (first.seq, first.prev) == (1, GENESIS_HASH)
+    assert (second.seq, second.prev) == (2, first.hash)
+    assert store.outgoing_after("SY-1", 0, 10) == [first, second]
+    assert store.outgoing_after("SY-1", 1, 10) == [second]
+    assert store.receipted_through("SY-1") == 0 and store.queue_depth("SY-1") == 2
+
+
+def test_a_failing_build_stores_nothing(store: SQLiteStore) -> None:
+    def build(seq: int, prev: str) -> Envelope:
+        raise ValueError("refused by the caller")
+
+    with pytest.raises(ValueError):
+        store.append_outgoing("SY-1", build, format_time(T0))
+    assert store.messages("out") == []
+
+
+def test_receipts_deliver_once_and_only_for_the_right_hash(store: SQLiteStore) -> None:
+    envelopes = [store.append_outgoing("SY-1", _builder(TR, "TR-1", "SY-1", i), format_time(T0)) for i in range(3)]
+    receipts = [seal_receipt(SY, e, format_time(T0 + 1)) for e in envelopes]
+    store.mark_sent([e.id for e in envelopes], format_time(T0))
+    assert store.store_receipts(receipts[:2], format_time(T0 + 2)) == 2
+    assert store.store_receipts(receipts[:2], format_time(T0 + 3)) == 0, "a repeated receipt changes nothing"
+    assert store.receipted_through("SY-1") == 2
+    states = [r.state for _, r in store.messages("out")]
+    assert states == ["delivered", "delivered", "sent"]
+    record = store.message(envelopes[0].id)
+    assert record is not None and record.receipt == receipts[0].canonical
+    assert record.delivered_at == format_time(T0 + 2) and record.receipted_at == format_time(T0 + 1)
+    store.mark_sent([envelopes[0].id], format_time(T0 + 9))
+    assert store.message(envelopes[0].id).sent_at == format_time(T0)  # type: ignore[union-attr]
+    assert store.message(envelopes[0].id).state == "delivered"  # type: ignore[union-attr]
+
+
+def test_incoming_cursor_and_stored_receipts(store: SQLiteStore) -> None:
+    assert store.receive_cursor("SY-1") == ReceiveCursor()
+    first = _incoming(1, GENESIS_HASH)
+    second = _incoming(2, first.hash)
+    items = [(e, seal_receipt(TR, e, format_time(T0))) for e in (first, second)]
+    store.store_incoming(items, format_time(T0))
+    assert store.receive_cursor("SY-1") == ReceiveCursor(3, second.hash)
+    assert store.incoming_receipt("SY-1", 2) == (second.hash, items[1][1].canonical)
+    assert store.incoming_receipt("SY-1", 3) is None
+    rows = store.messages("in")
+    assert [r.id for _, r in rows] == [first.id, second.id]
+    assert [r.state for _, r in rows] == ["received", "received"]
+    assert rows[0][1].body == {"text": "m1001"} and rows[0][1].peer_party == "SY"
+    assert store.messages("in", after_rowid=rows[0][0]) == rows[1:]
+
+
+def test_a_batch_of_incoming_messages_is_stored_whole_or_not_at_all(store: SQLiteStore) -> None:
+    first = _incoming(1, GENESIS_HASH)
+    receipt = seal_receipt(TR, first, format_time(T0))
+    with pytest.raises(StoreError):
+        store.store_incoming([(first, receipt), (first, receipt)], format_time(T0))
+    assert store.messages("in") == []
+
+
+def test_peers_are_unique_by_party_and_station(store: SQLiteStore) -> None:
+    with pytest.raises(StoreError, match="already pinned"):
+        store.add_peer(_peer("SY-2", "SY"))
+    store.add_peer(_peer("RU-1", "RU"))
+    assert [p.party for p in store.peers()] == ["RU", "SY"]
+
+
+def test_changes_by_another_process_are_noticed(store: SQLiteStore, tmp_path: Path) -> None:
+    store.changed_elsewhere()
+    assert not store.changed_elsewhere()
+    other = SQLiteStore(tmp_path / "detente.db")
+    other.set_meta("touched", "yes")
+    other.close()
+    assert store.changed_elsewhere()
+    store.set_meta("own-write", "1")
+    assert not store.changed_elsewhere(), "its own writes are not changes from elsewhere"
+
+
+def test_link_status_and_journal(store: SQLiteStore) -> None:
+    status = LinkStatus("SY-1", "UP", format_time(T0), "up", 0.002, -0.001, format_time(T0), format_time(T0), 42)
+    store.save_link_status(status)
+    store.save_link_status(status)
+    assert store.link_statuses() == [status]
+    store.journal("link.up", "connection 1", format_time(T0), "SY-1")
+    (entry,) = store.journal_entries()
+    assert (entry.event, entry.peer, entry.detail) == ("link.up", "SY-1", "connection 1")
+
+
+def test_a_missing_database_is_not_created_by_accident(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="does not exist"):
+        SQLiteStore(tmp_path / "nothing.db")
+    assert not (tmp_path / "nothing.db").exists()
+
+
+def test_a_database_from_a_newer_version_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "detente.db"
+    SQLiteStore(path, create=True).close()
+    with sqlite3.connect(path) as db:
+        db.execute("INSERT INTO schema_migrations (version, name) VALUES (999, 'future')")
+    db.close()
+    with pytest.raises(StoreError, match="newer than this program knows"):
+        SQLiteStore(path)
+
+
+def test_a_file_that_is_not_a_database_is_reported_as_damaged(tmp_path: Path) -> None:
+    path = tmp_path / "detente.db"
+    path.write_bytes(b"\x00garbage" * 1000)
+    with pytest.raises(StoreError, match="is damaged .*restore the database from a backup"):
+        SQLiteStore(path)
+
+
+def test_write_ahead_logging_and_schema_version(store: SQLiteStore, tmp_path: Path) -> None:
+    with sqlite3.connect(tmp_path / "detente.db") as db:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    db.close()
+    assert store.schema_version() == 1
