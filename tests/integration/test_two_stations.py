@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from .stations import StationProcess, wait_until
+import json
+import socket
+import subprocess
+
+import pytest
+
+from .conftest import StationFactory
+from .stations import CLI, StationProcess, run_cli, wait_until
 
 
 def test_messages_both_ways_are_delivered_once_with_receipts(pair: tuple[StationProcess, StationProcess]) -> None:
@@ -48,3 +55,63 @@ def test_orderly_shutdown_keeps_undelivered_messages_queued(pair: tuple[StationP
     tr.start()
     wait_until(lambda: tr.messages("outbox")[0]["state"] == "delivered", what="delivery after restart")
     assert [m["id"] for m in sy.messages("inbox")] == [message]
+
+
+def test_inbox_follow_prints_messages_as_they_arrive(pair: tuple[StationProcess, StationProcess]) -> None:
+    tr, sy = pair
+    tr.start()
+    sy.start()
+    follower = subprocess.Popen(
+        [*CLI, "inbox", "--home", str(sy.home), "--follow", "--json"],
+        stdout=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+    )
+    try:
+        first = tr.send("first", "SY")
+        assert follower.stdout is not None
+        assert json.loads(follower.stdout.readline())["id"] == first
+        second = tr.send("second", "SY", "flash")
+        line = json.loads(follower.stdout.readline())
+        assert line["id"] == second and line["precedence"] == "flash"
+    finally:
+        follower.terminate()
+        follower.wait(10)
+        assert follower.stdout is not None
+        follower.stdout.close()
+
+
+def test_a_line_over_ipv6_loopback(make_station: StationFactory) -> None:
+    try:
+        with socket.socket(socket.AF_INET6) as probe:
+            probe.bind(("::1", 0))
+            port = probe.getsockname()[1]
+    except OSError:
+        pytest.skip("this machine has no IPv6 loopback")
+    tr = make_station()
+    sy_home = tr.home.parent / "sy6"
+    run_cli(
+        "init",
+        "--home",
+        str(sy_home),
+        "--name",
+        "Damascus Operations Centre",
+        "--party",
+        "SY",
+        "--listen",
+        f"[::1]:{port}",
+        "--lang",
+        "ar",
+    )
+    sy = StationProcess(sy_home, "Damascus Operations Centre", "SY", port)
+    try:
+        assert sy.card()["endpoints"] == [f"tls://[::1]:{port}"]
+        tr.pin(sy)
+        sy.pin(tr)
+        tr.start()
+        sy.start()
+        message = tr.send("over IPv6", "SY")
+        wait_until(lambda: tr.messages("outbox")[0]["state"] == "delivered", what="delivery over ::1")
+        assert [m["id"] for m in sy.messages("inbox")] == [message]
+    finally:
+        sy.close()
