@@ -9,6 +9,8 @@ inbox holds each message exactly once and in order with a stored receipt, and ex
 
 from __future__ import annotations
 
+import re
+import shlex
 import shutil
 import signal
 import socket
@@ -26,6 +28,7 @@ from .outbox import queue_message
 from .peers import pin_peer
 from .protocol.envelope import Precedence
 from .store import Store
+from .views import status_view
 
 __all__ = ["run_demo"]
 
@@ -69,12 +72,72 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _narrate(label: str, stream: IO[str], lock: threading.Lock) -> None:
-    for line in stream:
-        parts = line.rstrip("\n").split(" ", 2)
-        text = parts[2].strip() if len(parts) == 3 else line.rstrip("\n")
-        with lock:
-            print(f"[{label}] {parts[0][11:23] if len(parts) == 3 else ''} {text}", flush=True)
+def _fields(text: str) -> tuple[str, dict[str, str]]:
+    """Split a log line's ``event key=value …`` part (values may be double-quoted)."""
+    try:
+        words = shlex.split(text)
+    except ValueError:
+        return text, {}
+    pairs = dict(w.split("=", 1) for w in words[1:] if "=" in w)
+    return (words[0] if words else ""), pairs
+
+
+def _short(message_id: str) -> str:
+    return f"{message_id[:8]}…{message_id[-4:]}"
+
+
+def _describe(station: _Station, event: str, f: dict[str, str], store: Store | None) -> str | None:
+    """A sentence for a duty officer new to détente, or None to print the raw line."""
+    peer = f.get("party", "?")
+    match event:
+        case "peer.loaded":
+            role = "will connect to it" if f.get("dials") == "True" else "waits for it to connect"
+            return f"started; pinned peer {peer} ({f.get('queued', '0')} message(s) queued for it); {role}"
+        case "station.listening":
+            return f"listening for the peer on {f.get('address')} (TCP + TLS 1.3, pinned certificates only)"
+        case "link.up":
+            how = "we connected" if f.get("dialed") == "True" else "the peer connected"
+            return f"link to {peer} is UP ({how}, protocol v{f.get('version')})"
+        case "link.down":
+            return f"link to {peer} is DOWN: {f.get('reason')}: {f.get('detail')}"
+        case "message.received":
+            text = ""
+            record = store.message(f.get("id", "")) if store else None
+            if record is not None:
+                body = record.body.get("text", "")
+                text = f": «{body[:90]}{'…' if len(body) > 90 else ''}»"
+            return (
+                f"received {f.get('precedence', '').upper()} message {_short(f.get('id', ''))} from {peer} "
+                f"(seq {f.get('seq')}), stored, signed receipt sent{text}"
+            )
+        case "message.delivered":
+            return (
+                f"{peer} signed the receipt for message {_short(f.get('id', ''))} (seq {f.get('seq')}) at "
+                f"{f.get('receipted', '')[11:]}: DELIVERED"
+            )
+        case "station.stopped":
+            return "stopped; anything undelivered stays queued"
+    return None
+
+
+def _narrate(station: _Station, stream: IO[str], lock: threading.Lock) -> None:
+    store: Store | None = None
+    try:
+        for line in stream:
+            match = re.match(r"^(\S+)\s+(\S+)\s+(.*)$", line.rstrip("\n"))
+            if match is None:
+                with lock:
+                    print(f"[{station.label}] {line.rstrip()}", flush=True)
+                continue
+            event, fields = _fields(match.group(3))
+            if store is None and event == "message.received":
+                store = station.home.open_store()
+            sentence = _describe(station, event, fields, store)
+            with lock:
+                print(f"[{station.label}] {match.group(1)[11:23]} {sentence or match.group(3)}", flush=True)
+    finally:
+        if store is not None:
+            store.close()
 
 
 def _start(station: _Station, lock: threading.Lock) -> None:
@@ -87,7 +150,7 @@ def _start(station: _Station, lock: threading.Lock) -> None:
         start_new_session=True,
     )
     assert station.process.stderr is not None
-    threading.Thread(target=_narrate, args=(station.label, station.process.stderr, lock), daemon=True).start()
+    threading.Thread(target=_narrate, args=(station, station.process.stderr, lock), daemon=True).start()
 
 
 def _stop(station: _Station) -> None:
@@ -204,12 +267,16 @@ def run_demo(*, check: bool, folder: Path | None, timeout: float = 60.0) -> int:
         if check:
             return _check(stations, expected, timeout, lock)
         _explain(stations, lock)
+        next_report = time.monotonic() + 15
         while all(s.process is not None and s.process.poll() is None for s in stations):
             time.sleep(0.5)
+            if time.monotonic() >= next_report:
+                next_report += 15
+                _report(stations, lock)
         print("a station stopped unexpectedly", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("\nstopping both stations…")
+        print(f"\nstopping both stations; their folders stay in {base} for you to inspect")
         return 0
     finally:
         for station in stations:
@@ -248,6 +315,24 @@ def _check(stations: list[_Station], expected: dict[str, list[str]], timeout: fl
             flush=True,
         )
     return 0
+
+
+def _report(stations: list[_Station], lock: threading.Lock) -> None:
+    for station in stations:
+        store = station.home.open_store()
+        try:
+            view = status_view(station.home, store)
+        finally:
+            store.close()
+        for peer in view["peers"]:
+            rtt = f"{peer['round_trip_ms']:.2f} ms" if peer["round_trip_ms"] is not None else "-"
+            offset = f"{peer['clock_offset_ms']:+.2f} ms" if peer["clock_offset_ms"] is not None else "-"
+            with lock:
+                print(
+                    f"[{station.label}] status: link to {peer['party']} {peer['link']} since {peer['since']}, "
+                    f"round trip {rtt}, clock offset {offset}, {peer['queue_depth']} awaiting receipt",
+                    flush=True,
+                )
 
 
 def _explain(stations: list[_Station], lock: threading.Lock) -> None:
