@@ -14,9 +14,12 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-__all__ = ["MAX_SAFE_INTEGER", "canonical_json", "parse_json"]
+__all__ = ["MAX_DEPTH", "MAX_SAFE_INTEGER", "canonical_json", "nesting_depth", "parse_json"]
 
 MAX_SAFE_INTEGER = 2**53 - 1
+MAX_DEPTH = 128
+"""Deepest nesting of arrays and objects that :func:`parse_json` accepts (well inside Python's
+recursion limit, so that nothing parsed can make a later step overflow the stack)."""
 
 _ESCAPES = {
     0x08: "\\b",
@@ -36,22 +39,70 @@ def canonical_json(value: Any) -> bytes:
     (NaN, infinities, unsafe integers, lone surrogates, non-string keys, other types).
     """
     parts: list[str] = []
-    _emit(value, parts, "$")
+    try:
+        _emit(value, parts, "$")
+    except RecursionError:
+        raise ValueError("$: arrays and objects are nested too deeply") from None
     return "".join(parts).encode("utf-8")
 
 
 def parse_json(data: bytes) -> Any:
-    """Parse JSON strictly: UTF-8 only, no duplicate member names, no NaN or Infinity."""
+    """Parse JSON strictly: UTF-8 only, no duplicate member names, no NaN or Infinity (nor
+    numbers too large to be finite), arrays and objects nested at most MAX_DEPTH deep."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ValueError(f"not UTF-8 text: {exc.reason} at byte {exc.start}") from None
     try:
-        return json.loads(
-            text, object_pairs_hook=_no_duplicates, parse_constant=_refuse_constant
+        value = json.loads(
+            text,
+            object_pairs_hook=_no_duplicates,
+            parse_constant=_refuse_constant,
+            parse_float=_finite,
+            parse_int=_integer,
         )
     except json.JSONDecodeError as exc:
         raise ValueError(f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    except RecursionError:
+        raise ValueError(f"arrays and objects are nested more than {MAX_DEPTH} deep") from None
+    if nesting_depth(value) > MAX_DEPTH:
+        raise ValueError(f"arrays and objects are nested more than {MAX_DEPTH} deep")
+    return value
+
+
+def nesting_depth(value: Any) -> int:
+    """How deeply arrays and objects nest in ``value``: 0 for a scalar, 1 for ``[]`` or ``{}``."""
+    deepest = 0
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, Mapping):
+            children = list(item.values())
+        elif isinstance(item, Sequence) and not isinstance(item, (str, bytes, bytearray)):
+            children = list(item)
+        else:
+            continue
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def _integer(text: str) -> int | float:
+    """A JSON number is a double (RFC 8785): an integer literal outside the safe range is read as
+    the double it denotes, as canonical_json writes large doubles such as 2**53 or 1e20 in
+    integer form. (As a Python int it could never be canonicalized again.)"""
+    if len(text) <= 17:
+        value = int(text)
+        if abs(value) <= MAX_SAFE_INTEGER:
+            return value
+    return _finite(text)
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"number {text[:40]} is too large to be represented")
+    return value
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from enum import StrEnum
 from typing import Any
 
 from ..errors import EnvelopeError
-from .canonical import canonical_json
+from .canonical import MAX_DEPTH, canonical_json, nesting_depth
 from .codes import RejectCode
 from .ids import is_uuid7
 from .signing import Signer, Verifier, b64decode, b64encode
@@ -121,8 +121,7 @@ class Envelope(_Signed):
         obj = _object(data, code, "envelope")
         _exact_members(
             obj,
-            {"v", "type", "id", "from", "to", "seq", "prev", "created", "kind", "precedence",
-             "body", "sig"},
+            {"v", "type", "id", "from", "to", "seq", "prev", "created", "kind", "precedence", "body", "sig"},
             code,
             "envelope",
         )
@@ -160,6 +159,7 @@ class Envelope(_Signed):
             precedence=precedence,
             body=obj["body"],
         )
+        _check_one_form(envelope, code, "envelope")
         return envelope
 
 
@@ -201,15 +201,13 @@ class Receipt(_Signed):
     def from_json(cls, data: object) -> Receipt:
         code = RejectCode.MALFORMED_RECEIPT
         obj = _object(data, code, "receipt")
-        _exact_members(
-            obj, {"v", "type", "id", "envelope", "seq", "from", "to", "received", "sig"}, code, "receipt"
-        )
+        _exact_members(obj, {"v", "type", "id", "envelope", "seq", "from", "to", "received", "sig"}, code, "receipt")
         if obj["v"] != PROTOCOL_VERSION or obj["type"] != "receipt":
             raise EnvelopeError(code, f"receipt version {obj['v']!r} / type {obj['type']!r} unknown")
         if not is_uuid7(obj["id"]):
             raise EnvelopeError(code, f"receipt message id {obj['id']!r} is not a UUIDv7")
         alg, kid, signature = _signature(obj["sig"], code)
-        return cls(
+        receipt = cls(
             sig_alg=alg,
             sig_kid=kid,
             signature=signature,
@@ -221,6 +219,8 @@ class Receipt(_Signed):
             recipient=_station(obj["to"], code, "to"),
             received=_timestamp(obj["received"], code, "received"),
         )
+        _check_one_form(receipt, code, "receipt")
+        return receipt
 
 
 def seal_envelope(
@@ -237,6 +237,8 @@ def seal_envelope(
     body: Mapping[str, Any],
 ) -> Envelope:
     """Sign a new envelope. Raises ValueError if a field could never pass the peer's checks."""
+    if nesting_depth(body) > MAX_DEPTH - 2:  # the env frame wraps the body in two more objects
+        raise ValueError(f"the body nests arrays and objects more than {MAX_DEPTH - 2} deep")
     sig: dict[str, str] = {"alg": signer.alg, "kid": signer.kid}
     draft: dict[str, Any] = {
         "v": PROTOCOL_VERSION,
@@ -294,6 +296,18 @@ def _check_signature(
         )
     if not verifier.verify(item.signature, domain + canonical_json(unsigned)):
         raise EnvelopeError(RejectCode.BAD_SIGNATURE, f"{what} signature does not verify with key {item.sig_kid}")
+
+
+def _check_one_form(item: Envelope | Receipt, code: RejectCode, what: str) -> None:
+    """The hash covers the received form, the signature the fields: they must be one and the same
+    object. (``"v": true`` passes for 1 in Python, and base64 with stray padding bits decodes to the
+    same signature: either would give a validly signed object a second hash.)"""
+    if canonical_json(item.to_json()) != item.canonical:
+        raise EnvelopeError(
+            code,
+            f"{what} is not in its one canonical form (v must be the integer "
+            f"{PROTOCOL_VERSION} and sig.value canonical base64)",
+        )
 
 
 def _object(data: object, code: RejectCode, what: str) -> dict[str, Any]:

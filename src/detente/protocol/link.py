@@ -115,6 +115,10 @@ class _Connection:
         self.ping_counter = 0
         self.pings: OrderedDict[int, float] = OrderedDict()
         self.version = 0
+        self.receipted_at_open = 0
+        """Our receipted_through when the connection was made: the peer's hello may have been
+        written before receipts that arrive later on another connection, so only receipts we
+        held before this connection existed prove that the peer has lost messages."""
 
     @property
     def closed(self) -> bool:
@@ -241,12 +245,12 @@ class Link:
         if connection in self._conns:
             raise LocalProtocolError(f"connection {connection} is already known")
         conn = _Connection(connection, dialed, now, self.config.max_frame)
+        conn.receipted_at_open = self._receipted_through
         self._conns[connection] = conn
         if dialed and self._state is LinkState.DIALING:
             self._move(Input.DIAL_CONNECTED)
         if self._closing:
-            self._close(conn, Input.CLOSED_LOCALLY, CloseReason.SHUTDOWN, "station is shutting down",
-                        now=now, bye=True)
+            self._close(conn, Input.CLOSED_LOCALLY, CloseReason.SHUTDOWN, "station is shutting down", now=now, bye=True)
             return
         conn.write(Hello(self.config.versions, self.local, self._recv_next, _micros(now)))
 
@@ -318,18 +322,29 @@ class Link:
         self._closing = True
         for conn in list(self._conns.values()):
             if conn.state is not ConnState.CLOSED:
-                self._close(conn, Input.CLOSED_LOCALLY, CloseReason.SHUTDOWN, "station is shutting down",
-                            now=now, bye=True)
+                self._close(
+                    conn, Input.CLOSED_LOCALLY, CloseReason.SHUTDOWN, "station is shutting down", now=now, bye=True
+                )
 
     def handle_timer(self, now: float) -> None:
         for conn in list(self._conns.values()):
             if conn.state is ConnState.HANDSHAKING and now >= conn.opened_at + self.config.handshake_timeout:
-                self._close(conn, Input.HANDSHAKE_TIMEOUT, CloseReason.HANDSHAKE_TIMEOUT,
-                            f"no hello within {self.config.handshake_timeout:g} s", now=now)
+                self._close(
+                    conn,
+                    Input.HANDSHAKE_TIMEOUT,
+                    CloseReason.HANDSHAKE_TIMEOUT,
+                    f"no hello within {self.config.handshake_timeout:g} s",
+                    now=now,
+                )
             elif conn.state is ConnState.ESTABLISHED:
                 if now >= conn.last_received + self.config.dead_after:
-                    self._close(conn, Input.SILENCE_TIMEOUT, CloseReason.LINK_TIMEOUT,
-                                f"no frame from the peer for {now - conn.last_received:.1f} s", now=now)
+                    self._close(
+                        conn,
+                        Input.SILENCE_TIMEOUT,
+                        CloseReason.LINK_TIMEOUT,
+                        f"no frame from the peer for {now - conn.last_received:.1f} s",
+                        now=now,
+                    )
                     continue
                 if now >= conn.next_ping_at:
                     self._ping(conn, now)
@@ -374,35 +389,54 @@ class Link:
 
     def _handle_hello(self, conn: _Connection, hello: Hello, now: float) -> None:
         if hello.station != self.peer:
-            self._refuse(conn, RejectCode.UNEXPECTED_STATION,
-                         f"hello names station {hello.station!r}; this connection is pinned to {self.peer}",
-                         now, Input.HELLO_REFUSED)
+            self._refuse(
+                conn,
+                RejectCode.UNEXPECTED_STATION,
+                f"hello names station {hello.station!r}; this connection is pinned to {self.peer}",
+                now,
+                Input.HELLO_REFUSED,
+            )
             return
         common = set(hello.versions) & set(self.config.versions)
         if not common:
-            self._refuse(conn, RejectCode.UNSUPPORTED_VERSION,
-                         f"we speak protocol versions {list(self.config.versions)}; "
-                         f"the peer offered {list(hello.versions)[:8]}",
-                         now, Input.HELLO_REFUSED)
+            self._refuse(
+                conn,
+                RejectCode.UNSUPPORTED_VERSION,
+                f"we speak protocol versions {list(self.config.versions)}; the peer offered {list(hello.versions)[:8]}",
+                now,
+                Input.HELLO_REFUSED,
+            )
             return
         conn.state = advance(conn.state, Input.HELLO_ACCEPTED)  # type: ignore[assignment]
         conn.version = max(common)
         conn.established_at = now
         conn.next_ping_at = now + self.config.heartbeat_interval
-        if hello.next_seq <= self._receipted_through:
-            self._events.append(ev.PeerLostMessages(hello.next_seq, self._receipted_through))
+        if hello.next_seq <= conn.receipted_at_open:
+            self._events.append(ev.PeerLostMessages(hello.next_seq, conn.receipted_at_open))
         current = self._current
         if current is not None and self._preferred(current, conn):
-            self._close(conn, Input.SUPERSEDED, CloseReason.SUPERSEDED,
-                        f"connection {current.id} is preferred", now=now, bye=True)
+            self._close(
+                conn,
+                Input.SUPERSEDED,
+                CloseReason.SUPERSEDED,
+                f"connection {current.id} is preferred",
+                now=now,
+                bye=True,
+            )
             return
         self._move(Input.CONNECTION_ESTABLISHED)
         self._current = conn
         self._up_since = now
         self._events.append(ev.LinkEstablished(conn.id, conn.version, conn.dialed, hello.next_seq))
         if current is not None:
-            self._close(current, Input.SUPERSEDED, CloseReason.SUPERSEDED,
-                        f"connection {conn.id} is preferred", now=now, bye=True)
+            self._close(
+                current,
+                Input.SUPERSEDED,
+                CloseReason.SUPERSEDED,
+                f"connection {conn.id} is preferred",
+                now=now,
+                bye=True,
+            )
         if self._unacked:
             self._retransmit(conn, now)
 
@@ -469,9 +503,7 @@ class Link:
 
     # --- helpers --------------------------------------------------------------------------------
 
-    def _refuse(
-        self, conn: _Connection, code: str, detail: str, now: float, how: Input = Input.FRAME_REFUSED
-    ) -> None:
+    def _refuse(self, conn: _Connection, code: str, detail: str, now: float, how: Input = Input.FRAME_REFUSED) -> None:
         self._events.append(ev.FrameRefused(conn.id, code, detail))
         conn.write(ErrorFrame(code, detail))
         self._close(conn, how, code, detail, now=now)
