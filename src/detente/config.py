@@ -175,7 +175,7 @@ def load_config(path: Path) -> StationConfig:
 def validate_config(config: StationConfig, where: str) -> None:
     if not config.name.strip() or len(config.name) > 120:
         raise ConfigError(f"{where}: station name must be 1 to 120 characters")
-    if not _PARTY.match(config.party):
+    if not _PARTY.fullmatch(config.party):
         raise ConfigError(f"{where}: party {config.party!r} must be two or three capital letters, e.g. TR")
     if config.language not in LANGUAGES:
         raise ConfigError(f"{where}: language {config.language!r} must be one of {', '.join(LANGUAGES)}")

@@ -199,7 +199,7 @@ def parse_card(data: object, source: str = "card") -> Card:
     if cert_hash != data["tls_certificate_sha256"]:
         raise PeerError(f"{source}: tls_certificate_sha256 does not match the certificate in the card")
     endpoints = data["endpoints"]
-    if not isinstance(endpoints, list) or not all(isinstance(e, str) and _ENDPOINT.match(e) for e in endpoints):
+    if not isinstance(endpoints, list) or not all(isinstance(e, str) and _ENDPOINT.fullmatch(e) for e in endpoints):
         raise PeerError(f'{source}: endpoints must be a list like ["tls://192.0.2.10:7001"]')
     versions = data["protocol_versions"]
     if not isinstance(versions, list) or not versions or not all(type(v) is int for v in versions):

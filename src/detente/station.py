@@ -77,6 +77,8 @@ class _Peer:
     unmarked_sent: list[str] = field(default_factory=list)
     status_dirty: bool = True
     up: bool = False
+    needs_rebuild: bool = False
+    last_warning: str = ""
 
 
 class Station:
@@ -157,16 +159,7 @@ class Station:
                 continue
             card = peer_card(record)
             now = self.clock()
-            link = Link(
-                local=self.config.station_id,
-                peer=record.station_id,
-                peer_keys={card.signing_key.kid: card.signing_key},
-                now=now,
-                cursor=self.store.receive_cursor(record.station_id),
-                receipted_through=self.store.receipted_through(record.station_id),
-                config=self.config.link.link_config(self.config.station_id, record.station_id),
-                rng=self._rng,
-            )
+            link = self._new_link(record, card, now)
             context = client_context(self.home.tls_cert_path, self.home.tls_key_path, card.tls_certificate_pem)
             peer = _Peer(record, card, link, context, since=now)
             self._peers[record.station_id] = peer
@@ -182,6 +175,45 @@ class Station:
                 queued=self.store.queue_depth(record.station_id),
             )
             self._feed(peer)
+        self._wake.set()
+
+    def _new_link(self, record: PeerRecord, card: Card, now: float) -> Link:
+        """A link positioned where the store says this peer's two directions stand."""
+        return Link(
+            local=self.config.station_id,
+            peer=record.station_id,
+            peer_keys={card.signing_key.kid: card.signing_key},
+            now=now,
+            cursor=self.store.receive_cursor(record.station_id),
+            receipted_through=self.store.receipted_through(record.station_id),
+            config=self.config.link.link_config(self.config.station_id, record.station_id),
+            rng=self._rng,
+        )
+
+    def _rebuild(self, peer: _Peer) -> None:
+        """Start the peer's link afresh from the store (after a write failed, the link's memory
+        and the store disagree; the store is what survives, so it wins). Retried every poll
+        while the store cannot be read."""
+        for stream in peer.streams.values():
+            stream.close()
+        peer.streams.clear()
+        try:
+            peer.link = self._new_link(peer.record, peer.card, self.clock())
+        except StoreError as exc:
+            log_event(
+                log, logging.ERROR, "store.failed", party=peer.record.party, action="restart the link", error=str(exc)
+            )
+            return
+        peer.needs_rebuild = False
+        peer.unmarked_sent.clear()
+        log_event(
+            log,
+            logging.WARNING,
+            "link.restarted",
+            party=peer.record.party,
+            reason="a write to the database failed; resuming from what is stored",
+        )
+        self._feed(peer)
         self._wake.set()
 
     @property
@@ -283,11 +315,19 @@ class Station:
             for event in events:
                 self._handle(peer, event, now)
             events = link.events()
+        if peer.needs_rebuild:
+            self._flush(peer)
+            self._rebuild(peer)
+            return
         self._feed(peer)
         if peer.unmarked_sent and link.current_connection is not None:
             with self._guard(peer, "mark messages sent"):
                 self.store.mark_sent(peer.unmarked_sent, format_time(now))
             peer.unmarked_sent.clear()
+        self._flush(peer)
+
+    def _flush(self, peer: _Peer) -> None:
+        link = peer.link
         for ident in link.pending_output():
             data = link.data_to_send(ident)
             stream = peer.streams.get(ident)
@@ -326,18 +366,25 @@ class Station:
             )
 
     def _store_receipts(self, peer: _Peer, events: list[ev.ReceiptReceived], now: float) -> None:
-        with self._guard(peer, "store receipts"):
+        try:
             self.store.store_receipts([e.receipt for e in events], format_time(now))
-            for event in events:
-                log_event(
-                    log,
-                    logging.INFO,
-                    "message.delivered",
-                    party=peer.record.party,
-                    seq=event.receipt.seq,
-                    id=event.receipt.message_id,
-                    receipted=event.receipt.received,
-                )
+        except StoreError as exc:
+            # The link has already forgotten these envelopes; restart it from the store so that
+            # they are sent again and their receipts asked for again.
+            log_event(log, logging.ERROR, "receipt.not_stored", party=peer.record.party, error=str(exc))
+            peer.link.abort(CloseReason.STORAGE_FAILURE, "the sending station could not store a receipt", now)
+            peer.needs_rebuild = True
+            return
+        for event in events:
+            log_event(
+                log,
+                logging.INFO,
+                "message.delivered",
+                party=peer.record.party,
+                seq=event.receipt.seq,
+                id=event.receipt.message_id,
+                receipted=event.receipt.received,
+            )
 
     def _handle(self, peer: _Peer, event: ev.Event, now: float) -> None:
         party = peer.record.party
@@ -373,7 +420,18 @@ class Station:
                 if stream is not None:
                     stream.write(peer.link.data_to_send(conn))
                     stream.close()
-                log_event(log, logging.DEBUG, "connection.closed", party=party, conn=conn, reason=reason, detail=detail)
+                if reason == CloseReason.CLOSED_BEFORE_HELLO and peer.last_warning != reason:
+                    # Said once per run of failures: the usual cause is a peer that has not pinned us.
+                    log_event(
+                        log, logging.WARNING, "connection.closed", party=party, conn=conn, reason=reason, detail=detail
+                    )
+                    peer.detail = f"connections close before the peer's hello: {detail}"
+                    peer.status_dirty = True
+                else:
+                    log_event(
+                        log, logging.DEBUG, "connection.closed", party=party, conn=conn, reason=reason, detail=detail
+                    )
+                peer.last_warning = reason
             case ev.FrameRefused(connection=conn, code=code, detail=detail):
                 log_event(log, logging.WARNING, "frame.refused", party=party, conn=conn, code=code, detail=detail)
                 self._journal("frame.refused", peer, f"{code}: {detail}", now)
@@ -471,6 +529,9 @@ class Station:
                 self._load_peers()
                 for peer in self._peers.values():
                     self._process(peer)
+            for peer in self._peers.values():
+                if peer.needs_rebuild:
+                    self._rebuild(peer)
             now = self.clock()
             if now - last_status >= _STATUS_INTERVAL:
                 last_status = now

@@ -100,3 +100,65 @@ def test_full_disk_at_the_receiver_loses_and_duplicates_nothing(tmp_path: Path) 
     finally:
         sender.close()
         receiver.close()
+
+
+class FillingDiskForReceipts(SQLiteStore):
+    """The real SQLite store on a disk that is full for the first ``failures`` receipt batches."""
+
+    def __init__(self, path: Path, failures: int) -> None:
+        super().__init__(path)
+        self.failures = failures
+
+    def store_receipts(self, receipts: Sequence[Receipt], at: str) -> int:
+        if self.failures > 0:
+            self.failures -= 1
+            raise StoreError(f"station database {self.path}: database or disk is full while trying to store receipts")
+        return super().store_receipts(receipts, at)
+
+
+def test_full_disk_at_the_sender_when_receipts_arrive_restarts_the_link_and_delivers(tmp_path: Path) -> None:
+    tr, sy = _pair(tmp_path)
+    store = tr.open_store()
+    try:
+        peer = peer_by_party(store, "SY").station_id
+        sent = [
+            queue_message(
+                tr,
+                store,
+                peer=peer,
+                kind="free-text",
+                precedence=Precedence.ROUTINE,
+                body={"text": f"message {i}"},
+                now=time.time(),
+            ).id
+            for i in range(10)
+        ]
+    finally:
+        store.close()
+    failing = FillingDiskForReceipts(tr.database_path, failures=2)
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        stations = [Station(tr, store=failing), Station(sy)]
+        tasks = [asyncio.create_task(s.run(stop)) for s in stations]
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+            check = tr.open_store()
+            try:
+                if all(r.state == "delivered" for _, r in check.messages("out")):
+                    break
+            finally:
+                check.close()
+        stop.set()
+        await asyncio.gather(*tasks)
+
+    asyncio.run(run())
+    assert failing.failures == 0
+    sender, receiver = tr.open_store(), sy.open_store()
+    try:
+        assert all(r.state == "delivered" and r.receipt for _, r in sender.messages("out"))
+        assert [r.id for _, r in receiver.messages("in")] == sent, "each message is stored once at the receiver"
+    finally:
+        sender.close()
+        receiver.close()

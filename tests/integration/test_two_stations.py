@@ -115,3 +115,17 @@ def test_a_line_over_ipv6_loopback(make_station: StationFactory) -> None:
         assert [m["id"] for m in sy.messages("inbox")] == [message]
     finally:
         sy.close()
+
+
+def test_a_peer_that_has_not_pinned_us_is_reported(make_station: StationFactory) -> None:
+    tr = make_station()
+    sy = make_station("Damascus Operations Centre", "SY", "ar")
+    sy.pin(tr)  # Damascus pins Ankara, but Ankara never pins Damascus
+    config = sy.home / "station.toml"
+    config.write_text(config.read_text().replace('dial = "auto"', 'dial = "always"'))
+    tr.start()
+    sy.start()
+    tr.wait_log(r"connection\.refused .*not a pinned peer")
+    sy.wait_log(r"WARNING +connection\.closed .*reason=closed-before-hello .*does the peer have this station pinned")
+    (peer,) = sy.status()["peers"]
+    assert peer["link"] != "UP" and "before the peer's hello" in peer["detail"]

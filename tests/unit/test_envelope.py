@@ -556,3 +556,28 @@ def test_timestamps() -> None:
     for bad in ["2026-09-21T14:13:20Z", "2026-09-21T14:13:20.250+00:00", "2026-13-01T00:00:00.000Z", 5]:
         with pytest.raises(ValueError):
             parse_time(bad)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("member", "value"),
+    [("kind", "free-text\n"), ("id", None), ("created", None), ("from", "TR-1\n"), ("prev", None)],
+)
+def test_a_trailing_line_feed_is_not_part_of_any_pattern(member: str, value: str | None) -> None:
+    """Patterns match whole strings: ``$`` in Python's re.match would admit a trailing newline."""
+    signer = Signer(bytes(32))
+    envelope = seal_envelope(
+        signer,
+        id=uuid7(1_790_000_000_000, bytes(10)),
+        sender="TR-1",
+        recipient="SY-1",
+        seq=1,
+        prev="0" * 64,
+        created="2026-11-26T00:00:00.000Z",
+        kind="free-text",
+        precedence=Precedence.FLASH,
+        body={"text": "x"},
+    )
+    data = envelope.to_json()
+    data[member] = (value if value is not None else data[member]) + ("" if value else "\n")
+    with pytest.raises(EnvelopeError):
+        Envelope.from_json(data)

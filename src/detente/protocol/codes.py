@@ -40,4 +40,5 @@ class CloseReason(StrEnum):
     SHUTDOWN = "shutdown"
     STORAGE_FAILURE = "storage-failure"
     TRANSPORT_CLOSED = "transport-closed"
-    PEER_ERROR = "peer-error"
+    CLOSED_BEFORE_HELLO = "closed-before-hello"
+    PEER_CLOSED = "peer-closed"

@@ -135,7 +135,7 @@ class Envelope(_Signed):
         prev = _hash(obj["prev"], code, "prev")
         created = _timestamp(obj["created"], code, "created")
         kind = obj["kind"]
-        if not isinstance(kind, str) or not _KIND.match(kind):
+        if not isinstance(kind, str) or not _KIND.fullmatch(kind):
             raise EnvelopeError(code, f"kind {kind!r} is not a lowercase name like 'free-text'")
         try:
             precedence = Precedence(obj["precedence"])
@@ -326,7 +326,7 @@ def _exact_members(obj: dict[str, Any], names: set[str], code: RejectCode, what:
 
 
 def _station(value: object, code: RejectCode, name: str) -> str:
-    if not isinstance(value, str) or not _STATION.match(value):
+    if not isinstance(value, str) or not _STATION.fullmatch(value):
         raise EnvelopeError(code, f"{name} {value!r} is not a station id")
     return value
 
@@ -338,7 +338,7 @@ def _positive_int(value: object, code: RejectCode, name: str) -> int:
 
 
 def _hash(value: object, code: RejectCode, name: str) -> str:
-    if not isinstance(value, str) or not _HASH.match(value):
+    if not isinstance(value, str) or not _HASH.fullmatch(value):
         raise EnvelopeError(code, f"{name} {value!r} is not a lowercase hex SHA-256")
     return value
 
@@ -355,7 +355,7 @@ def _signature(value: object, code: RejectCode) -> tuple[str, str, bytes]:
     sig = _object(value, code, "sig")
     _exact_members(sig, {"alg", "kid", "value"}, code, "sig")
     alg, kid, text = sig["alg"], sig["kid"], sig["value"]
-    if not isinstance(alg, str) or not isinstance(kid, str) or not _KID.match(kid):
+    if not isinstance(alg, str) or not isinstance(kid, str) or not _KID.fullmatch(kid):
         raise EnvelopeError(code, f"sig names algorithm {alg!r} and key {kid!r}, which are not valid names")
     if not isinstance(text, str):
         raise EnvelopeError(code, "sig.value must be base64 text")

@@ -1,9 +1,12 @@
 """Frames: the units the link exchanges inside its TLS stream.
 
-A frame is a 4-byte big-endian length followed by that many bytes of RFC 8785 canonical JSON,
-an object whose member ``t`` names the frame type. A length of zero, a length above the
-receiver's limit, bytes that are not canonical-form JSON of a known frame type: each is a
-protocol error of the peer's, reported with its :class:`RejectCode` before the connection closes.
+A frame is a 4-byte big-endian length followed by that many bytes of JSON, an object whose
+member ``t`` names the frame type; senders write RFC 8785 canonical JSON. A length of zero, a
+length above the receiver's limit, bytes that are not strict JSON (UTF-8, no duplicate names,
+nesting at most 128 deep) of a known frame type with exactly its members: each is a protocol
+error of the peer's, reported with its :class:`RejectCode` before the connection closes. The
+frame itself need not be canonical, but the envelopes and receipts it carries must be in their
+one canonical form, since that is what is signed and hashed.
 """
 
 from __future__ import annotations

@@ -24,4 +24,4 @@ def uuid7(unix_ms: int, random_bytes: bytes) -> str:
 
 
 def is_uuid7(text: object) -> bool:
-    return isinstance(text, str) and _UUID7.match(text) is not None
+    return isinstance(text, str) and _UUID7.fullmatch(text) is not None

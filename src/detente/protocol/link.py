@@ -51,6 +51,7 @@ from .states import ConnState, Input, LinkState, advance
 __all__ = ["Link", "LinkConfig", "ReceiveCursor"]
 
 _KEPT_PINGS = 8
+_MAX_DETAIL = 500  # characters of an error frame's detail (the receiver accepts up to 2000)
 _LONG_LIVED = 30.0  # a link up this long resets the reconnection backoff when it drops
 
 
@@ -86,6 +87,8 @@ class LinkConfig:
             raise ValueError("dead_after must be longer than heartbeat_interval, and both positive")
         if self.window < 1:
             raise ValueError("window must be at least 1")
+        if self.max_frame < 4096:
+            raise ValueError("max_frame must be at least 4096 bytes")
         if self.reconnect_initial <= 0 or self.reconnect_max < self.reconnect_initial:
             raise ValueError("reconnect delays must be positive, with max >= initial")
         if self.retransmit_initial <= 0 or self.retransmit_max < self.retransmit_initial:
@@ -278,7 +281,14 @@ class Link:
         conn = self._conns.pop(connection, None)
         if conn is None or conn.state is ConnState.CLOSED:
             return
-        self._close(conn, Input.TRANSPORT_LOST, CloseReason.TRANSPORT_CLOSED, detail or "connection closed", now=now)
+        if conn.state is ConnState.HANDSHAKING:
+            reason, detail = (
+                CloseReason.CLOSED_BEFORE_HELLO,
+                (f"{detail or 'connection closed'} before the peer's hello (does the peer have this station pinned?)"),
+            )
+        else:
+            reason, detail = CloseReason.TRANSPORT_CLOSED, detail or "connection closed"
+        self._close(conn, Input.TRANSPORT_LOST, reason, detail, now=now)
 
     def send_envelope(self, envelope: Envelope, now: float) -> None:
         if envelope.sender != self.local or envelope.recipient != self.peer:
@@ -360,7 +370,7 @@ class Link:
 
     def _handle_frame(self, conn: _Connection, frame: Frame, now: float) -> None:
         if isinstance(frame, (ErrorFrame, Bye)):
-            code = frame.code if isinstance(frame, ErrorFrame) else CloseReason.PEER_ERROR.value
+            code = frame.code if isinstance(frame, ErrorFrame) else CloseReason.PEER_CLOSED.value
             detail = frame.detail if isinstance(frame, ErrorFrame) else f"peer said bye: {frame.reason}"
             if isinstance(frame, ErrorFrame):
                 self._events.append(ev.PeerErrorReported(conn.id, frame.code, frame.detail))
@@ -504,6 +514,7 @@ class Link:
     # --- helpers --------------------------------------------------------------------------------
 
     def _refuse(self, conn: _Connection, code: str, detail: str, now: float, how: Input = Input.FRAME_REFUSED) -> None:
+        detail = detail if len(detail) <= _MAX_DETAIL else detail[: _MAX_DETAIL - 1] + "…"
         self._events.append(ev.FrameRefused(conn.id, code, detail))
         conn.write(ErrorFrame(code, detail))
         self._close(conn, how, code, detail, now=now)
@@ -532,15 +543,9 @@ class Link:
             ):
                 self._schedule_dial(now)
             return
+        # At most one connection is established at any time: a newly established connection
+        # either closes at once or replaces the current one, so no other can take over here.
         self._current = None
-        spare = next((c for c in self._conns.values() if c.state is ConnState.ESTABLISHED), None)
-        if spare is not None:
-            self._move(Input.CURRENT_REPLACED)
-            self._current = spare
-            self._events.append(ev.LinkEstablished(spare.id, spare.version, spare.dialed, self._recv_next))
-            if self._unacked:
-                self._retransmit(spare, now)
-            return
         self._move(Input.CURRENT_CLOSED)
         self._events.append(ev.LinkLost(reason, detail))
         if now - self._up_since >= _LONG_LIVED:

@@ -46,7 +46,6 @@ class Input(StrEnum):
     DIAL_CONNECTED = "dial connected"
     CONNECTION_ESTABLISHED = "connection established"
     CURRENT_CLOSED = "current connection closed"
-    CURRENT_REPLACED = "current closed, another established"
 
 
 _CONN_END = (
@@ -71,7 +70,6 @@ TRANSITIONS: dict[tuple[StrEnum, Input], StrEnum] = {
     (LinkState.DIALING, Input.DIAL_CONNECTED): LinkState.DOWN,
     (LinkState.DIALING, Input.CONNECTION_ESTABLISHED): LinkState.UP,
     (LinkState.UP, Input.CONNECTION_ESTABLISHED): LinkState.UP,
-    (LinkState.UP, Input.CURRENT_REPLACED): LinkState.UP,
     (LinkState.UP, Input.CURRENT_CLOSED): LinkState.DOWN,
 }
 

@@ -23,7 +23,7 @@ def format_time(seconds: float) -> str:
 
 def parse_time(text: str) -> float:
     """The Unix time of a timestamp in exactly the form :func:`format_time` writes."""
-    if not isinstance(text, str) or not _PATTERN.match(text):
+    if not isinstance(text, str) or not _PATTERN.fullmatch(text):
         raise ValueError(f"timestamp {text!r} is not of the form YYYY-MM-DDTHH:MM:SS.mmmZ")
     try:
         moment = datetime.strptime(text[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC)
