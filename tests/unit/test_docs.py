@@ -54,3 +54,15 @@ def test_every_setting_is_documented(setting: str) -> None:
 @pytest.mark.parametrize("code", [c.value for c in RejectCode] + [c.value for c in CloseReason])
 def test_every_error_code_is_specified(code: str) -> None:
     assert f"`{code}`" in _text("PROTOCOL.md"), f"code {code} is not in PROTOCOL.md"
+
+
+def _logged_events() -> list[str]:
+    names: set[str] = set()
+    for path in (ROOT / "src" / "detente").rglob("*.py"):
+        names.update(re.findall(r'log_event\(\s*\w+,\s*logging\.\w+,\s*"([a-z_.]+)"', path.read_text(encoding="utf-8")))
+    return sorted(names)
+
+
+@pytest.mark.parametrize("event", _logged_events())
+def test_every_logged_event_is_documented(event: str) -> None:
+    assert f"`{event}`" in _text("docs/operations.md"), f"log event {event} is not in docs/operations.md §8"
