@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import random
 import re
+import ssl
 import struct
 from pathlib import Path
 
@@ -325,3 +326,20 @@ def test_hello_naming_another_station_is_refused(target: Target, who: str) -> No
     assert inbox_ids(tr) == []
     if who == "stranger":
         assert_peer_still_served(tr, sy, [])
+
+
+# --- 9. Nothing weaker than TLS 1.3 ---------------------------------------------------------------
+
+
+def test_a_client_offering_only_tls_1_2_is_refused_even_with_the_pinned_certificate(target: Target) -> None:
+    tr, sy, intruder = target
+    context = intruder.context()
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.maximum_version = ssl.TLSVersion.TLSv1_2
+    with pytest.raises((ssl.SSLError, ConnectionError)):
+        intruder.connect(context)
+    tr.wait_log(r'WARNING +connection\.refused reason="[^"\n]*: TLS handshake refused', since_run=True)
+    log = tr.log(since_run=True)
+    assert "link.up" not in log, "a TLS 1.2 client reached the link"
+    assert inbox_ids(tr) == []
+    assert_peer_still_served(tr, sy, [])
