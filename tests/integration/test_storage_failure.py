@@ -1,5 +1,7 @@
-"""A receiving station whose disk fills up loses nothing: it refuses to receipt what it could
-not store, the sender keeps the messages queued, and delivery completes once space is back."""
+"""A station whose disk fills up loses nothing. At the receiver it refuses to receipt what it
+could not store, so the sender keeps the messages queued; at the sender, a receipt it could not
+store makes it restart the link from the database and ask again. Either way delivery completes
+exactly once when space is back."""
 
 from __future__ import annotations
 
@@ -19,18 +21,27 @@ from detente.store import SQLiteStore
 from .stations import free_port
 
 
-class FillingDisk(SQLiteStore):
-    """The real SQLite store on a disk that is full for the first ``failures`` receive batches."""
+class FullDisk(SQLiteStore):
+    """The real SQLite store on a disk that is full for the first ``failures`` calls of one write:
+    ``store_incoming`` (the receiver storing messages) or ``store_receipts`` (the sender)."""
 
-    def __init__(self, path: Path, failures: int) -> None:
+    def __init__(self, path: Path, failing: str, failures: int) -> None:
         super().__init__(path)
+        self.failing = failing
         self.failures = failures
 
-    def store_incoming(self, items: Sequence[tuple[Envelope, Receipt]], at: str) -> None:
-        if self.failures > 0:
+    def _fill(self, action: str) -> None:
+        if action == self.failing and self.failures > 0:
             self.failures -= 1
-            raise StoreError(f"station database {self.path}: database or disk is full while trying to store")
+            raise StoreError(f"station database {self.path}: database or disk is full while trying to {action}")
+
+    def store_incoming(self, items: Sequence[tuple[Envelope, Receipt]], at: str) -> None:
+        self._fill("store_incoming")
         super().store_incoming(items, at)
+
+    def store_receipts(self, receipts: Sequence[Receipt], at: str) -> int:
+        self._fill("store_receipts")
+        return super().store_receipts(receipts, at)
 
 
 def _pair(tmp_path: Path) -> tuple[Home, Home]:
@@ -49,14 +60,13 @@ def _pair(tmp_path: Path) -> tuple[Home, Home]:
     return tr, sy
 
 
-def test_full_disk_at_the_receiver_loses_and_duplicates_nothing(tmp_path: Path) -> None:
-    tr, sy = _pair(tmp_path)
-    store = tr.open_store()
+def _queue(home: Home, count: int) -> list[str]:
+    store = home.open_store()
     try:
         peer = peer_by_party(store, "SY").station_id
-        sent = [
+        return [
             queue_message(
-                tr,
+                home,
                 store,
                 peer=peer,
                 kind="free-text",
@@ -64,20 +74,20 @@ def test_full_disk_at_the_receiver_loses_and_duplicates_nothing(tmp_path: Path) 
                 body={"text": f"message {i}"},
                 now=time.time(),
             ).id
-            for i in range(20)
+            for i in range(count)
         ]
     finally:
         store.close()
-    failing = FillingDisk(sy.database_path, failures=3)
 
+
+def _run_until_delivered(sender: Home, stations: list[Station], timeout: float = 30) -> None:
     async def run() -> None:
         stop = asyncio.Event()
-        stations = [Station(tr), Station(sy, store=failing)]
         tasks = [asyncio.create_task(s.run(stop)) for s in stations]
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             await asyncio.sleep(0.1)
-            check = tr.open_store()
+            check = sender.open_store()
             try:
                 if all(r.state == "delivered" for _, r in check.messages("out")):
                     break
@@ -87,78 +97,39 @@ def test_full_disk_at_the_receiver_loses_and_duplicates_nothing(tmp_path: Path) 
         await asyncio.gather(*tasks)
 
     asyncio.run(run())
-    assert failing.failures == 0, "the disk was full for three batches"
-    sender, receiver = tr.open_store(), sy.open_store()
+
+
+def _assert_delivered_once(sender: Home, receiver: Home, sent: list[str]) -> None:
+    out, inn = sender.open_store(), receiver.open_store()
     try:
-        assert [r.id for _, r in sender.messages("out")] == sent
-        assert all(r.state == "delivered" and r.receipt for _, r in sender.messages("out"))
-        inbox = [r for _, r in receiver.messages("in")]
-        assert [r.id for r in inbox] == sent
-        assert [r.seq for r in inbox] == list(range(1, 21))
-        journal = [e.event for e in receiver.journal_entries()]
-        assert "link.down" in journal
+        assert [r.id for _, r in out.messages("out")] == sent
+        assert all(r.state == "delivered" and r.receipt for _, r in out.messages("out"))
+        inbox = [r for _, r in inn.messages("in")]
+        assert [r.id for r in inbox] == sent, "each message is stored once, in order, at the receiver"
+        assert [r.seq for r in inbox] == list(range(1, len(sent) + 1))
     finally:
-        sender.close()
-        receiver.close()
+        out.close()
+        inn.close()
 
 
-class FillingDiskForReceipts(SQLiteStore):
-    """The real SQLite store on a disk that is full for the first ``failures`` receipt batches."""
-
-    def __init__(self, path: Path, failures: int) -> None:
-        super().__init__(path)
-        self.failures = failures
-
-    def store_receipts(self, receipts: Sequence[Receipt], at: str) -> int:
-        if self.failures > 0:
-            self.failures -= 1
-            raise StoreError(f"station database {self.path}: database or disk is full while trying to store receipts")
-        return super().store_receipts(receipts, at)
+def test_full_disk_at_the_receiver_loses_and_duplicates_nothing(tmp_path: Path) -> None:
+    tr, sy = _pair(tmp_path)
+    sent = _queue(tr, 20)
+    disk = FullDisk(sy.database_path, "store_incoming", failures=3)
+    _run_until_delivered(tr, [Station(tr), Station(sy, store=disk)])
+    assert disk.failures == 0, "the disk was full for three batches"
+    _assert_delivered_once(tr, sy, sent)
+    journal = sy.open_store()
+    try:
+        assert "link.down" in [e.event for e in journal.journal_entries()]
+    finally:
+        journal.close()
 
 
 def test_full_disk_at_the_sender_when_receipts_arrive_restarts_the_link_and_delivers(tmp_path: Path) -> None:
     tr, sy = _pair(tmp_path)
-    store = tr.open_store()
-    try:
-        peer = peer_by_party(store, "SY").station_id
-        sent = [
-            queue_message(
-                tr,
-                store,
-                peer=peer,
-                kind="free-text",
-                precedence=Precedence.ROUTINE,
-                body={"text": f"message {i}"},
-                now=time.time(),
-            ).id
-            for i in range(10)
-        ]
-    finally:
-        store.close()
-    failing = FillingDiskForReceipts(tr.database_path, failures=2)
-
-    async def run() -> None:
-        stop = asyncio.Event()
-        stations = [Station(tr, store=failing), Station(sy)]
-        tasks = [asyncio.create_task(s.run(stop)) for s in stations]
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            await asyncio.sleep(0.1)
-            check = tr.open_store()
-            try:
-                if all(r.state == "delivered" for _, r in check.messages("out")):
-                    break
-            finally:
-                check.close()
-        stop.set()
-        await asyncio.gather(*tasks)
-
-    asyncio.run(run())
-    assert failing.failures == 0
-    sender, receiver = tr.open_store(), sy.open_store()
-    try:
-        assert all(r.state == "delivered" and r.receipt for _, r in sender.messages("out"))
-        assert [r.id for _, r in receiver.messages("in")] == sent, "each message is stored once at the receiver"
-    finally:
-        sender.close()
-        receiver.close()
+    sent = _queue(tr, 10)
+    disk = FullDisk(tr.database_path, "store_receipts", failures=2)
+    _run_until_delivered(tr, [Station(tr, store=disk), Station(sy)])
+    assert disk.failures == 0, "the disk was full for two batches of receipts"
+    _assert_delivered_once(tr, sy, sent)
