@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from .config import parse_address
-from .errors import StoreError
+from .errors import StationError, StoreError
 from .home import Home
 from .identity import Card
 from .logs import log_event
@@ -97,23 +97,31 @@ class Station:
         self._next_connection = 0
         self._rng = random.Random()
         self.listening: list[tuple[str, int]] = []
+        self._stop = asyncio.Event()
+        self._fault: BaseException | None = None
 
     # --- lifecycle ----------------------------------------------------------------------------
 
     async def run(self, stop: asyncio.Event, on_ready: Callable[[Station], None] | None = None) -> None:
+        """Run until ``stop`` is set. A fault inside the station (a bug, never the peer's doing)
+        stops it too, and is raised as StationError once everything is closed: the station is
+        crash-only, and restarting from the database is always safe."""
+        self._stop = stop
         try:
             self._load_peers()
             await self._listen()
             if on_ready is not None:
                 on_ready(self)
-            timers = asyncio.create_task(self._timer_loop(), name="timers")
-            watcher = asyncio.create_task(self._watch_store(), name="watch-store")
+            self._spawn(self._timer_loop(), "timers")
+            self._spawn(self._watch_store(), "watch-store")
             await stop.wait()
-            timers.cancel()
-            watcher.cancel()
             await self._shutdown()
         finally:
             self.store.close()
+        if self._fault is not None:
+            raise StationError(
+                f"internal error, the station stopped: {self._fault!r}; nothing stored is lost, start it again"
+            ) from self._fault
 
     async def _listen(self) -> None:
         for address in self.config.listen:
@@ -131,10 +139,14 @@ class Station:
         for server in self._servers:
             server.close()
         for peer in self._peers.values():
-            peer.link.close(now)
-            self._process(peer)
-            peer.detail = "station stopped"
-            self._save_status(peer, force=True)
+            try:
+                peer.link.close(now)
+                self._process(peer)
+                peer.detail = "station stopped"
+                self._save_status(peer, force=True)
+            except Exception as exc:  # shutting down after a fault: close everything regardless
+                log.error("station.internal_error task=shutdown error=%r", exc)
+                self._fault = self._fault or exc
         for task in list(self._tasks):
             task.cancel()
         for peer in self._peers.values():
@@ -149,7 +161,17 @@ class Station:
     def _spawn(self, coro: Coroutine[Any, Any, None], name: str) -> None:
         task = asyncio.create_task(coro, name=name)
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if task.cancelled() or task.exception() is None:
+            return
+        fault = task.exception()
+        log.error("station.internal_error task=%s error=%r", task.get_name(), fault, exc_info=fault)
+        if self._fault is None:
+            self._fault = fault
+        self._stop.set()
 
     # --- peers --------------------------------------------------------------------------------
 
@@ -507,8 +529,11 @@ class Station:
             deadlines = [t for p in self._peers.values() if (t := p.link.next_timer()) is not None]
             delay = max(0.0, min(deadlines) - now) if deadlines else 1.0
             self._wake.clear()
+            # asyncio.timeout, not wait_for: in Python 3.11 a cancellation that lands while
+            # wait_for's own timeout fires comes out as TimeoutError and would be swallowed here.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), min(delay, 1.0))
+                async with asyncio.timeout(min(delay, 1.0)):
+                    await self._wake.wait()
             now = self.clock()
             for peer in self._peers.values():
                 deadline = peer.link.next_timer()

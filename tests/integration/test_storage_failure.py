@@ -10,7 +10,9 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from detente.errors import StoreError
+import pytest
+
+from detente.errors import StationError, StoreError
 from detente.home import Home, create_station
 from detente.outbox import queue_message
 from detente.peers import peer_by_party, pin_peer
@@ -133,3 +135,20 @@ def test_full_disk_at_the_sender_when_receipts_arrive_restarts_the_link_and_deli
     _run_until_delivered(tr, [Station(tr, store=disk), Station(sy)])
     assert disk.failures == 0, "the disk was full for two batches of receipts"
     _assert_delivered_once(tr, sy, sent)
+
+
+class Buggy(SQLiteStore):
+    """A store whose link-status write hits a programming error (not a StoreError)."""
+
+    def save_link_status(self, status: object) -> None:  # type: ignore[override]
+        raise RuntimeError("a bug in the status writer")
+
+
+def test_an_internal_fault_stops_the_station_with_the_reason_instead_of_hanging(tmp_path: Path) -> None:
+    tr, _ = _pair(tmp_path)
+
+    async def run() -> None:
+        await asyncio.wait_for(Station(tr, store=Buggy(tr.database_path)).run(asyncio.Event()), 10)
+
+    with pytest.raises(StationError, match="internal error, the station stopped: RuntimeError"):
+        asyncio.run(run())

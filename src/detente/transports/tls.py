@@ -106,10 +106,8 @@ async def dial_tls(
     """Connect and complete TLS; TransportError with the reason if anything fails."""
     remote = f"{host}:{port}"
     try:
-        reader, writer = await asyncio.wait_for(
-            asyncio.open_connection(host, port, ssl=context, ssl_handshake_timeout=timeout),
-            timeout,
-        )
+        async with asyncio.timeout(timeout):
+            reader, writer = await asyncio.open_connection(host, port, ssl=context, ssl_handshake_timeout=timeout)
     except TimeoutError:
         raise TransportError(f"{remote}: no TLS connection within {timeout:g} s") from None
     except ssl.SSLCertVerificationError as exc:
@@ -136,7 +134,8 @@ async def accept_tls(
     peer = writer.get_extra_info("peername")
     remote = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer)
     try:
-        await asyncio.wait_for(writer.start_tls(context, ssl_handshake_timeout=timeout), timeout)
+        async with asyncio.timeout(timeout):
+            await writer.start_tls(context, ssl_handshake_timeout=timeout)
     except TimeoutError:
         writer.close()
         raise TransportError(f"{remote}: no TLS handshake within {timeout:g} s") from None
