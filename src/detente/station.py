@@ -347,6 +347,8 @@ class Station:
                 self.store.mark_sent(peer.unmarked_sent, format_time(now))
             peer.unmarked_sent.clear()
         self._flush(peer)
+        if peer.status_dirty:  # the link came up or went down: `status` should say so at once
+            self._save_status(peer)
 
     def _flush(self, peer: _Peer) -> None:
         link = peer.link

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import socket
 import subprocess
+import time
 
 import pytest
 
@@ -129,3 +132,25 @@ def test_a_peer_that_has_not_pinned_us_is_reported(make_station: StationFactory)
     sy.wait_log(r"WARNING +connection\.closed .*reason=closed-before-hello .*does the peer have this station pinned")
     (peer,) = sy.status()["peers"]
     assert peer["link"] != "UP" and "before the peer's hello" in peer["detail"]
+
+
+def test_a_frozen_peer_is_declared_lost_by_heartbeat_and_recovers(pair: tuple[StationProcess, StationProcess]) -> None:
+    """SIGSTOP keeps the peer's TCP connection open but silent: only the heartbeats can tell."""
+    tr, sy = pair
+    tr.start()
+    sy.start()
+    tr.wait_log(r"link\.up party=SY")
+    assert sy.process is not None
+    os.kill(sy.process.pid, signal.SIGSTOP)
+    stopped_at = time.monotonic()
+    try:
+        tr.wait_log(r"link\.down party=SY reason=link-timeout detail=\"no frame from the peer for", timeout=10)
+        noticed = time.monotonic() - stopped_at
+        message = tr.send("sent while the peer is frozen", "SY", "flash")
+        assert tr.status()["peers"][0]["link"] in ("DOWN", "DIALING")
+    finally:
+        os.kill(sy.process.pid, signal.SIGCONT)
+    # 3 s of silence after the last frame, plus this test's own polling and process start-up.
+    assert noticed < 6, f"link loss noticed after {noticed:.1f} s"
+    wait_until(lambda: tr.messages("outbox")[0]["state"] == "delivered", what="delivery after the peer thaws")
+    assert [m["id"] for m in sy.messages("inbox")] == [message]
