@@ -18,6 +18,7 @@ from .protocol.link import LinkConfig
 
 __all__ = [
     "LANGUAGES",
+    "LedgerSettings",
     "LinkSettings",
     "StationConfig",
     "format_address",
@@ -78,6 +79,18 @@ class LinkSettings:
 
 
 @dataclass(frozen=True)
+class LedgerSettings:
+    """The ``[ledger]`` table: when the station signs checkpoints of its log of each line."""
+
+    checkpoint_entries: int = 32
+    """Sign a checkpoint as soon as this many log entries are not yet co-signed by the peer."""
+    checkpoint_seconds: float = 2.0
+    """...or as soon as the oldest entry not yet co-signed is this many seconds old."""
+    cosign_timeout: float = 10.0
+    """Send a newer checkpoint if the peer has not co-signed the last one within this many seconds."""
+
+
+@dataclass(frozen=True)
 class StationConfig:
     """The ``[station]`` table."""
 
@@ -97,6 +110,8 @@ class StationConfig:
     """The SQLite database file, relative to the station folder."""
     link: LinkSettings = field(default_factory=LinkSettings)
     """Link timers and limits."""
+    ledger: LedgerSettings = field(default_factory=LedgerSettings)
+    """Checkpoint policy."""
 
     @property
     def endpoints(self) -> tuple[str, ...]:
@@ -131,6 +146,11 @@ window = {link.window}                 # messages in flight without a receipt
 max_frame_bytes = {link.max_frame_bytes}
 reconnect_max = {link.reconnect_max}        # longest wait between connection attempts
 dial = {quote(link.dial)}                 # auto (lower station id connects), always, never
+
+[ledger]
+checkpoint_entries = {config.ledger.checkpoint_entries}      # checkpoint once this many entries await a cosignature
+checkpoint_seconds = {config.ledger.checkpoint_seconds}     # ...or once the oldest has waited this long
+cosign_timeout = {config.ledger.cosign_timeout}        # send a newer checkpoint if no cosignature came in this time
 """
 
 
@@ -143,7 +163,7 @@ def load_config(path: Path) -> StationConfig:
         raise ConfigError(f"{path} is not valid TOML: {exc}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path} cannot be read: {exc}") from None
-    unknown = set(raw) - {"station", "link"}
+    unknown = set(raw) - {"station", "link", "ledger"}
     if unknown:
         raise ConfigError(f"{path}: unknown table(s) {', '.join(sorted(unknown))}")
     station = _table(raw, "station", path)
@@ -157,7 +177,25 @@ def load_config(path: Path) -> StationConfig:
         dial=_string(link, "dial", path, LinkSettings.dial),
     )
     _no_unknown(link, LinkSettings.__dataclass_fields__, "link", path)
-    _no_unknown(station, set(StationConfig.__dataclass_fields__) - {"link"}, "station", path)
+    ledger_table = _table(raw, "ledger", path, required=False)
+    ledger = LedgerSettings(
+        checkpoint_entries=int(
+            _number(
+                ledger_table,
+                "checkpoint_entries",
+                LedgerSettings.checkpoint_entries,
+                path,
+                integer=True,
+                where="ledger",
+            )
+        ),
+        checkpoint_seconds=_number(
+            ledger_table, "checkpoint_seconds", LedgerSettings.checkpoint_seconds, path, where="ledger"
+        ),
+        cosign_timeout=_number(ledger_table, "cosign_timeout", LedgerSettings.cosign_timeout, path, where="ledger"),
+    )
+    _no_unknown(ledger_table, LedgerSettings.__dataclass_fields__, "ledger", path)
+    _no_unknown(station, set(StationConfig.__dataclass_fields__) - {"link", "ledger"}, "station", path)
     config = StationConfig(
         name=_string(station, "name", path),
         party=_string(station, "party", path),
@@ -167,6 +205,7 @@ def load_config(path: Path) -> StationConfig:
         advertise=_strings(station, "advertise", path),
         database=_string(station, "database", path, "detente.db"),
         link=settings,
+        ledger=ledger,
     )
     validate_config(config, str(path))
     return config
@@ -216,10 +255,12 @@ def _strings(table: dict[str, Any], key: str, path: Path) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _number(table: dict[str, Any], key: str, default: float, path: Path, integer: bool = False) -> float:
+def _number(
+    table: dict[str, Any], key: str, default: float, path: Path, integer: bool = False, where: str = "link"
+) -> float:
     value = table.get(key, default)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or (integer and not isinstance(value, int)):
-        raise ConfigError(f"{path}: link.{key} must be {'an integer' if integer else 'a number'}")
+        raise ConfigError(f"{path}: {where}.{key} must be {'an integer' if integer else 'a number'}")
     if value <= 0:
-        raise ConfigError(f"{path}: link.{key} must be positive")
+        raise ConfigError(f"{path}: {where}.{key} must be positive")
     return value

@@ -21,9 +21,13 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.mldsa import MLDSA65PrivateKey
+
 from .config import StationConfig, load_config, render_config, validate_config
 from .errors import StationError
 from .identity import build_card, generate_signing_key, generate_tls_identity, load_signer
+from .ledger.note import NoteSigner, key_name
 from .protocol.signing import Signer
 from .store import Store, open_store
 
@@ -45,6 +49,10 @@ class Home:
     @property
     def signing_key_path(self) -> Path:
         return self.keys_dir / "signing.key"
+
+    @property
+    def checkpoint_key_path(self) -> Path:
+        return self.keys_dir / "checkpoint-mldsa65.key"
 
     @property
     def tls_key_path(self) -> Path:
@@ -76,6 +84,17 @@ class Home:
             raise StationError(f"cannot load the signing key {self.signing_key_path}: {exc}") from None
 
     @cached_property
+    def note_signer(self) -> NoteSigner:
+        """The station's checkpoint and cosignature keys: its Ed25519 key and its ML-DSA-65 key."""
+        try:
+            mldsa = serialization.load_pem_private_key(self.checkpoint_key_path.read_bytes(), password=None)
+        except (OSError, ValueError) as exc:
+            raise StationError(f"cannot load the checkpoint key {self.checkpoint_key_path}: {exc}") from None
+        if not isinstance(mldsa, MLDSA65PrivateKey):
+            raise StationError(f"{self.checkpoint_key_path} is not an ML-DSA-65 key")
+        return NoteSigner(key_name(self.config.station_id), self.signer.seed, mldsa.private_bytes_raw())
+
+    @cached_property
     def tls_certificate(self) -> str:
         try:
             return self.tls_cert_path.read_text(encoding="ascii")
@@ -97,6 +116,7 @@ class Home:
         config = self.config
         return build_card(
             signer=self.signer,
+            note_signer=self.note_signer,
             name=config.name,
             party=config.party,
             station_id=config.station_id,
@@ -121,6 +141,12 @@ def create_station(path: Path, *, name: str, party: str, listen: str, language: 
     home.keys_dir.mkdir(mode=0o700)
     os.chmod(home.keys_dir, 0o700)
     _write_private(home.signing_key_path, generate_signing_key())
+    _write_private(
+        home.checkpoint_key_path,
+        MLDSA65PrivateKey.generate().private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        ),
+    )
     tls_key, tls_cert = generate_tls_identity(station_id, name, datetime.datetime.now(datetime.UTC))
     _write_private(home.tls_key_path, tls_key)
     home.tls_cert_path.write_bytes(tls_cert)

@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.x509.oid import NameOID
 
 from .errors import PeerError
+from .ledger.note import KeyKind, NoteError, NoteKey, NoteSigner, key_name
 from .protocol.canonical import canonical_json
 from .protocol.envelope import PROTOCOL_VERSION
 from .protocol.signing import Signer, Verifier, b64decode, b64encode
@@ -60,6 +61,7 @@ class Card:
     endpoints: tuple[str, ...]
     protocol_versions: tuple[int, ...]
     fingerprint: str
+    note_keys: dict[KeyKind, NoteKey]
     raw: dict[str, Any]
 
 
@@ -106,14 +108,18 @@ def certificate_sha256(cert_pem: str | bytes) -> str:
     return hashlib.sha256(cert.public_bytes(serialization.Encoding.DER)).hexdigest()
 
 
-def fingerprint(*, station_id: str, party: str, name: str, signing_key: Verifier, cert_sha256: str) -> str:
-    """Thirty digits in six groups of five, e.g. ``41882 10393 …``."""
+def fingerprint(
+    *, station_id: str, party: str, name: str, signing_key: Verifier, cert_sha256: str, checkpoint_key: bytes
+) -> str:
+    """Thirty digits in six groups of five, e.g. ``41882 10393 …``. ``checkpoint_key`` is the
+    station's ML-DSA-65 public key (its checkpoint and cosignature key)."""
     identity = canonical_json(
         {
             "station_id": station_id,
             "party": party,
             "name": name,
             "signing_key": {"alg": signing_key.alg, "public": b64encode(signing_key.public_key)},
+            "checkpoint_key": {"alg": "ml-dsa-65", "sha256": hashlib.sha256(checkpoint_key).hexdigest()},
             "tls_certificate_sha256": cert_sha256,
         }
     )
@@ -134,6 +140,7 @@ def normalise_fingerprint(text: str) -> str:
 def build_card(
     *,
     signer: Signer,
+    note_signer: NoteSigner,
     name: str,
     party: str,
     station_id: str,
@@ -153,8 +160,14 @@ def build_card(
         "tls_certificate_sha256": cert_hash,
         "endpoints": list(endpoints),
         "protocol_versions": [PROTOCOL_VERSION],
+        "note_keys": [key.vkey for key in note_signer.keys.values()],
         "fingerprint": fingerprint(
-            station_id=station_id, party=party, name=name, signing_key=signer.verifier, cert_sha256=cert_hash
+            station_id=station_id,
+            party=party,
+            name=name,
+            signing_key=signer.verifier,
+            cert_sha256=cert_hash,
+            checkpoint_key=note_signer.keys[KeyKind.NOTE_MLDSA65].public_key,
         ),
     }
     signature = signer.sign(CARD_DOMAIN + canonical_json(card))
@@ -179,6 +192,7 @@ def parse_card(data: object, source: str = "card") -> Card:
         "tls_certificate_sha256",
         "endpoints",
         "protocol_versions",
+        "note_keys",
         "fingerprint",
         "signature",
     }
@@ -204,6 +218,7 @@ def parse_card(data: object, source: str = "card") -> Card:
     versions = data["protocol_versions"]
     if not isinstance(versions, list) or not versions or not all(type(v) is int for v in versions):
         raise PeerError(f"{source}: protocol_versions must be a non-empty list of integers")
+    note_keys = _note_keys(data["note_keys"], data["station_id"], verifier, source)
     signature = data["signature"]
     unsigned = {k: v for k, v in data.items() if k != "signature"}
     try:
@@ -224,6 +239,7 @@ def parse_card(data: object, source: str = "card") -> Card:
         name=data["name"],
         signing_key=verifier,
         cert_sha256=cert_hash,
+        checkpoint_key=note_keys[KeyKind.NOTE_MLDSA65].public_key,
     )
     if computed != data["fingerprint"]:
         raise PeerError(f"{source}: the fingerprint written in the card is not the card's fingerprint")
@@ -238,5 +254,25 @@ def parse_card(data: object, source: str = "card") -> Card:
         endpoints=tuple(endpoints),
         protocol_versions=tuple(versions),
         fingerprint=computed,
+        note_keys=note_keys,
         raw=dict(data),
     )
+
+
+def _note_keys(value: object, station_id: object, signing_key: Verifier, source: str) -> dict[KeyKind, NoteKey]:
+    """The card's four checkpoint and cosignature keys (C2SP vkeys), one of each kind, named
+    after the station; the Ed25519 ones are the station's signing key."""
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value) or len(value) != len(KeyKind):
+        raise PeerError(f"{source}: note_keys must list the station's {len(KeyKind)} checkpoint verifier keys")
+    try:
+        keys = {key.kind: key for key in (NoteKey.from_vkey(v) for v in value)}
+    except NoteError as exc:
+        raise PeerError(f"{source}: note_keys: {exc}") from None
+    if set(keys) != set(KeyKind) or any(k.name != key_name(str(station_id)) for k in keys.values()):
+        raise PeerError(f"{source}: note_keys must hold one key of each kind, named {key_name(str(station_id))}")
+    ed25519 = (keys[KeyKind.NOTE_ED25519].public_key, keys[KeyKind.COSIG_ED25519].public_key)
+    if ed25519 != (signing_key.public_key, signing_key.public_key) or (
+        keys[KeyKind.NOTE_MLDSA65].public_key != keys[KeyKind.COSIG_MLDSA65].public_key
+    ):
+        raise PeerError(f"{source}: note_keys do not belong to the station's signing and checkpoint keys")
+    return keys

@@ -29,12 +29,14 @@ from .config import parse_address
 from .errors import StationError, StoreError
 from .home import Home
 from .identity import Card
+from .ledger.keeper import AlarmRaised, LineLedger
 from .logs import log_event
 from .peers import peer_card
 from .protocol import events as ev
 from .protocol.canonical import parse_json
 from .protocol.codes import CloseReason, RejectCode
 from .protocol.envelope import Envelope, Receipt, seal_receipt
+from .protocol.frames import CheckpointFrame, CosignatureFrame, LedgerFrame
 from .protocol.link import Link, ReceiveCursor
 from .protocol.timestamps import format_time
 from .store import LinkStatus, PeerRecord, Store
@@ -68,6 +70,7 @@ class _Peer:
     card: Card
     link: Link
     context: ssl.SSLContext
+    ledger: LineLedger
     streams: dict[int, TLSStream] = field(default_factory=dict)
     since: float = 0.0
     detail: str = "not connected yet"
@@ -183,7 +186,16 @@ class Station:
             now = self.clock()
             link = self._new_link(record, card, now)
             context = client_context(self.home.tls_cert_path, self.home.tls_key_path, card.tls_certificate_pem)
-            peer = _Peer(record, card, link, context, since=now)
+            ledger = LineLedger(
+                self.store,
+                station=self.config.station_id,
+                signer=self.home.signer,
+                note_signer=self.home.note_signer,
+                peer=card,
+                policy=self.config.ledger,
+            )
+            peer = _Peer(record, card, link, context, ledger, since=now)
+            ledger.on_alarm = lambda alarm, peer=peer: self._alarm(peer, alarm)
             self._peers[record.station_id] = peer
             self._by_cert[card.tls_certificate_sha256] = peer
             self._server_context.load_verify_locations(cadata=card.tls_certificate_pem)
@@ -328,20 +340,22 @@ class Station:
         now = self.clock()
         events = link.events()
         while events:
-            received = [e.envelope for e in events if isinstance(e, ev.EnvelopeReceived)]
-            if received:
-                self._store_received(peer, received, now)
-            receipts = [e for e in events if isinstance(e, ev.ReceiptReceived)]
-            if receipts:
-                self._store_receipts(peer, receipts, now)
-            for event in events:
-                self._handle(peer, event, now)
+            for batch in _in_frame_order(events):
+                received = [e.envelope for e in batch if isinstance(e, ev.EnvelopeReceived)]
+                if received:
+                    self._store_received(peer, received, now)
+                receipts = [e for e in batch if isinstance(e, ev.ReceiptReceived)]
+                if receipts:
+                    self._store_receipts(peer, receipts, now)
+                for event in batch:
+                    self._handle(peer, event, now)
             events = link.events()
         if peer.needs_rebuild:
             self._flush(peer)
             self._rebuild(peer)
             return
         self._feed(peer)
+        self._checkpoint(peer, now)
         if peer.unmarked_sent and link.current_connection is not None:
             with self._guard(peer, "mark messages sent"):
                 self.store.mark_sent(peer.unmarked_sent, format_time(now))
@@ -466,6 +480,8 @@ class Station:
                 peer.round_trip, peer.clock_offset, peer.last_heartbeat = rtt, offset, now
             case ev.EnvelopesRetransmitted(first_seq=first, count=count):
                 log_event(log, logging.DEBUG, "messages.retransmitted", party=party, first_seq=first, count=count)
+            case ev.LedgerFrameReceived(frame=frame):
+                self._ledger_frame(peer, frame, now)
             case ev.PeerLostMessages(peer_next_seq=expected, receipted_through=through):
                 detail = (
                     f"the peer asks to resume at seq {expected} but has signed receipts up to {through}: "
@@ -473,6 +489,38 @@ class Station:
                 )
                 log_event(log, logging.ERROR, "peer.lost_messages", party=party, detail=detail)
                 self._journal("peer.lost_messages", peer, detail, now)
+
+    def _ledger_frame(self, peer: _Peer, frame: LedgerFrame, now: float) -> None:
+        with self._guard(peer, "keep the ledger"):
+            if isinstance(frame, CheckpointFrame):
+                reply = peer.ledger.on_checkpoint(frame, now)
+                peer.link.send_ledger(reply)
+                if isinstance(reply, CosignatureFrame):
+                    log_event(log, logging.DEBUG, "ledger.cosigned", party=peer.record.party, size=reply.size)
+            elif isinstance(frame, CosignatureFrame):
+                peer.ledger.on_cosignature(frame, now)
+            else:
+                peer.ledger.on_refusal(frame, now)
+
+    def _checkpoint(self, peer: _Peer, now: float) -> None:
+        """Send a checkpoint of this station's log of the line when the policy says it is due."""
+        if peer.link.current_connection is None:
+            return
+        with self._guard(peer, "make a checkpoint"):
+            frame = peer.ledger.due_checkpoint(now, peer.clock_offset)
+            if frame is not None:
+                peer.link.send_ledger(frame)
+                log_event(
+                    log,
+                    logging.DEBUG,
+                    "ledger.checkpoint",
+                    party=peer.record.party,
+                    size=frame.start + len(frame.leaves),
+                )
+
+    def _alarm(self, peer: _Peer, alarm: AlarmRaised) -> None:
+        log_event(log, logging.ERROR, "ledger.alarm", party=peer.record.party, kind=alarm.kind, detail=alarm.detail)
+        self._journal("ledger.alarm", peer, f"{alarm.kind}: {alarm.detail}", self.clock())
 
     def _resend_receipt(self, peer: _Peer, envelope: Envelope, now: float) -> None:
         stored = None
@@ -542,6 +590,9 @@ class Station:
                 if deadline is not None and deadline <= now:
                     peer.link.handle_timer(now)
                     self._process(peer)
+                else:
+                    self._checkpoint(peer, now)
+                    self._flush(peer)
 
     async def _watch_store(self) -> None:
         last_status = 0.0
@@ -583,3 +634,17 @@ class Station:
         with self._guard(peer, "save link status"):
             self.store.save_link_status(status)
             peer.status_dirty = False
+
+
+def _in_frame_order(events: list[ev.Event]) -> list[list[ev.Event]]:
+    """Split a batch of events so that each ledger frame is handled after exactly the messages
+    and receipts that arrived before it (a checkpoint must cover what preceded it, not what
+    followed it in the same read)."""
+    batches: list[list[ev.Event]] = [[]]
+    for event in events:
+        if isinstance(event, ev.LedgerFrameReceived):
+            batches.append([event])
+            batches.append([])
+        else:
+            batches[-1].append(event)
+    return [batch for batch in batches if batch]

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from detente.cli import build_parser
-from detente.config import LinkSettings, StationConfig
+from detente.config import LedgerSettings, LinkSettings, StationConfig
 from detente.protocol.codes import CloseReason, RejectCode
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,8 +44,9 @@ def test_every_command_is_documented(command: str) -> None:
 
 @pytest.mark.parametrize(
     "setting",
-    [f.name for f in dataclasses.fields(StationConfig) if f.name != "link"]
-    + [f.name for f in dataclasses.fields(LinkSettings)],
+    [f.name for f in dataclasses.fields(StationConfig) if f.name not in ("link", "ledger")]
+    + [f.name for f in dataclasses.fields(LinkSettings)]
+    + [f.name for f in dataclasses.fields(LedgerSettings)],
 )
 def test_every_setting_is_documented(setting: str) -> None:
     assert re.search(rf"`{setting}`", _text("docs/operations.md")), f"setting {setting} is not in docs/operations.md"

@@ -10,9 +10,11 @@ import pytest
 
 from detente.errors import PeerError
 from detente.identity import build_card, fingerprint, generate_tls_identity, normalise_fingerprint, parse_card
+from detente.ledger.note import KeyKind, NoteSigner, key_name
 from detente.protocol.signing import Signer
 
 NOW = datetime.datetime(2026, 11, 26, tzinfo=datetime.UTC)
+NOTE_SIGNER = NoteSigner(key_name("TR-0123456789ab"), bytes(range(32)), bytes(range(32, 64)))
 
 
 @pytest.fixture(scope="module")
@@ -20,6 +22,7 @@ def card() -> dict[str, Any]:
     _, cert = generate_tls_identity("TR-0123456789ab", "Ankara Operations Centre", NOW)
     return build_card(
         signer=Signer(bytes(range(32))),
+        note_signer=NOTE_SIGNER,
         name="Ankara Operations Centre",
         party="TR",
         station_id="TR-0123456789ab",
@@ -48,6 +51,8 @@ def test_a_card_verifies_and_says_who_it_is(card: dict[str, Any]) -> None:
         ("endpoints", ["http://x"], "endpoints must be a list"),
         ("card", "something-else/1", "not a détente station card"),
         ("protocol_versions", [], "protocol_versions"),
+        ("note_keys", [], "note_keys must list"),
+        ("note_keys", ["x+y+z"] * 4, "note_keys:"),
     ],
 )
 def test_an_altered_card_is_refused(card: dict[str, Any], member: str, value: Any, message: str) -> None:
@@ -69,7 +74,14 @@ def test_a_card_missing_or_adding_members_is_refused(card: dict[str, Any]) -> No
 
 def test_the_fingerprint_depends_on_every_identity_part() -> None:
     signer = Signer(bytes(32))
-    base = dict(station_id="TR-1", party="TR", name="A", signing_key=signer.verifier, cert_sha256="a" * 64)
+    base = dict(
+        station_id="TR-1",
+        party="TR",
+        name="A",
+        signing_key=signer.verifier,
+        cert_sha256="a" * 64,
+        checkpoint_key=b"k" * 1952,
+    )
     reference = fingerprint(**base)  # type: ignore[arg-type]
     assert reference == fingerprint(**base)  # type: ignore[arg-type]
     for key, value in [
@@ -78,6 +90,7 @@ def test_the_fingerprint_depends_on_every_identity_part() -> None:
         ("name", "B"),
         ("signing_key", Signer(bytes([1]) * 32).verifier),
         ("cert_sha256", "b" * 64),
+        ("checkpoint_key", b"K" * 1952),
     ]:
         assert fingerprint(**{**base, key: value}) != reference  # type: ignore[arg-type]
 
@@ -89,3 +102,14 @@ def test_fingerprints_are_read_with_or_without_spaces() -> None:
     for bad in ("1234", digits + "1", "abcde" * 6):
         with pytest.raises(PeerError, match="30 digits"):
             normalise_fingerprint(bad)
+
+
+def test_the_card_carries_the_four_checkpoint_keys(card: dict[str, Any]) -> None:
+    parsed = parse_card(card)
+    assert set(parsed.note_keys) == set(KeyKind)
+    assert parsed.note_keys[KeyKind.NOTE_MLDSA65] == NOTE_SIGNER.keys[KeyKind.NOTE_MLDSA65]
+    other = NoteSigner(key_name("TR-0123456789ab"), bytes(range(32)), bytes(range(64, 96)))
+    swapped = copy.deepcopy(card)
+    swapped["note_keys"][1] = other.keys[KeyKind.NOTE_MLDSA65].vkey
+    with pytest.raises(PeerError, match="do not belong|signature does not verify"):
+        parse_card(swapped)

@@ -24,8 +24,10 @@ import pytest
 import rfc8785
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.mldsa import MLDSA65PrivateKey
 
 from detente.identity import fingerprint
+from detente.ledger.note import KeyKind, NoteSigner, key_name
 from detente.protocol.canonical import canonical_json, parse_json
 from detente.protocol.envelope import (
     ENVELOPE_DOMAIN,
@@ -165,12 +167,16 @@ def compute(spec: dict[str, Any]) -> dict[str, Value]:
 
     card = spec["fingerprint"]
     key = signers[card["station"]].verifier
+    checkpoint_key = NoteSigner(
+        key_name(ids[card["station"]]), signers[card["station"]].seed, bytes.fromhex(card["mldsa65_seed_hex"])
+    ).keys[KeyKind.NOTE_MLDSA65]
     out["fingerprint-identity"] = canonical_json(
         {
             "station_id": ids[card["station"]],
             "party": card["party"],
             "name": card["name"],
             "signing_key": {"alg": key.alg, "public": base64.b64encode(key.public_key).decode("ascii")},
+            "checkpoint_key": {"alg": "ml-dsa-65", "sha256": hashlib.sha256(checkpoint_key.public_key).hexdigest()},
             "tls_certificate_sha256": card["tls_certificate_sha256"],
         }
     ).decode("utf-8")
@@ -180,6 +186,7 @@ def compute(spec: dict[str, Any]) -> dict[str, Value]:
         name=card["name"],
         signing_key=key,
         cert_sha256=card["tls_certificate_sha256"],
+        checkpoint_key=checkpoint_key.public_key,
     )
     return out
 
@@ -378,6 +385,14 @@ def test_fingerprint_independently() -> None:
             "party": spec["party"],
             "name": spec["name"],
             "signing_key": {"alg": "ed25519", "public": text(f"{spec['station'].lower()}-public-key")},
+            "checkpoint_key": {
+                "alg": "ml-dsa-65",
+                "sha256": hashlib.sha256(
+                    MLDSA65PrivateKey.from_seed_bytes(bytes.fromhex(spec["mldsa65_seed_hex"]))
+                    .public_key()
+                    .public_bytes_raw()
+                ).hexdigest(),
+            },
             "tls_certificate_sha256": spec["tls_certificate_sha256"],
         }
     )

@@ -168,4 +168,40 @@ def test_write_ahead_logging_and_schema_version(store: SQLiteStore, tmp_path: Pa
     with sqlite3.connect(tmp_path / "detente.db") as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     db.close()
-    assert store.schema_version() == 1
+    assert store.schema_version() == 2
+
+
+def test_a_station_from_before_the_ledger_gets_its_history_logged(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    store = SQLiteStore(path, create=True)
+    store.add_peer(_peer("SY-1", "SY"))
+    out = store.append_outgoing("SY-1", _builder(TR, "TR-1", "SY-1", 1), format_time(T0))
+    store.store_receipts([seal_receipt(SY, out, format_time(T0))], format_time(T0))
+    first = _incoming(1, GENESIS_HASH)
+    store.store_incoming([(first, seal_receipt(TR, first, format_time(T0)))], format_time(T0))
+    store.close()
+    with sqlite3.connect(path) as db:  # take it back to schema 1, as an older détente left it
+        for table in (
+            "ledger_entries",
+            "ledger_nodes",
+            "records",
+            "peer_log",
+            "peer_log_nodes",
+            "checkpoints",
+            "alarms",
+        ):
+            db.execute(f"DROP TABLE {table}")
+        db.execute("DELETE FROM schema_migrations WHERE version = 2")
+    db.close()
+    migrated = SQLiteStore(path)
+    try:
+        assert migrated.schema_version() == 2
+        leaves = migrated.ledger_leaves("SY-1", 0, 10)
+        assert [(leaf.kind, leaf.ref) for leaf in leaves] == [
+            ("envelope-out", out.id),
+            ("envelope-in", first.id),
+            ("receipt-in", out.id),
+            ("receipt-out", first.id),
+        ]
+    finally:
+        migrated.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .envelope import Envelope, Receipt
+from .frames import LedgerFrame
 
 __all__ = [
     "ConnectionClosed",
@@ -16,6 +17,7 @@ __all__ = [
     "FrameRefused",
     "HeartbeatAnswered",
     "LinkEstablished",
+    "LedgerFrameReceived",
     "LinkLost",
     "PeerErrorReported",
     "PeerLostMessages",
@@ -117,6 +119,14 @@ class EnvelopesRetransmitted:
 
 
 @dataclass(frozen=True)
+class LedgerFrameReceived:
+    """The peer sent a checkpoint of its log, a cosignature of ours, or a refusal to co-sign."""
+
+    connection: int
+    frame: LedgerFrame
+
+
+@dataclass(frozen=True)
 class PeerLostMessages:
     """The peer asks to resume from a sequence number below envelopes it has already receipted:
     it has lost stored messages (restored from an old backup?). Nothing is resent automatically."""
@@ -138,4 +148,5 @@ Event = (
     | HeartbeatAnswered
     | EnvelopesRetransmitted
     | PeerLostMessages
+    | LedgerFrameReceived
 )

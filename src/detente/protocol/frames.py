@@ -11,6 +11,8 @@ one canonical form, since that is what is signed and hashed.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import struct
 from dataclasses import dataclass
 from typing import Any
@@ -23,12 +25,18 @@ from .envelope import Envelope, Receipt
 __all__ = [
     "DEFAULT_MAX_FRAME",
     "PROTOCOL_NAME",
+    "LEAF_KINDS",
+    "MAX_LEAVES",
     "Bye",
+    "CheckpointFrame",
+    "CosignatureFrame",
+    "CosignatureRefusedFrame",
     "EnvelopeFrame",
     "ErrorFrame",
     "Frame",
     "FrameDecoder",
     "Hello",
+    "LedgerFrame",
     "Ping",
     "Pong",
     "ReceiptFrame",
@@ -87,6 +95,42 @@ class ErrorFrame:
     detail: str
 
 
+LEAF_KINDS = ("envelope-out", "envelope-in", "receipt-in", "receipt-out", "record")
+MAX_LEAVES = 4096
+"""Most log leaves one checkpoint frame reveals (a longer backlog takes several checkpoints)."""
+
+
+@dataclass(frozen=True)
+class CheckpointFrame:
+    """A signed checkpoint of the sender's log of this line, the leaves added since ``start``
+    (the size the receiver last co-signed) and a consistency proof from ``start``."""
+
+    note: str
+    total: int
+    """The sender's whole log size when it sent this (the checkpoint may cover less of a backlog)."""
+    start: int
+    leaves: tuple[tuple[str, str, bytes], ...]
+    """(kind, ref, leaf hash), kinds as the sender sees them (envelope-out = sent by the sender)."""
+    consistency: tuple[bytes, ...]
+
+
+@dataclass(frozen=True)
+class CosignatureFrame:
+    """The receiver's cosignature lines for the sender's checkpoint of ``size`` and ``root``."""
+
+    size: int
+    root: bytes
+    signatures: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CosignatureRefusedFrame:
+    """The receiver will not co-sign the checkpoint of ``size``, and says why."""
+
+    size: int
+    reason: str
+
+
 @dataclass(frozen=True)
 class Bye:
     """Sent before an orderly close (shutdown), so that the peer does not suspect a crash."""
@@ -94,7 +138,19 @@ class Bye:
     reason: str
 
 
-Frame = Hello | EnvelopeFrame | ReceiptFrame | Ping | Pong | ErrorFrame | Bye
+Frame = (
+    Hello
+    | EnvelopeFrame
+    | ReceiptFrame
+    | Ping
+    | Pong
+    | ErrorFrame
+    | Bye
+    | CheckpointFrame
+    | CosignatureFrame
+    | CosignatureRefusedFrame
+)
+LedgerFrame = CheckpointFrame | CosignatureFrame | CosignatureRefusedFrame
 
 
 def encode_frame(frame: Frame) -> bytes:
@@ -125,6 +181,19 @@ def _frame_json(frame: Frame) -> dict[str, Any]:
             return {"t": "error", "code": frame.code, "detail": frame.detail}
         case Bye():
             return {"t": "bye", "reason": frame.reason}
+        case CheckpointFrame():
+            return {
+                "t": "ckpt",
+                "note": frame.note,
+                "total": frame.total,
+                "start": frame.start,
+                "leaves": [[kind, ref, _b64(leaf)] for kind, ref, leaf in frame.leaves],
+                "consistency": [_b64(h) for h in frame.consistency],
+            }
+        case CosignatureFrame():
+            return {"t": "cosig", "size": frame.size, "root": _b64(frame.root), "signatures": list(frame.signatures)}
+        case CosignatureRefusedFrame():
+            return {"t": "nocosig", "size": frame.size, "reason": frame.reason}
     raise TypeError(f"not a frame: {frame!r}")
 
 
@@ -136,6 +205,9 @@ _MEMBERS = {
     "pong": {"t", "n", "echo_us", "time_us"},
     "error": {"t", "code", "detail"},
     "bye": {"t", "reason"},
+    "ckpt": {"t", "note", "total", "start", "leaves", "consistency"},
+    "cosig": {"t", "size", "root", "signatures"},
+    "nocosig": {"t", "size", "reason"},
 }
 
 
@@ -174,8 +246,60 @@ def parse_frame(payload: bytes) -> Frame:
             return Pong(_uint(obj, "n"), _uint(obj, "echo_us"), _uint(obj, "time_us"))
         case "error":
             return ErrorFrame(_text(obj, "code", 64), _text(obj, "detail", 2000))
-        case _:
+        case "bye":
             return Bye(_text(obj, "reason", 200))
+        case "ckpt":
+            leaves = obj["leaves"]
+            if not isinstance(leaves, list) or len(leaves) > MAX_LEAVES:
+                raise RemoteProtocolError(bad, f"ckpt leaves must be a list of at most {MAX_LEAVES}")
+            parsed = []
+            for item in leaves:
+                if (
+                    not isinstance(item, list)
+                    or len(item) != 3
+                    or item[0] not in LEAF_KINDS
+                    or not isinstance(item[1], str)
+                    or not 0 < len(item[1]) <= 64
+                ):
+                    raise RemoteProtocolError(bad, "each ckpt leaf is [kind, ref, base64 hash]")
+                parsed.append((str(item[0]), item[1], _hash32(item[2], "ckpt leaf")))
+            return CheckpointFrame(
+                _text(obj, "note", 65536),
+                _uint(obj, "total"),
+                _uint(obj, "start"),
+                tuple(parsed),
+                tuple(_hash32(h, "ckpt consistency") for h in _list(obj, "consistency", 64)),
+            )
+        case "cosig":
+            signatures = _list(obj, "signatures", 16)
+            if not all(isinstance(s, str) and len(s) <= 8192 for s in signatures):
+                raise RemoteProtocolError(bad, "cosig signatures must be signature lines")
+            return CosignatureFrame(_uint(obj, "size"), _hash32(obj["root"], "cosig root"), tuple(signatures))
+        case _:
+            return CosignatureRefusedFrame(_uint(obj, "size"), _text(obj, "reason", 2000))
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _hash32(value: object, what: str) -> bytes:
+    try:
+        raw = base64.b64decode(str(value), validate=True) if isinstance(value, str) else b""
+    except binascii.Error:
+        raw = b""
+    if len(raw) != 32:
+        raise RemoteProtocolError(RejectCode.MALFORMED_FRAME, f"{what} must be a base64 32-byte hash")
+    return raw
+
+
+def _list(obj: dict[str, Any], name: str, limit: int) -> list[Any]:
+    value = obj[name]
+    if not isinstance(value, list) or len(value) > limit:
+        raise RemoteProtocolError(
+            RejectCode.MALFORMED_FRAME, f"{obj['t']} member {name} must be a list of at most {limit} items"
+        )
+    return value
 
 
 def _is_uint(value: object) -> bool:

@@ -34,11 +34,15 @@ from .envelope import GENESIS_HASH, PROTOCOL_VERSION, Envelope, Receipt
 from .frames import (
     DEFAULT_MAX_FRAME,
     Bye,
+    CheckpointFrame,
+    CosignatureFrame,
+    CosignatureRefusedFrame,
     EnvelopeFrame,
     ErrorFrame,
     Frame,
     FrameDecoder,
     Hello,
+    LedgerFrame,
     Ping,
     Pong,
     ReceiptFrame,
@@ -313,6 +317,15 @@ class Link:
         if self._current is not None:
             self._current.write(ReceiptFrame(self._acked, receipt))
 
+    def send_ledger(self, frame: LedgerFrame) -> bool:
+        """Write a checkpoint, cosignature or refusal on the current connection. These frames are
+        not retransmitted: the ledger sends a newer checkpoint if one goes unanswered. Returns
+        False (and sends nothing) while the link is down."""
+        if self._current is None:
+            return False
+        self._current.write(frame)
+        return True
+
     def abort(self, code: str, detail: str, now: float, cursor: ReceiveCursor | None = None) -> None:
         """Close every connection with an ``error`` frame (e.g. storage failed, or the peer sent a
         conflicting duplicate). With ``cursor``, the receiving position goes back to what is
@@ -390,6 +403,8 @@ class Link:
             self._handle_receipt(frame.receipt, now)
         elif isinstance(frame, Ping):
             conn.write(Pong(frame.n, frame.time_us, _micros(now)))
+        elif isinstance(frame, (CheckpointFrame, CosignatureFrame, CosignatureRefusedFrame)):
+            self._events.append(ev.LedgerFrameReceived(conn.id, frame))
         elif isinstance(frame, Pong):
             sent = conn.pings.pop(frame.n, None)
             if sent is not None and _micros(sent) == frame.echo_us:

@@ -105,5 +105,10 @@ class Signer:
     def kid(self) -> str:
         return self.verifier.kid
 
+    @property
+    def seed(self) -> bytes:
+        """The 32-byte private seed (to derive the same key for checkpoint notes)."""
+        return self._key.private_bytes_raw()
+
     def sign(self, message: bytes) -> bytes:
         return self._key.sign(message)

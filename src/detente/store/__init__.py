@@ -4,11 +4,28 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .base import Direction, JournalEntry, LinkStatus, MessageRecord, PeerRecord, Store
+from .base import (
+    AlarmRecord,
+    CheckpointRecord,
+    Direction,
+    ExchangeCounts,
+    JournalEntry,
+    LedgerLeaf,
+    LinkStatus,
+    LogName,
+    MessageRecord,
+    PeerRecord,
+    Store,
+)
 from .sqlite import SQLiteStore
 
 __all__ = [
+    "AlarmRecord",
+    "CheckpointRecord",
     "Direction",
+    "ExchangeCounts",
+    "LedgerLeaf",
+    "LogName",
     "JournalEntry",
     "LinkStatus",
     "MessageRecord",

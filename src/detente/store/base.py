@@ -12,12 +12,28 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from ..ledger.merkle import NodeSource
 from ..protocol.envelope import Envelope, Receipt
 from ..protocol.link import ReceiveCursor
+from .ledger_sql import LedgerLeaf
 
-__all__ = ["Direction", "JournalEntry", "LinkStatus", "MessageRecord", "PeerRecord", "Store"]
+__all__ = [
+    "AlarmRecord",
+    "CheckpointRecord",
+    "Direction",
+    "ExchangeCounts",
+    "JournalEntry",
+    "LedgerLeaf",
+    "LinkStatus",
+    "LogName",
+    "MessageRecord",
+    "PeerRecord",
+    "Store",
+]
 
 Direction = Literal["out", "in"]
+LogName = Literal["own", "peer"]
+"""Which of a line's two logs: this station's own, or the peer's (as the peer revealed it)."""
 
 
 @dataclass(frozen=True)
@@ -85,6 +101,35 @@ class JournalEntry:
     event: str
     peer: str | None
     detail: str
+
+
+@dataclass(frozen=True)
+class CheckpointRecord:
+    log: LogName
+    peer: str
+    size: int
+    root: bytes
+    note: str
+    created_at: str
+    cosigned_at: str | None
+
+
+@dataclass(frozen=True)
+class ExchangeCounts:
+    received: int
+    """Envelopes stored from the peer."""
+    delivered: int
+    """Envelopes sent to the peer whose receipt is stored."""
+
+
+@dataclass(frozen=True)
+class AlarmRecord:
+    id: int
+    peer: str | None
+    at: str
+    kind: str
+    detail: str
+    record: str | None
 
 
 class Store(abc.ABC):
@@ -175,3 +220,57 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def journal_entries(self, *, after_id: int = 0, limit: int = 1000) -> list[JournalEntry]: ...
+
+    # --- the ledger ---------------------------------------------------------------------------------
+    # Envelopes and receipts enter this station's own log of a peer inside the same transaction
+    # that stores them (append_outgoing, store_incoming, store_receipts).
+
+    @abc.abstractmethod
+    def log_size(self, log: LogName, peer: str) -> int: ...
+
+    @abc.abstractmethod
+    def ledger_leaves(self, peer: str, start: int, end: int, log: LogName = "own") -> list[LedgerLeaf]: ...
+
+    @abc.abstractmethod
+    def log_nodes(self, log: LogName, peer: str) -> NodeSource:
+        """The log's tree as of now, for roots and proofs (valid until the store changes)."""
+
+    @abc.abstractmethod
+    def entry_data(self, peer: str, leaf: LedgerLeaf) -> bytes | None:
+        """The canonical bytes an own-log leaf stands for (None if they are missing)."""
+
+    @abc.abstractmethod
+    def entry_for(self, peer: str, kind: str, ref: str) -> bytes | None:
+        """This station's copy of an object of the line, named as its own log would name it
+        (``envelope-out`` = an envelope this station sent…), whether or not it is logged yet."""
+
+    @abc.abstractmethod
+    def peer_log_counts(self, peer: str) -> dict[str, int]:
+        """How many leaves of each kind the peer's log holds, as revealed so far."""
+
+    @abc.abstractmethod
+    def exchange_counts(self, peer: str) -> ExchangeCounts: ...
+
+    @abc.abstractmethod
+    def append_peer_log(self, peer: str, start: int, leaves: Sequence[tuple[str, str, bytes]]) -> None:
+        """Record leaves of the peer's log from index ``start`` (those already held must match)."""
+
+    @abc.abstractmethod
+    def add_record(self, peer: str, record_id: str, event: str, at: str, data: bytes) -> int:
+        """Store a signed record of this station's and append it to its log; returns its index."""
+
+    @abc.abstractmethod
+    def add_alarm(self, peer: str | None, kind: str, detail: str, at: str, record: tuple[str, bytes] | None) -> int:
+        """Record an alarm (with its signed record, when it concerns a line) in one transaction."""
+
+    @abc.abstractmethod
+    def alarms(self, *, after_id: int = 0) -> list[AlarmRecord]: ...
+
+    @abc.abstractmethod
+    def save_checkpoint(self, checkpoint: CheckpointRecord) -> None:
+        """Store a checkpoint; a second one for the same log and size replaces the note only when
+        the root is the same (more signatures); StoreError otherwise."""
+
+    @abc.abstractmethod
+    def checkpoints(self, log: LogName, peer: str) -> list[CheckpointRecord]:
+        """Every checkpoint held for one log, by size."""

@@ -17,10 +17,23 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import StoreError
+from ..ledger.merkle import NodeSource
 from ..protocol.canonical import parse_json
 from ..protocol.envelope import GENESIS_HASH, Envelope, Receipt
 from ..protocol.link import ReceiveCursor
-from .base import Direction, JournalEntry, LinkStatus, MessageRecord, PeerRecord, Store
+from .base import (
+    AlarmRecord,
+    CheckpointRecord,
+    Direction,
+    ExchangeCounts,
+    JournalEntry,
+    LinkStatus,
+    LogName,
+    MessageRecord,
+    PeerRecord,
+    Store,
+)
+from .ledger_sql import LedgerLeaf, SQLNodes, append_entries, append_leaves, log_size, read_leaves
 
 __all__ = ["SQLiteStore"]
 
@@ -118,6 +131,8 @@ class SQLiteStore(Store):
                 for statement in sql.split(";\n"):
                     if statement.strip():
                         db.execute(statement)
+                if number in _AFTER_SQL:
+                    _AFTER_SQL[number](db)
                 db.execute("INSERT INTO schema_migrations (version, name) VALUES (?, ?)", (number, name))
 
     def close(self) -> None:
@@ -194,6 +209,7 @@ class SQLiteStore(Store):
                     stored_at,
                 ),
             )
+            append_entries(db, peer, [("envelope-out", envelope.id, envelope.canonical)])
         return envelope
 
     def outgoing_after(self, peer: str, after_seq: int, limit: int) -> list[Envelope]:
@@ -236,6 +252,8 @@ class SQLiteStore(Store):
                     " WHERE id = ? AND direction = 'out' AND envelope_hash = ? AND receipt IS NULL",
                     (receipt.canonical, receipt.received, at, receipt.message_id, receipt.envelope_hash),
                 )
+                if cursor.rowcount:
+                    append_entries(db, receipt.sender, [("receipt-in", receipt.message_id, receipt.canonical)])
                 stored += cursor.rowcount
         return stored
 
@@ -274,6 +292,8 @@ class SQLiteStore(Store):
                     for e, r in items
                 ],
             )
+            for e, r in items:
+                append_entries(db, e.sender, [("envelope-in", e.id, e.canonical), ("receipt-out", e.id, r.canonical)])
 
     def incoming_receipt(self, peer: str, seq: int) -> tuple[str, bytes] | None:
         rows = self._read(
@@ -357,6 +377,143 @@ class SQLiteStore(Store):
             (after_id, limit),
         )
         return [JournalEntry(*row) for row in rows]
+
+    # --- the ledger ------------------------------------------------------------------------------
+
+    def log_size(self, log: LogName, peer: str) -> int:
+        try:
+            return log_size(self._db, log, peer)
+        except sqlite3.Error as exc:
+            raise self._error("read the size of a log", exc) from None
+
+    def ledger_leaves(self, peer: str, start: int, end: int, log: LogName = "own") -> list[LedgerLeaf]:
+        try:
+            return read_leaves(self._db, log, peer, start, end)
+        except sqlite3.Error as exc:
+            raise self._error("read log entries", exc) from None
+
+    def log_nodes(self, log: LogName, peer: str) -> NodeSource:
+        try:
+            return SQLNodes(self._db, log, peer)
+        except sqlite3.Error as exc:
+            raise self._error("read a log", exc) from None
+
+    def entry_data(self, peer: str, leaf: LedgerLeaf) -> bytes | None:
+        rows = self._read("read a log entry", _ENTRY_DATA[leaf.kind], (peer, leaf.ref))
+        return bytes(rows[0][0]) if rows and rows[0][0] is not None else None
+
+    def entry_for(self, peer: str, kind: str, ref: str) -> bytes | None:
+        return self.entry_data(peer, LedgerLeaf(-1, kind, ref, b""))
+
+    def peer_log_counts(self, peer: str) -> dict[str, int]:
+        rows = self._read(
+            "count the peer's log", "SELECT kind, COUNT(*) FROM peer_log WHERE peer = ? GROUP BY kind", (peer,)
+        )
+        return {str(kind): int(count) for kind, count in rows}
+
+    def exchange_counts(self, peer: str) -> ExchangeCounts:
+        rows = self._read(
+            "count messages",
+            "SELECT SUM(direction = 'in'), SUM(direction = 'out' AND receipt IS NOT NULL) FROM messages WHERE peer = ?",
+            (peer,),
+        )
+        return ExchangeCounts(int(rows[0][0] or 0), int(rows[0][1] or 0))
+
+    def append_peer_log(self, peer: str, start: int, leaves: Sequence[tuple[str, str, bytes]]) -> None:
+        with self._write("record the peer's log") as db:
+            size = log_size(db, "peer", peer)
+            if start > size:
+                raise StoreError(f"the peer's log is held up to {size} leaves; cannot add leaves from {start}")
+            held = read_leaves(db, "peer", peer, start, size)
+            for old, (kind, ref, leaf) in zip(held, leaves, strict=False):
+                if (old.kind, old.ref, old.leaf) != (kind, ref, leaf):
+                    raise StoreError(f"leaf {old.idx} of the peer's log differs from the one already held")
+            append_leaves(db, "peer", peer, list(leaves[size - start :]))
+
+    def add_record(self, peer: str, record_id: str, event: str, at: str, data: bytes) -> int:
+        with self._write("store a record") as db:
+            return self._add_record(db, peer, record_id, event, at, data)
+
+    def _add_record(self, db: sqlite3.Connection, peer: str, record_id: str, event: str, at: str, data: bytes) -> int:
+        db.execute(
+            "INSERT INTO records (id, peer, event, at, data) VALUES (?, ?, ?, ?, ?)", (record_id, peer, event, at, data)
+        )
+        return append_entries(db, peer, [("record", record_id, data)])
+
+    def add_alarm(self, peer: str | None, kind: str, detail: str, at: str, record: tuple[str, bytes] | None) -> int:
+        with self._write("record an alarm") as db:
+            if record is not None and peer is not None:
+                self._add_record(db, peer, record[0], kind, at, record[1])
+            cursor = db.execute(
+                "INSERT INTO alarms (peer, at, kind, detail, record) VALUES (?, ?, ?, ?, ?)",
+                (peer, at, kind, detail, record[0] if record else None),
+            )
+            return int(cursor.lastrowid or 0)
+
+    def alarms(self, *, after_id: int = 0) -> list[AlarmRecord]:
+        rows = self._read(
+            "read alarms", "SELECT id, peer, at, kind, detail, record FROM alarms WHERE id > ? ORDER BY id", (after_id,)
+        )
+        return [AlarmRecord(*row) for row in rows]
+
+    def save_checkpoint(self, checkpoint: CheckpointRecord) -> None:
+        with self._write("store a checkpoint") as db:
+            row = db.execute(
+                "SELECT root FROM checkpoints WHERE log = ? AND peer = ? AND size = ?",
+                (checkpoint.log, checkpoint.peer, checkpoint.size),
+            ).fetchone()
+            if row is not None and bytes(row[0]) != checkpoint.root:
+                raise StoreError(
+                    f"a different {checkpoint.log} checkpoint of size {checkpoint.size} is already held for "
+                    f"{checkpoint.peer}"
+                )
+            db.execute(
+                "INSERT INTO checkpoints (log, peer, size, root, note, created_at, cosigned_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (log, peer, size) DO UPDATE SET note = excluded.note,"
+                " cosigned_at = COALESCE(checkpoints.cosigned_at, excluded.cosigned_at)",
+                (
+                    checkpoint.log,
+                    checkpoint.peer,
+                    checkpoint.size,
+                    checkpoint.root,
+                    checkpoint.note,
+                    checkpoint.created_at,
+                    checkpoint.cosigned_at,
+                ),
+            )
+
+    def checkpoints(self, log: LogName, peer: str) -> list[CheckpointRecord]:
+        rows = self._read(
+            "read checkpoints",
+            "SELECT log, peer, size, root, note, created_at, cosigned_at FROM checkpoints"
+            " WHERE log = ? AND peer = ? ORDER BY size",
+            (log, peer),
+        )
+        return [CheckpointRecord(r[0], r[1], int(r[2]), bytes(r[3]), r[4], r[5], r[6]) for r in rows]
+
+
+_ENTRY_DATA = {
+    "envelope-out": "SELECT envelope FROM messages WHERE peer = ? AND id = ? AND direction = 'out'",
+    "envelope-in": "SELECT envelope FROM messages WHERE peer = ? AND id = ? AND direction = 'in'",
+    "receipt-in": "SELECT receipt FROM messages WHERE peer = ? AND id = ? AND direction = 'out'",
+    "receipt-out": "SELECT receipt FROM messages WHERE peer = ? AND id = ? AND direction = 'in'",
+    "record": "SELECT data FROM records WHERE peer = ? AND id = ?",
+}
+
+
+def _backfill_ledger(db: sqlite3.Connection) -> None:
+    """Migration 2 gives stations that already hold messages their log: every stored envelope in
+    the order it was stored, then every stored receipt in the same order."""
+    rows = db.execute("SELECT peer, direction, id, envelope, receipt FROM messages ORDER BY rowid").fetchall()
+    for peer, direction, message_id, envelope, _ in rows:
+        append_entries(db, peer, [(f"envelope-{direction}", message_id, bytes(envelope))])
+    for peer, direction, message_id, _, receipt in rows:
+        if receipt is not None:
+            kind = "receipt-in" if direction == "out" else "receipt-out"
+            append_entries(db, peer, [(kind, message_id, bytes(receipt))])
+
+
+_AFTER_SQL: dict[int, Callable[[sqlite3.Connection], None]] = {2: _backfill_ledger}
 
 
 def _record(row: Sequence[Any]) -> MessageRecord:
