@@ -29,8 +29,11 @@ from .store import Direction
 from .views import message_view, status_view
 
 __all__ = [
+    "add_command",
+    "add_home",
     "build_parser",
     "main",
+    "print_json",
 ]
 
 Handler = Callable[[argparse.Namespace], int]
@@ -271,9 +274,7 @@ def build_parser() -> argparse.ArgumentParser:
     def command(
         name: str, handler: Handler, help_text: str, description: str, parent: Any = sub
     ) -> argparse.ArgumentParser:
-        p: argparse.ArgumentParser = parent.add_parser(name, help=help_text, description=description)
-        p.set_defaults(handler=handler)
-        return p
+        return add_command(parent, name, handler, help_text, description)
 
     p = command(
         "init",
@@ -370,7 +371,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--check", action="store_true", help="verify exactly-once delivery and receipts, then exit")
     p.add_argument("--dir", metavar="DIR", help="folder for the two stations (default: a new temporary folder)")
     p.add_argument("--timeout", type=float, default=60.0, help="seconds --check waits for delivery (default 60)")
+    from . import cli_ledger  # a group of subcommands in its own module (it imports this one)
+
+    cli_ledger.register(sub)
     return parser
+
+
+def add_command(parent: Any, name: str, handler: Handler, help_text: str, description: str) -> argparse.ArgumentParser:
+    """Add a subcommand whose ``handler`` runs with the parsed arguments (for command groups
+    that live in their own modules, such as ``detente ledger``)."""
+    parser: argparse.ArgumentParser = parent.add_parser(name, help=help_text, description=description)
+    parser.set_defaults(handler=handler)
+    return parser
+
+
+def add_home(parser: argparse.ArgumentParser) -> None:
+    """The ``--home DIR`` option every station command takes."""
+    _add_home(parser)
+
+
+def print_json(data: Any) -> None:
+    """One JSON object on one line of standard output."""
+    _print_json(data)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
