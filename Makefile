@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit property integration protocol-diagram clean
+.PHONY: demo test lint typecheck unit property integration protocol-diagram geodata schemas messages clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "détente needs Python 3.11 or newer")'
@@ -35,8 +35,22 @@ property: $(STAMP)
 integration: $(STAMP)
 	$(BIN)/pytest -q tests/integration
 
+# Country borders for the notifications (Natural Earth 1:10m via npm's world-atlas), extracted into
+# the package; the extract is committed, and a test checks it against the npm package when present.
+geodata: $(STAMP)
+	npm ci --prefix assets --no-audit --no-fund
+	$(BIN)/python -c 'from detente.notifications.geodata import main; main()'
+
+# JSON Schemas of the notification kinds, in docs/schemas/ (a test fails when they are stale).
+schemas: $(STAMP)
+	$(BIN)/python -c 'from detente.notifications.schemas import main; main()'
+
+# The gettext template of the notification catalogues.
+messages: $(STAMP)
+	$(BIN)/python -m detente.notifications.messages
+
 protocol-diagram: $(STAMP)
 	@$(BIN)/python -c 'from detente.protocol.states import mermaid; print(mermaid(), end="")'
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis assets/node_modules

@@ -1,0 +1,40 @@
+"""Bidirectional-text safety: isolate embedded tokens so that they cannot reorder their context.
+
+Unicode isolates (UAX #9): LRI … PDI shows a token left to right whatever surrounds it (callsigns,
+MGRS references, coordinates); FSI … PDI lets a token of unknown direction (a name, free text)
+choose its own direction without disturbing the line it sits in. Free text and names from a
+sender may not contain direction controls of their own (``validate`` refuses them), so an
+isolate opened here is always the one closed here.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Final
+
+__all__ = ["BIDI_CONTROLS", "FSI", "LRI", "PDI", "RLI", "RLM", "contains_rtl", "isolate_auto", "isolate_ltr"]
+
+LRI: Final = "\u2066"
+RLI: Final = "\u2067"
+FSI: Final = "\u2068"
+PDI: Final = "\u2069"
+RLM: Final = "\u200f"
+BIDI_CONTROLS: Final = frozenset("\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+"""Characters that change the direction of the text around them."""
+
+
+def contains_rtl(text: str) -> bool:
+    """Whether ``text`` has a right-to-left letter (Arabic, Hebrew, Syriac, Thaana…)."""
+    return any(unicodedata.bidirectional(ch) in ("R", "AL") for ch in text)
+
+
+def isolate_ltr(token: str, *, rtl_context: bool) -> str:
+    """Wrap a left-to-right token (callsign, MGRS, coordinates) in LRI … PDI inside RTL text."""
+    return f"{LRI}{token}{PDI}" if rtl_context and token else token
+
+
+def isolate_auto(text: str, *, rtl_context: bool) -> str:
+    """Wrap text of unknown direction in FSI … PDI when it could disturb its context."""
+    if text and (rtl_context or contains_rtl(text)):
+        return f"{FSI}{text}{PDI}"
+    return text

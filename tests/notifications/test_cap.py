@@ -1,0 +1,188 @@
+"""CAP 1.2: every kind exports to a schema-valid alert; alerts import as incident reports, safely."""
+
+from __future__ import annotations
+
+import pytest
+from lxml import etree
+
+from detente.notifications import LANGUAGES, CapImportError, ReferencedMessage, from_cap, to_cap
+from detente.notifications.cap_schema import CAP_NS, parse_untrusted, schema_errors
+
+from .conftest import DATA, KINDS, load_example, valid
+
+NS = {"cap": CAP_NS}
+MESSAGE_ID = "01a216a7-6980-7d11-8a3b-0f6e5d4c3b2a"
+REQUEST_ID = "01a21753-12d0-7c2e-9a41-5d8e2f0b7c31"
+
+
+def export(kind: str, body: object | None = None, **options: object) -> etree._Element:
+    data = to_cap(
+        kind,
+        body if body is not None else valid(kind, load_example(kind)).body,
+        identifier=MESSAGE_ID,
+        sender="TR-ANKARA",
+        sent="2026-11-26T07:00:00.000Z",
+        recipient="SY-DAMASCUS",
+        **options,  # type: ignore[arg-type]
+    )
+    root = parse_untrusted(data)
+    assert schema_errors(root) == []
+    return root
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_kind_exports_valid_cap(kind: str) -> None:
+    root = export(kind)
+    infos = root.findall("cap:info", NS)
+    assert [info.findtext("cap:language", namespaces=NS) for info in infos] == list(LANGUAGES)
+    assert root.findtext("cap:msgType", namespaces=NS) == ("Alert" if kind != "clarification-response" else "Alert")
+    for info in infos:
+        assert info.findtext("cap:eventCode/cap:value", namespaces=NS) == kind
+        assert info.findtext("cap:description", namespaces=NS)
+
+
+def test_areas_become_polygons_and_circles() -> None:
+    fire = export("fire-notice")
+    areas = fire.findall("cap:info[1]/cap:area", NS)
+    assert [area.findtext("cap:areaDesc", namespaces=NS) for area in areas] == [
+        "Düşme bölgesi",
+        "Emniyet bölgesi",
+        "Atış mevzii",
+    ]
+    assert areas[0].findtext("cap:polygon", namespaces=NS) == ("36.4,37.1 36.4,37.2 36.45,37.2 36.45,37.1 36.4,37.1")
+    assert areas[2].findtext("cap:circle", namespaces=NS) == "36.25,37.15 0"
+    incident = export("incident-report")
+    assert incident.findtext("cap:info/cap:area/cap:circle", namespaces=NS) == "36.712,38.947 0.3"
+    flight = export("flight-notice")
+    area = flight.find("cap:info/cap:area", NS)
+    assert area is not None
+    polygon = area.findtext("cap:polygon", namespaces=NS) or ""
+    points = polygon.split()
+    assert len(points) > 10 and points[0] == points[-1]
+    assert (area.findtext("cap:altitude", namespaces=NS), area.findtext("cap:ceiling", namespaces=NS)) == (
+        "15000",
+        "25000",
+    )
+    track = export("clarification-request")
+    assert len(track.findall("cap:info[1]/cap:area/cap:circle", NS)) == 3
+
+
+def test_references_set_msg_type() -> None:
+    response = export("clarification-response")
+    assert response.findtext("cap:references", namespaces=NS) == (
+        f"SY-DAMASCUS,{REQUEST_ID},{'2026-11-26T10:07:30+00:00'}"
+    )
+    body = dict(valid("flight-notice", load_example("flight-notice")).body)
+    body["references"] = [{"id": REQUEST_ID, "relation": "update"}]
+    known = {
+        REQUEST_ID: ReferencedMessage(
+            REQUEST_ID,
+            "TR-ANKARA",
+            __import__("datetime").datetime(2026, 11, 26, 6, 0, tzinfo=__import__("datetime").UTC),
+        )
+    }
+    update = export("flight-notice", body, referenced=known)
+    assert update.findtext("cap:msgType", namespaces=NS) == "Update"
+    assert update.findtext("cap:references", namespaces=NS) == f"TR-ANKARA,{REQUEST_ID},2026-11-26T06:00:00+00:00"
+    body["references"] = [{"id": REQUEST_ID, "relation": "cancel"}]
+    assert export("flight-notice", body).findtext("cap:msgType", namespaces=NS) == "Cancel"
+
+
+def test_own_incident_report_comes_back_exactly() -> None:
+    body = valid("incident-report", load_example("incident-report")).body
+    imported = from_cap(
+        to_cap("incident-report", body, identifier=MESSAGE_ID, sender="TR-ANKARA", sent="2026-11-26T04:00:00.000Z")
+    )
+    assert imported.exact and imported.body == body
+    assert (imported.identifier, imported.sender, imported.msg_type) == (MESSAGE_ID, "TR-ANKARA", "Alert")
+
+
+def test_import_turkish_earthquake_alert_with_circle() -> None:
+    imported = from_cap((DATA / "cap" / "earthquake-tr-en-circle.xml").read_bytes())
+    body = imported.body
+    assert (imported.language, body["lang"], body["type"], body["request"]) == ("tr-TR", "tr", "other", "none")
+    assert body["time"] == "2026-11-26T01:17:32Z"
+    assert body["location"] == {"type": "Point", "coordinates": [37.22, 36.65], "radius_km": 40.0}
+    assert body["description"].startswith("Deprem\nKilis merkezli 4,9 büyüklüğünde deprem")
+    assert body["description"].endswith(
+        "CAP Alert TR-AFET-2026-11-26-0417 — uyari@afet.example.gov.tr, 2026-11-26T01:21:10Z"
+    )
+    assert from_cap((DATA / "cap" / "earthquake-tr-en-circle.xml").read_bytes(), prefer=("en",)).body["lang"] == "en"
+
+
+def test_import_update_with_several_polygons() -> None:
+    imported = from_cap((DATA / "cap" / "border-closure-update-en-polygons.xml").read_bytes())
+    assert imported.msg_type == "Update" and imported.body["lang"] == "en"
+    location = imported.body["location"]
+    assert location["type"] == "MultiPolygon" and len(location["coordinates"]) == 3
+    vertices = [point for part in location["coordinates"] for point in part[0]]
+    assert [36.66, 36.23] in vertices and [37.05, 36.6] in vertices
+    assert "references" not in imported.body  # external identifiers are not détente message ids
+    assert imported.body["time"] == "2026-11-27T09:40:00Z"
+
+
+def test_import_arabic_point() -> None:
+    imported = from_cap((DATA / "cap" / "shelling-ar-point.xml").read_bytes())
+    assert imported.body["location"] == {"type": "Point", "coordinates": [38.96, 36.65]}
+    assert imported.body["lang"] == "ar"
+    assert "&" in imported.body["description"]
+
+
+def _alert(extra: str = "", info: str | None = None, status: str = "Actual") -> bytes:
+    info = (
+        info
+        if info is not None
+        else (
+            "<info><category>Safety</category><event>x</event><urgency>Past</urgency><severity>Minor</severity>"
+            "<certainty>Observed</certainty><area><areaDesc>somewhere</areaDesc></area></info>"
+        )
+    )
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?>{extra}<alert xmlns="{CAP_NS}"><identifier>A1</identifier>'
+        f"<sender>s@example.org</sender><sent>2026-11-26T07:00:00+00:00</sent><status>{status}</status>"
+        f"<msgType>Alert</msgType><scope>Public</scope>{info}</alert>"
+    ).encode()
+
+
+def test_billion_laughs_is_refused() -> None:
+    bomb = (
+        '<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">'
+        '<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">'
+        '<!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">]>'
+    )
+    data = _alert(bomb).replace(b"<event>x</event>", b"<event>&lol4;</event>")
+    with pytest.raises(CapImportError, match="unsafe"):
+        from_cap(data)
+
+
+def test_external_entities_are_refused() -> None:
+    xxe = '<!DOCTYPE alert [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+    data = _alert(xxe).replace(b"<event>x</event>", b"<event>&xxe;</event>")
+    with pytest.raises(CapImportError, match="unsafe"):
+        from_cap(data)
+    with pytest.raises(CapImportError, match="unsafe"):
+        from_cap(_alert('<!DOCTYPE alert SYSTEM "http://example.org/cap.dtd">'))
+
+
+def test_invalid_documents_are_refused_with_the_reason() -> None:
+    with pytest.raises(CapImportError, match="not a valid CAP 1.2 alert: line 1: .*status"):
+        from_cap(_alert(status="Rumour"))
+    with pytest.raises(CapImportError, match="not well-formed"):
+        from_cap(b"<alert><unclosed></alert>")
+    with pytest.raises(CapImportError, match="no <polygon> or <circle>.*somewhere"):
+        from_cap(_alert())
+    with pytest.raises(CapImportError, match="has no <info>"):
+        from_cap(_alert(info=""))
+    with pytest.raises(CapImportError, match="larger than"):
+        from_cap(b" " * (2 << 20))
+    spanish = (
+        "<info><language>es-US</language><category>Safety</category><event>x</event><urgency>Past</urgency>"
+        "<severity>Minor</severity><certainty>Observed</certainty></info>"
+    )
+    with pytest.raises(CapImportError, match="only es"):
+        from_cap(_alert(info=spanish))
+    bad_polygon = _alert().replace(
+        b"<areaDesc>somewhere</areaDesc>", b"<areaDesc>a</areaDesc><polygon>36.1;37.0</polygon>"
+    )
+    with pytest.raises(CapImportError, match="polygon"):
+        from_cap(bad_polygon)

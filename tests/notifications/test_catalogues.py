@@ -1,0 +1,85 @@
+"""No untranslated word ships: every catalogue holds every message, non-empty and not fuzzy."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from babel.messages.pofile import read_po
+
+from detente.notifications import LANGUAGES, render
+from detente.notifications.i18n import LOCALE_DIR, MissingMessage, po_path, translator
+from detente.notifications.messages import enums, required_messages, template
+
+from .conftest import KINDS, load_example, valid
+
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def _read(lang: str):  # type: ignore[no-untyped-def]
+    with po_path(lang).open("rb") as handle:  # type: ignore[arg-type]
+        return read_po(handle, locale=lang)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_entry_is_translated_and_not_fuzzy(lang: str) -> None:
+    catalog = _read(lang)
+    entries = [message for message in catalog if message.id]
+    assert entries
+    for message in entries:
+        assert isinstance(message.string, str) and message.string.strip(), f"{lang}: {message.id!r} is empty"
+        assert not message.fuzzy, f"{lang}: {message.id!r} is fuzzy"
+        if message.context is None:
+            assert set(PLACEHOLDER.findall(message.string)) == set(PLACEHOLDER.findall(str(message.id))), (
+                f"{lang}: {message.id!r} and its translation name different placeholders"
+            )
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_catalogue_holds_exactly_the_required_messages(lang: str) -> None:
+    catalog = _read(lang)
+    have = {(message.context, message.id) for message in catalog if message.id}
+    need = set(required_messages())
+    assert not need - have, f"{lang} lacks {sorted(need - have, key=str)}"
+    assert not have - need, f"{lang} has obsolete {sorted(have - need, key=str)}"
+    assert not catalog.obsolete
+
+
+def test_template_is_current() -> None:
+    with (LOCALE_DIR / "detente.pot").open("rb") as handle:
+        pot = read_po(handle)
+    assert [(m.context, m.id) for m in pot if m.id] == [(m.context, m.id) for m in template() if m.id]
+
+
+def test_every_enum_value_is_in_every_catalogue() -> None:
+    for lang in LANGUAGES:
+        t = translator(lang, strict=True)
+        for enum in enums():
+            for member in enum:
+                assert t.pgettext(enum.__name__, member.value)
+
+
+def test_translations_differ_from_english_where_they_should() -> None:
+    """A catalogue that merely copied the English would pass the checks above."""
+    english = translator("en", strict=True)
+    for lang in ("tr", "ar", "ru"):
+        t = translator(lang, strict=True)
+        same = [
+            msgid for ctx, msgid in required_messages() if ctx is None and t.gettext(msgid) == english.gettext(msgid)
+        ]
+        assert all(not re.search(r"[a-z]{3,}", PLACEHOLDER.sub("", msgid)) for msgid in same), (lang, same)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_example_renders_strictly(kind: str, lang: str) -> None:
+    """Strict rendering raises MissingMessage for any label, value or unit not in the catalogue."""
+    body = valid(kind, load_example(kind)).body
+    rendering = render(kind, body, lang=lang, tz="Asia/Damascus", strict=True)  # type: ignore[arg-type]
+    assert rendering.fields and rendering.title
+
+
+def test_strict_translator_refuses_an_unknown_message() -> None:
+    with pytest.raises(MissingMessage):
+        translator("tr", strict=True).gettext("No such message")
+    assert translator("tr").gettext("No such message") == "No such message"
