@@ -371,9 +371,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--check", action="store_true", help="verify exactly-once delivery and receipts, then exit")
     p.add_argument("--dir", metavar="DIR", help="folder for the two stations (default: a new temporary folder)")
     p.add_argument("--timeout", type=float, default=60.0, help="seconds --check waits for delivery (default 60)")
-    from . import cli_ledger  # a group of subcommands in its own module (it imports this one)
+    from . import cli_ledger, cli_watch  # groups of subcommands in their own modules (they import this one)
 
     cli_ledger.register(sub)
+    cli_watch.register(sub)
     return parser
 
 

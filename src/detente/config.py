@@ -18,9 +18,11 @@ from .protocol.link import LinkConfig
 
 __all__ = [
     "LANGUAGES",
+    "DeadlineSettings",
     "LedgerSettings",
     "LinkSettings",
     "StationConfig",
+    "WatchSettings",
     "format_address",
     "load_config",
     "parse_address",
@@ -91,6 +93,37 @@ class LedgerSettings:
 
 
 @dataclass(frozen=True)
+class DeadlineSettings:
+    """The ``[deadlines]`` table (and ``[deadlines.lines.<PARTY>]`` for one line): seconds a
+    person has to acknowledge a message, by precedence."""
+
+    flash: float = 120.0
+    """FLASH: two minutes."""
+    immediate: float = 600.0
+    """IMMEDIATE: ten minutes."""
+    priority: float = 3600.0
+    """PRIORITY: an hour."""
+    routine: float = 21600.0
+    """ROUTINE: six hours."""
+
+
+@dataclass(frozen=True)
+class WatchSettings:
+    """The ``[watch]`` table: watch checks and who is told when nobody answers."""
+
+    check_interval: float = 3600.0
+    """Seconds between the watch checks this station sends on each line (hourly, like the
+    Moscow–Washington line)."""
+    check_ack: float = 300.0
+    """Seconds a person at the other end has to acknowledge a watch check."""
+    notify: tuple[str, ...] = ()
+    """Apprise URLs of this station's supervisors (mailto://…, SMS gateways, chat), told when a
+    message they must answer goes unacknowledged past its deadline."""
+    notify_peer_overdue: bool = True
+    """Also tell them when the peer has not acknowledged one of this station's messages in time."""
+
+
+@dataclass(frozen=True)
 class StationConfig:
     """The ``[station]`` table."""
 
@@ -112,6 +145,15 @@ class StationConfig:
     """Link timers and limits."""
     ledger: LedgerSettings = field(default_factory=LedgerSettings)
     """Checkpoint policy."""
+    deadlines: DeadlineSettings = field(default_factory=DeadlineSettings)
+    """Acknowledgement deadlines by precedence."""
+    line_deadlines: dict[str, DeadlineSettings] = field(default_factory=dict)
+    """Per-line deadlines, by the peer's party code."""
+    watch: WatchSettings = field(default_factory=WatchSettings)
+    """Watch checks and escalation."""
+
+    def deadlines_for(self, party: str) -> DeadlineSettings:
+        return self.line_deadlines.get(party, self.deadlines)
 
     @property
     def endpoints(self) -> tuple[str, ...]:
@@ -151,6 +193,20 @@ dial = {quote(link.dial)}                 # auto (lower station id connects), al
 checkpoint_entries = {config.ledger.checkpoint_entries}      # checkpoint once this many entries await a cosignature
 checkpoint_seconds = {config.ledger.checkpoint_seconds}     # ...or once the oldest has waited this long
 cosign_timeout = {config.ledger.cosign_timeout}        # send a newer checkpoint if no cosignature came in this time
+
+[deadlines]                   # seconds a person has to acknowledge a message, by precedence
+flash = {config.deadlines.flash}
+immediate = {config.deadlines.immediate}
+priority = {config.deadlines.priority}
+routine = {config.deadlines.routine}
+# [deadlines.lines.SY]        # optional, for one line: any of the four above
+# flash = 90.0
+
+[watch]
+check_interval = {config.watch.check_interval}      # seconds between watch checks sent on each line
+check_ack = {config.watch.check_ack}            # seconds the other side has to acknowledge one
+notify = {strings(config.watch.notify)}        # Apprise URLs of supervisors, e.g. "mailtos://mail.example?to=duty@example"
+notify_peer_overdue = {"true" if config.watch.notify_peer_overdue else "false"}  # also when the peer answers late
 """
 
 
@@ -163,7 +219,7 @@ def load_config(path: Path) -> StationConfig:
         raise ConfigError(f"{path} is not valid TOML: {exc}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path} cannot be read: {exc}") from None
-    unknown = set(raw) - {"station", "link", "ledger"}
+    unknown = set(raw) - {"station", "link", "ledger", "deadlines", "watch"}
     if unknown:
         raise ConfigError(f"{path}: unknown table(s) {', '.join(sorted(unknown))}")
     station = _table(raw, "station", path)
@@ -195,7 +251,30 @@ def load_config(path: Path) -> StationConfig:
         cosign_timeout=_number(ledger_table, "cosign_timeout", LedgerSettings.cosign_timeout, path, where="ledger"),
     )
     _no_unknown(ledger_table, LedgerSettings.__dataclass_fields__, "ledger", path)
-    _no_unknown(station, set(StationConfig.__dataclass_fields__) - {"link", "ledger"}, "station", path)
+    _no_unknown(
+        station, {"name", "party", "station_id", "language", "listen", "advertise", "database"}, "station", path
+    )
+    deadlines_table = _table(raw, "deadlines", path, required=False)
+    deadlines = _deadlines(deadlines_table, DeadlineSettings(), path, "deadlines")
+    lines = deadlines_table.get("lines", {})
+    if not isinstance(lines, dict):
+        raise ConfigError(f"{path}: deadlines.lines must be a table of per-line tables, e.g. [deadlines.lines.SY]")
+    line_deadlines = {
+        str(party): _deadlines(_table(lines, str(party), path), deadlines, path, f"deadlines.lines.{party}")
+        for party in lines
+    }
+    _no_unknown(deadlines_table, set(DeadlineSettings.__dataclass_fields__) | {"lines"}, "deadlines", path)
+    watch_table = _table(raw, "watch", path, required=False)
+    notify_peer_overdue = watch_table.get("notify_peer_overdue", True)
+    if not isinstance(notify_peer_overdue, bool):
+        raise ConfigError(f"{path}: watch.notify_peer_overdue must be true or false")
+    watch = WatchSettings(
+        check_interval=_number(watch_table, "check_interval", WatchSettings.check_interval, path, where="watch"),
+        check_ack=_number(watch_table, "check_ack", WatchSettings.check_ack, path, where="watch"),
+        notify=_strings(watch_table, "notify", path),
+        notify_peer_overdue=notify_peer_overdue,
+    )
+    _no_unknown(watch_table, WatchSettings.__dataclass_fields__, "watch", path)
     config = StationConfig(
         name=_string(station, "name", path),
         party=_string(station, "party", path),
@@ -206,6 +285,9 @@ def load_config(path: Path) -> StationConfig:
         database=_string(station, "database", path, "detente.db"),
         link=settings,
         ledger=ledger,
+        deadlines=deadlines,
+        line_deadlines=line_deadlines,
+        watch=watch,
     )
     validate_config(config, str(path))
     return config
@@ -226,6 +308,18 @@ def validate_config(config: StationConfig, where: str) -> None:
         config.link.link_config("a", "b")
     except ValueError as exc:
         raise ConfigError(f"{where}: [link] {exc}") from None
+
+
+def _deadlines(table: dict[str, Any], base: DeadlineSettings, path: Path, where: str) -> DeadlineSettings:
+    for key in table:
+        if key not in DeadlineSettings.__dataclass_fields__ and not (where == "deadlines" and key == "lines"):
+            raise ConfigError(f"{path}: unknown setting {where}.{key} (flash, immediate, priority, routine)")
+    return DeadlineSettings(
+        **{
+            name: _number(table, name, getattr(base, name), path, where=where)
+            for name in DeadlineSettings.__dataclass_fields__
+        }
+    )
 
 
 def _table(raw: dict[str, Any], name: str, path: Path, required: bool = True) -> dict[str, Any]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from .errors import StationError
@@ -26,10 +26,13 @@ def queue_message(
     precedence: Precedence,
     body: Mapping[str, Any],
     now: float,
+    check: Callable[[], None] | None = None,
 ) -> Envelope:
     """Store a new signed envelope for ``peer`` (a station id) as queued; return it.
 
     When this returns, the message is durable: ``serve`` will deliver it whenever the link is up.
+    ``check`` runs inside the storing transaction, before anything is written: it may raise to
+    refuse (e.g. a message already acknowledged by someone else a moment ago).
     """
     config = home.config
     signer = home.signer
@@ -38,6 +41,8 @@ def queue_message(
     limit = config.link.max_frame_bytes
 
     def build(seq: int, prev: str) -> Envelope:
+        if check is not None:
+            check()
         envelope = seal_envelope(
             signer,
             id=message_id,

@@ -31,11 +31,12 @@ from .home import Home
 from .identity import Card
 from .ledger.keeper import AlarmRaised, LineLedger
 from .logs import log_event
+from .outbox import queue_message
 from .peers import peer_card
 from .protocol import events as ev
 from .protocol.canonical import parse_json
 from .protocol.codes import CloseReason, RejectCode
-from .protocol.envelope import Envelope, Receipt, seal_receipt
+from .protocol.envelope import Envelope, Precedence, Receipt, seal_receipt
 from .protocol.frames import CheckpointFrame, CosignatureFrame, LedgerFrame
 from .protocol.link import Link, ReceiveCursor
 from .protocol.timestamps import format_time
@@ -49,12 +50,16 @@ from .transports.tls import (
     endpoint_address,
     server_context,
 )
+from .watch.deadlines import WATCH_CHECK
+from .watch.notify import NotificationFailed, notify
+from .watch.watchman import Watchman
 
 __all__ = ["Station", "monotonic_wall_clock"]
 
 log = logging.getLogger("detente.station")
 
 _POLL_INTERVAL = 0.05
+_WATCH_INTERVAL = 0.5
 _STATUS_INTERVAL = 1.0
 
 
@@ -100,6 +105,7 @@ class Station:
         self._next_connection = 0
         self._rng = random.Random()
         self.listening: list[tuple[str, int]] = []
+        self.watchman = Watchman(home, self.store, started=self.clock())
         self._stop = asyncio.Event()
         self._fault: BaseException | None = None
 
@@ -117,6 +123,7 @@ class Station:
                 on_ready(self)
             self._spawn(self._timer_loop(), "timers")
             self._spawn(self._watch_store(), "watch-store")
+            self._spawn(self._watch_loop(), "watchman")
             await stop.wait()
             await self._shutdown()
         finally:
@@ -593,6 +600,60 @@ class Station:
                 else:
                     self._checkpoint(peer, now)
                     self._flush(peer)
+
+    async def _watch_loop(self) -> None:
+        """Deadlines, escalation and watch checks, twice a second."""
+        while True:
+            await asyncio.sleep(_WATCH_INTERVAL)
+            now = self.clock()
+            up = {p.record.station_id: p.link.current_connection is not None for p in self._peers.values()}
+            try:
+                escalated = self.watchman.tick(now, up)
+                checks = self.watchman.watch_checks_due(
+                    now, [p.record for p in self._peers.values() if up[p.record.station_id]]
+                )
+            except StoreError as exc:
+                log_event(log, logging.ERROR, "store.failed", action="watch deadlines", error=str(exc))
+                continue
+            for step in escalated:
+                peer = next(p for p in self._peers.values() if p.record.party == step.party)
+                log_event(
+                    log,
+                    logging.WARNING,
+                    "watch.escalation",
+                    party=step.party,
+                    step=step.step.value,
+                    message=step.message_id,
+                    detail=step.detail,
+                )
+                self._journal(f"watch.{step.step.value}", peer, step.detail, now)
+                if step.notify and self.config.watch.notify:
+                    title = f"détente {self.config.party}: {step.detail.split(' (', 1)[0][:120]}"
+                    self._spawn(self._notify(peer, title, step.detail), "notify")
+            for record in checks:
+                peer = self._peers[record.station_id]
+                with self._guard(peer, "send a watch check"):
+                    envelope = queue_message(
+                        self.home,
+                        self.store,
+                        peer=record.station_id,
+                        kind=WATCH_CHECK,
+                        precedence=Precedence.PRIORITY,
+                        body=self.watchman.watch_check_body(),
+                        now=now,
+                    )
+                    log_event(log, logging.INFO, "watch.check_sent", party=record.party, id=envelope.id)
+                    self._process(peer)
+
+    async def _notify(self, peer: _Peer, title: str, body: str) -> None:
+        try:
+            channels = await asyncio.to_thread(notify, self.config.watch.notify, title, body)
+        except NotificationFailed as exc:
+            log_event(log, logging.ERROR, "watch.notify_failed", party=peer.record.party, error=str(exc))
+            self._journal("watch.notify_failed", peer, str(exc), self.clock())
+            return
+        log_event(log, logging.INFO, "watch.notified", party=peer.record.party, channels=channels, title=title)
+        self._journal("watch.notified", peer, title, self.clock())
 
     async def _watch_store(self) -> None:
         last_status = 0.0

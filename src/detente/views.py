@@ -29,6 +29,9 @@ def message_view(record: MessageRecord, local_party: str) -> dict[str, Any]:
         "sent_at": record.sent_at,
         "receipt_at": record.receipted_at,
         "delivered_at": record.delivered_at,
+        "acknowledged_at": record.acked_at,
+        "acknowledged_by": record.acked_by,
+        "acknowledgement_id": record.ack_id,
         "envelope_hash": record.envelope_hash,
     }
 

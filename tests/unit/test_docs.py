@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from detente.cli import build_parser
-from detente.config import LedgerSettings, LinkSettings, StationConfig
+from detente.config import DeadlineSettings, LedgerSettings, LinkSettings, StationConfig, WatchSettings
 from detente.protocol.codes import CloseReason, RejectCode
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,6 +31,10 @@ def _commands(parser: argparse.ArgumentParser, prefix: str = "") -> list[str]:
     return found
 
 
+_TABLES = ("link", "ledger", "deadlines", "line_deadlines", "watch")
+"""StationConfig fields that are tables of their own, documented setting by setting."""
+
+
 def test_readme_opens_with_the_two_commands() -> None:
     head = _text("README.md")[:400]
     assert "make demo" in head and "make test" in head
@@ -44,9 +48,12 @@ def test_every_command_is_documented(command: str) -> None:
 
 @pytest.mark.parametrize(
     "setting",
-    [f.name for f in dataclasses.fields(StationConfig) if f.name not in ("link", "ledger")]
-    + [f.name for f in dataclasses.fields(LinkSettings)]
-    + [f.name for f in dataclasses.fields(LedgerSettings)],
+    [f.name for f in dataclasses.fields(StationConfig) if f.name not in _TABLES]
+    + [
+        f.name
+        for table in (LinkSettings, LedgerSettings, DeadlineSettings, WatchSettings)
+        for f in dataclasses.fields(table)
+    ],
 )
 def test_every_setting_is_documented(setting: str) -> None:
     assert re.search(rf"`{setting}`", _text("docs/operations.md")), f"setting {setting} is not in docs/operations.md"

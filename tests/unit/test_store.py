@@ -168,7 +168,7 @@ def test_write_ahead_logging_and_schema_version(store: SQLiteStore, tmp_path: Pa
     with sqlite3.connect(tmp_path / "detente.db") as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     db.close()
-    assert store.schema_version() == 2
+    assert store.schema_version() == 3
 
 
 def test_a_station_from_before_the_ledger_gets_its_history_logged(tmp_path: Path) -> None:
@@ -195,7 +195,7 @@ def test_a_station_from_before_the_ledger_gets_its_history_logged(tmp_path: Path
     db.close()
     migrated = SQLiteStore(path)
     try:
-        assert migrated.schema_version() == 2
+        assert migrated.schema_version() == 3
         leaves = migrated.ledger_leaves("SY-1", 0, 10)
         assert [(leaf.kind, leaf.ref) for leaf in leaves] == [
             ("envelope-out", out.id),

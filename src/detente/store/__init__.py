@@ -6,14 +6,18 @@ from pathlib import Path
 
 from .base import (
     AlarmRecord,
+    AwaitingRecord,
     CheckpointRecord,
     Direction,
+    EscalationRecord,
     ExchangeCounts,
     JournalEntry,
     LedgerLeaf,
     LinkStatus,
+    LoggedEntry,
     LogName,
     MessageRecord,
+    OperatorRecord,
     PeerRecord,
     Store,
 )
@@ -21,14 +25,18 @@ from .sqlite import SQLiteStore
 
 __all__ = [
     "AlarmRecord",
+    "AwaitingRecord",
     "CheckpointRecord",
     "Direction",
+    "EscalationRecord",
     "ExchangeCounts",
     "LedgerLeaf",
     "LogName",
+    "LoggedEntry",
     "JournalEntry",
     "LinkStatus",
     "MessageRecord",
+    "OperatorRecord",
     "PeerRecord",
     "SQLiteStore",
     "Store",

@@ -7,26 +7,31 @@ method that changes state is one transaction that is durable (fsync'd) when it r
 from __future__ import annotations
 
 import abc
+import contextlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from ..ledger.merkle import NodeSource
 from ..protocol.envelope import Envelope, Receipt
 from ..protocol.link import ReceiveCursor
-from .ledger_sql import LedgerLeaf
+from .ledger_sql import LedgerLeaf, LoggedEntry
 
 __all__ = [
     "AlarmRecord",
     "CheckpointRecord",
+    "AwaitingRecord",
     "Direction",
+    "EscalationRecord",
     "ExchangeCounts",
     "JournalEntry",
     "LedgerLeaf",
     "LinkStatus",
     "LogName",
+    "LoggedEntry",
     "MessageRecord",
+    "OperatorRecord",
     "PeerRecord",
     "Store",
 ]
@@ -66,6 +71,10 @@ class MessageRecord:
     receipt: bytes | None
     receipted_at: str | None
     delivered_at: str | None
+    ack_id: str | None = None
+    """The id of the acknowledgement envelope, once a person acknowledged this message."""
+    acked_at: str | None = None
+    acked_by: str | None = None
 
     @property
     def sender(self) -> str:
@@ -112,6 +121,42 @@ class CheckpointRecord:
     note: str
     created_at: str
     cosigned_at: str | None
+
+
+@dataclass(frozen=True)
+class OperatorRecord:
+    name: str
+    role: str
+    password_hash: str
+    totp_secret: str | None
+    must_change: bool
+    created_at: str
+    disabled_at: str | None
+
+
+@dataclass(frozen=True)
+class AwaitingRecord:
+    """A message that needs a person's acknowledgement (or got one late), with its escalations."""
+
+    id: str
+    direction: Direction
+    peer: str
+    party: str
+    kind: str
+    precedence: str
+    stored_at: str
+    delivered_at: str | None
+    acked_at: str | None
+    acked_by: str | None
+    steps: frozenset[str]
+
+
+@dataclass(frozen=True)
+class EscalationRecord:
+    message_id: str
+    step: str
+    at: str
+    detail: str
 
 
 @dataclass(frozen=True)
@@ -274,3 +319,68 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def checkpoints(self, log: LogName, peer: str) -> list[CheckpointRecord]:
         """Every checkpoint held for one log, by size."""
+
+    @abc.abstractmethod
+    def checkpoint(self, log: LogName, peer: str, size: int) -> CheckpointRecord | None:
+        """The checkpoint of one log at one size, if held."""
+
+    # --- reading a whole ledger (``ledger verify``): one query per table, streamed -------------
+
+    @abc.abstractmethod
+    def snapshot(self) -> contextlib.AbstractContextManager[None]:
+        """A read transaction: every read inside sees the database as of one moment."""
+
+    @abc.abstractmethod
+    def scan_log(self, log: LogName, peer: str) -> Iterator[LoggedEntry]:
+        """Every leaf of one log in index order, with (own log) the bytes each names."""
+
+    @abc.abstractmethod
+    def scan_log_nodes(self, log: LogName, peer: str) -> Iterator[tuple[int, int, bytes]]:
+        """Every stored node (level, index, hash) of one log, by level then index."""
+
+    @abc.abstractmethod
+    def scan_checkpoints(self, log: LogName, peer: str) -> Iterator[CheckpointRecord]:
+        """Every checkpoint held for one log, by size, one at a time."""
+
+    @abc.abstractmethod
+    def unlogged(self, peer: str, limit: int) -> list[tuple[str, str]]:
+        """(kind, ref) of envelopes, receipts and records held for ``peer`` that no entry of this
+        station's own log names (at most ``limit``, oldest first)."""
+
+    # --- operators, acknowledgements, escalation ---------------------------------------------------
+
+    @abc.abstractmethod
+    def add_operator(self, operator: OperatorRecord) -> None:
+        """Create an account; StoreError if the name is taken."""
+
+    @abc.abstractmethod
+    def operator(self, name: str) -> OperatorRecord | None: ...
+
+    @abc.abstractmethod
+    def operators(self) -> list[OperatorRecord]: ...
+
+    @abc.abstractmethod
+    def update_operator(self, operator: OperatorRecord) -> None: ...
+
+    @abc.abstractmethod
+    def awaiting(self) -> list[AwaitingRecord]:
+        """Messages needing a person's acknowledgement whose escalation is not over, and
+        messages acknowledged after an overdue step that is not yet recorded as late."""
+
+    @abc.abstractmethod
+    def record_escalation(
+        self, message_id: str, peer: str, step: str, at: str, detail: str, record: tuple[str, bytes]
+    ) -> bool:
+        """Record an escalation step (once per message and step) with its signed record in the
+        line's log; False if the step was already recorded."""
+
+    @abc.abstractmethod
+    def escalations(self, *, since: str = "") -> list[EscalationRecord]: ...
+
+    @abc.abstractmethod
+    def acknowledgement_times(self, since: str) -> list[AwaitingRecord]:
+        """Messages stored since ``since`` that need an acknowledgement, acknowledged or not."""
+
+    @abc.abstractmethod
+    def last_sent(self, peer: str, kind: str) -> str | None:
+        """When this station last created a message of ``kind`` for ``peer``."""

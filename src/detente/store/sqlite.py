@@ -23,23 +23,38 @@ from ..protocol.envelope import GENESIS_HASH, Envelope, Receipt
 from ..protocol.link import ReceiveCursor
 from .base import (
     AlarmRecord,
+    AwaitingRecord,
     CheckpointRecord,
     Direction,
+    EscalationRecord,
     ExchangeCounts,
     JournalEntry,
     LinkStatus,
     LogName,
     MessageRecord,
+    OperatorRecord,
     PeerRecord,
     Store,
 )
-from .ledger_sql import LedgerLeaf, SQLNodes, append_entries, append_leaves, log_size, read_leaves
+from .ledger_sql import (
+    LedgerLeaf,
+    LoggedEntry,
+    SQLNodes,
+    append_entries,
+    append_leaves,
+    log_size,
+    read_leaves,
+    scan_log,
+    scan_nodes,
+    unlogged,
+)
 
 __all__ = ["SQLiteStore"]
 
 _MESSAGE_COLUMNS = (
     "m.rowid, m.id, m.direction, m.peer, p.party, m.seq, m.kind, m.precedence, m.created_at, m.envelope,"
-    " m.envelope_hash, m.state, m.stored_at, m.sent_at, m.receipt, m.receipted_at, m.delivered_at"
+    " m.envelope_hash, m.state, m.stored_at, m.sent_at, m.receipt, m.receipted_at, m.delivered_at,"
+    " m.ack_id, m.acked_at, m.acked_by"
 )
 
 
@@ -128,9 +143,8 @@ class SQLiteStore(Store):
             for number, name, sql in known:
                 if number in applied:
                     continue
-                for statement in sql.split(";\n"):
-                    if statement.strip():
-                        db.execute(statement)
+                for statement in _statements(sql):
+                    db.execute(statement)
                 if number in _AFTER_SQL:
                     _AFTER_SQL[number](db)
                 db.execute("INSERT INTO schema_migrations (version, name) VALUES (?, ?)", (number, name))
@@ -210,6 +224,7 @@ class SQLiteStore(Store):
                 ),
             )
             append_entries(db, peer, [("envelope-out", envelope.id, envelope.canonical)])
+            _mark_acknowledged(db, envelope, acknowledged_direction="in")
         return envelope
 
     def outgoing_after(self, peer: str, after_seq: int, limit: int) -> list[Envelope]:
@@ -294,6 +309,7 @@ class SQLiteStore(Store):
             )
             for e, r in items:
                 append_entries(db, e.sender, [("envelope-in", e.id, e.canonical), ("receipt-out", e.id, r.canonical)])
+                _mark_acknowledged(db, e, acknowledged_direction="out")
 
     def incoming_receipt(self, peer: str, seq: int) -> tuple[str, bytes] | None:
         rows = self._read(
@@ -491,6 +507,201 @@ class SQLiteStore(Store):
         )
         return [CheckpointRecord(r[0], r[1], int(r[2]), bytes(r[3]), r[4], r[5], r[6]) for r in rows]
 
+    def checkpoint(self, log: LogName, peer: str, size: int) -> CheckpointRecord | None:
+        rows = self._read(
+            "read a checkpoint",
+            "SELECT log, peer, size, root, note, created_at, cosigned_at FROM checkpoints"
+            " WHERE log = ? AND peer = ? AND size = ?",
+            (log, peer, size),
+        )
+        if not rows:
+            return None
+        r = rows[0]
+        return CheckpointRecord(r[0], r[1], int(r[2]), bytes(r[3]), r[4], r[5], r[6])
+
+    # --- reading a whole ledger ------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[None]:
+        try:
+            self._db.execute("BEGIN")
+        except sqlite3.Error as exc:
+            raise self._error("start reading", exc) from None
+        try:
+            yield
+        finally:
+            with contextlib.suppress(sqlite3.Error):
+                self._db.execute("COMMIT")
+
+    def _scan(self, action: str, rows: Callable[[], Iterator[Any]]) -> Iterator[Any]:
+        try:
+            yield from rows()
+        except sqlite3.Error as exc:
+            raise self._error(action, exc) from None
+
+    def scan_log(self, log: LogName, peer: str) -> Iterator[LoggedEntry]:
+        return self._scan("read a log", lambda: scan_log(self._db, log, peer))
+
+    def scan_log_nodes(self, log: LogName, peer: str) -> Iterator[tuple[int, int, bytes]]:
+        return self._scan("read a log's tree", lambda: scan_nodes(self._db, log, peer))
+
+    def scan_checkpoints(self, log: LogName, peer: str) -> Iterator[CheckpointRecord]:
+        def rows() -> Iterator[CheckpointRecord]:
+            for r in self._db.execute(
+                "SELECT log, peer, size, root, note, created_at, cosigned_at FROM checkpoints"
+                " WHERE log = ? AND peer = ? ORDER BY size",
+                (log, peer),
+            ):
+                yield CheckpointRecord(r[0], r[1], int(r[2]), bytes(r[3]), r[4], r[5], r[6])
+
+        return self._scan("read checkpoints", rows)
+
+    def unlogged(self, peer: str, limit: int) -> list[tuple[str, str]]:
+        try:
+            return unlogged(self._db, peer, limit)
+        except sqlite3.Error as exc:
+            raise self._error("look for entries missing from a log", exc) from None
+
+    # --- operators, acknowledgements, escalation ------------------------------------------------------
+
+    def add_operator(self, operator: OperatorRecord) -> None:
+        with self._write(f"create operator {operator.name}") as db:
+            if db.execute("SELECT 1 FROM operators WHERE name = ?", (operator.name,)).fetchone():
+                raise StoreError(f"an operator named {operator.name!r} already exists")
+            db.execute(
+                "INSERT INTO operators (name, role, password_hash, totp_secret, must_change, created_at, disabled_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    operator.name,
+                    operator.role,
+                    operator.password_hash,
+                    operator.totp_secret,
+                    int(operator.must_change),
+                    operator.created_at,
+                    operator.disabled_at,
+                ),
+            )
+
+    def operator(self, name: str) -> OperatorRecord | None:
+        rows = self._read("read an operator", f"SELECT {_OPERATOR_COLUMNS} FROM operators WHERE name = ?", (name,))
+        return _operator(rows[0]) if rows else None
+
+    def operators(self) -> list[OperatorRecord]:
+        rows = self._read("list operators", f"SELECT {_OPERATOR_COLUMNS} FROM operators ORDER BY name")
+        return [_operator(row) for row in rows]
+
+    def update_operator(self, operator: OperatorRecord) -> None:
+        with self._write(f"update operator {operator.name}") as db:
+            db.execute(
+                "UPDATE operators SET role = ?, password_hash = ?, totp_secret = ?, must_change = ?, disabled_at = ?"
+                " WHERE name = ?",
+                (
+                    operator.role,
+                    operator.password_hash,
+                    operator.totp_secret,
+                    int(operator.must_change),
+                    operator.disabled_at,
+                    operator.name,
+                ),
+            )
+
+    def awaiting(self) -> list[AwaitingRecord]:
+        rows = self._read(
+            "find messages awaiting acknowledgement",
+            f"SELECT {_AWAITING_COLUMNS} FROM messages m JOIN peers p ON p.station_id = m.peer"
+            " WHERE m.kind != ? AND ((m.acked_at IS NULL AND NOT EXISTS (SELECT 1 FROM escalations e"
+            "   WHERE e.message_id = m.id AND e.step IN ('overdue', 'peer-overdue')))"
+            " OR (m.acked_at IS NOT NULL AND EXISTS (SELECT 1 FROM escalations e"
+            "   WHERE e.message_id = m.id AND e.step IN ('overdue', 'peer-overdue'))"
+            "   AND NOT EXISTS (SELECT 1 FROM escalations e WHERE e.message_id = m.id AND e.step = 'late')))"
+            " ORDER BY m.rowid",
+            (ACKNOWLEDGEMENT,),
+        )
+        return [_awaiting(row) for row in rows]
+
+    def record_escalation(
+        self, message_id: str, peer: str, step: str, at: str, detail: str, record: tuple[str, bytes]
+    ) -> bool:
+        with self._write("record an escalation") as db:
+            if db.execute("SELECT 1 FROM escalations WHERE message_id = ? AND step = ?", (message_id, step)).fetchone():
+                return False
+            self._add_record(db, peer, record[0], f"escalation.{step}", at, record[1])
+            db.execute(
+                "INSERT INTO escalations (message_id, step, at, detail, record) VALUES (?, ?, ?, ?, ?)",
+                (message_id, step, at, detail, record[0]),
+            )
+            return True
+
+    def escalations(self, *, since: str = "") -> list[EscalationRecord]:
+        rows = self._read(
+            "read escalations",
+            "SELECT message_id, step, at, detail FROM escalations WHERE at >= ? ORDER BY id",
+            (since,),
+        )
+        return [EscalationRecord(*row) for row in rows]
+
+    def acknowledgement_times(self, since: str) -> list[AwaitingRecord]:
+        rows = self._read(
+            "read acknowledgement times",
+            f"SELECT {_AWAITING_COLUMNS} FROM messages m JOIN peers p ON p.station_id = m.peer"
+            " WHERE m.kind != ? AND m.stored_at >= ? ORDER BY m.rowid",
+            (ACKNOWLEDGEMENT, since),
+        )
+        return [_awaiting(row) for row in rows]
+
+    def last_sent(self, peer: str, kind: str) -> str | None:
+        rows = self._read(
+            "find the last message of a kind",
+            "SELECT MAX(created_at) FROM messages WHERE peer = ? AND direction = 'out' AND kind = ?",
+            (peer, kind),
+        )
+        return str(rows[0][0]) if rows and rows[0][0] else None
+
+
+ACKNOWLEDGEMENT = "acknowledgement"
+_OPERATOR_COLUMNS = "name, role, password_hash, totp_secret, must_change, created_at, disabled_at"
+_AWAITING_COLUMNS = (
+    "m.id, m.direction, m.peer, p.party, m.kind, m.precedence, m.stored_at, m.delivered_at, m.acked_at, m.acked_by,"
+    " (SELECT group_concat(step, ' ') FROM escalations e WHERE e.message_id = m.id)"
+)
+
+
+def _operator(row: Sequence[Any]) -> OperatorRecord:
+    return OperatorRecord(row[0], row[1], row[2], row[3], bool(row[4]), row[5], row[6])
+
+
+def _awaiting(row: Sequence[Any]) -> AwaitingRecord:
+    return AwaitingRecord(
+        id=row[0],
+        direction=row[1],
+        peer=row[2],
+        party=row[3],
+        kind=row[4],
+        precedence=row[5],
+        stored_at=row[6],
+        delivered_at=row[7],
+        acked_at=row[8],
+        acked_by=row[9],
+        steps=frozenset((row[10] or "").split()),
+    )
+
+
+def _mark_acknowledged(db: sqlite3.Connection, envelope: Envelope, acknowledged_direction: str) -> None:
+    """An acknowledgement envelope marks the message it acknowledges, on the same line and in the
+    other direction, once (the first acknowledgement stands)."""
+    if envelope.kind != ACKNOWLEDGEMENT:
+        return
+    body = envelope.body
+    target, operator, at = body.get("acknowledges"), body.get("operator"), body.get("at")
+    if not (isinstance(target, str) and isinstance(operator, str) and isinstance(at, str)):
+        return
+    peer = envelope.recipient if acknowledged_direction == "in" else envelope.sender
+    db.execute(
+        "UPDATE messages SET ack_id = ?, acked_at = ?, acked_by = ? WHERE id = ? AND peer = ? AND direction = ?"
+        " AND acked_at IS NULL AND kind != ?",
+        (envelope.id, at, operator, target, peer, acknowledged_direction, ACKNOWLEDGEMENT),
+    )
+
 
 _ENTRY_DATA = {
     "envelope-out": "SELECT envelope FROM messages WHERE peer = ? AND id = ? AND direction = 'out'",
@@ -499,6 +710,19 @@ _ENTRY_DATA = {
     "receipt-out": "SELECT receipt FROM messages WHERE peer = ? AND id = ? AND direction = 'in'",
     "record": "SELECT data FROM records WHERE peer = ? AND id = ?",
 }
+
+
+def _statements(sql: str) -> list[str]:
+    """Split a migration into statements, line by line, where SQLite says one is complete."""
+    statements, buffer = [], ""
+    for line in sql.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip() and not all(part.strip().startswith("--") for part in buffer.strip().splitlines()):
+        raise sqlite3.DatabaseError(f"migration ends with an incomplete statement: {buffer.strip()[:60]!r}")
+    return statements
 
 
 def _backfill_ledger(db: sqlite3.Connection) -> None:
@@ -534,4 +758,7 @@ def _record(row: Sequence[Any]) -> MessageRecord:
         receipt=bytes(row[13]) if row[13] is not None else None,
         receipted_at=row[14],
         delivered_at=row[15],
+        ack_id=row[16],
+        acked_at=row[17],
+        acked_by=row[18],
     )

@@ -1,0 +1,66 @@
+"""Operator accounts: who may acknowledge, supervise, translate, audit or administer.
+
+Passwords are hashed with argon2id; a new account gets a one-time password that must be
+changed at first login. A second factor (TOTP) may be enrolled later from the console.
+"""
+
+from __future__ import annotations
+
+import secrets
+import unicodedata
+from dataclasses import replace
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from .errors import StationError
+from .protocol.timestamps import format_time
+from .store import OperatorRecord, Store
+
+__all__ = ["ACKNOWLEDGING_ROLES", "ROLES", "add_operator", "check_password", "validate_name"]
+
+ROLES = ("operator", "supervisor", "translator", "auditor", "admin")
+ACKNOWLEDGING_ROLES = frozenset({"operator", "supervisor"})
+"""Roles whose holders may acknowledge a message for their station."""
+
+_HASHER = PasswordHasher()  # argon2id with the library's current parameters
+
+
+def validate_name(name: str) -> str:
+    name = unicodedata.normalize("NFC", name.strip())
+    if not 1 <= len(name) <= 64 or any(unicodedata.category(c).startswith("C") for c in name):
+        raise StationError(f"operator name {name!r} must be 1 to 64 printable characters")
+    return name
+
+
+def add_operator(store: Store, *, name: str, role: str, now: float) -> tuple[OperatorRecord, str]:
+    """Create an account; returns it and its one-time password (shown once, never stored)."""
+    if role not in ROLES:
+        raise StationError(f"role {role!r} is not one of {', '.join(ROLES)}")
+    password = "-".join(secrets.token_hex(3) for _ in range(4))
+    record = OperatorRecord(
+        name=validate_name(name),
+        role=role,
+        password_hash=_HASHER.hash(password),
+        totp_secret=None,
+        must_change=True,
+        created_at=format_time(now),
+        disabled_at=None,
+    )
+    store.add_operator(record)
+    return record, password
+
+
+def check_password(store: Store, name: str, password: str) -> OperatorRecord | None:
+    """The account if the password is right and the account enabled, else None."""
+    record = store.operator(name)
+    if record is None or record.disabled_at is not None:
+        _HASHER.hash(password)  # spend the same time whether or not the account exists
+        return None
+    try:
+        _HASHER.verify(record.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if _HASHER.check_needs_rehash(record.password_hash):
+        store.update_operator(replace(record, password_hash=_HASHER.hash(password)))
+    return record

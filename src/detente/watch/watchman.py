@@ -1,0 +1,132 @@
+"""The station's watchman: deadlines, escalation steps and watch checks, each time it is asked.
+
+It reads the store, decides with :func:`escalation.steps_due`, and records every step it takes
+(once per message and step) as a signed record in the line's log and a row of the escalation
+table. It returns what the station must still do: tell supervisors, send watch checks. It reads
+no clock and sends nothing itself.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from ..home import Home
+from ..ledger.records import seal_record
+from ..protocol.ids import uuid7
+from ..protocol.timestamps import format_time, parse_time
+from ..store import AwaitingRecord, PeerRecord, Store
+from .deadlines import WATCH_CHECK, deadline_seconds
+from .escalation import Awaiting, Step, steps_due
+
+__all__ = ["Escalated", "Watchman"]
+
+
+@dataclass(frozen=True)
+class Escalated:
+    """An escalation step just taken."""
+
+    message_id: str
+    party: str
+    step: Step
+    detail: str
+    notify: bool
+    """Whether the station's supervisors must be told (through the configured channels)."""
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+class Watchman:
+    def __init__(self, home: Home, store: Store, *, started: float) -> None:
+        """``started``: when the station started; the first watch check on a line that never had
+        one goes out one interval later."""
+        self.home = home
+        self.store = store
+        self.started = started
+
+    def tick(self, now: float, link_up: Mapping[str, bool]) -> list[Escalated]:
+        """Take every escalation step that is due; ``link_up`` by the peer's station id."""
+        taken: list[Escalated] = []
+        for record in self.store.awaiting():
+            item = self._awaiting(record)
+            if item is None:
+                continue
+            for step in steps_due(item, now, link_up=link_up.get(record.peer, False)):
+                detail = self._describe(step, record, item, now)
+                sealed = seal_record(
+                    self.home.signer,
+                    id=uuid7(int(now * 1000), os.urandom(10)),
+                    station=self.home.config.station_id,
+                    peer=record.peer,
+                    event=f"escalation.{step.value}",
+                    at=format_time(now),
+                    detail=detail,
+                    evidence={
+                        "message": record.id,
+                        "deadline_s": item.deadline,
+                        "due_at": format_time(item.due_at) if item.due_at else None,
+                    },
+                )
+                if self.store.record_escalation(
+                    record.id, record.peer, step.value, format_time(now), detail, (sealed.id, sealed.canonical)
+                ):
+                    notify = step is Step.OVERDUE or (
+                        step is Step.PEER_OVERDUE and self.home.config.watch.notify_peer_overdue
+                    )
+                    taken.append(Escalated(record.id, record.party, step, detail, notify))
+        return taken
+
+    def watch_checks_due(self, now: float, peers_up: list[PeerRecord]) -> list[PeerRecord]:
+        """Peers (whose link is up) that are due a watch check from this station."""
+        due = []
+        for peer in peers_up:
+            last = self.store.last_sent(peer.station_id, WATCH_CHECK)
+            since = self.started if last is None else parse_time(last)
+            if now - since >= self.home.config.watch.check_interval:
+                due.append(peer)
+        return due
+
+    def watch_check_body(self) -> dict[str, object]:
+        watch = self.home.config.watch
+        return {"ack_within_s": watch.check_ack, "interval_s": watch.check_interval}
+
+    def _awaiting(self, record: AwaitingRecord) -> Awaiting | None:
+        deadline = deadline_seconds(self.home.config, record.kind, record.precedence, record.party)
+        if deadline is None:
+            return None
+        started_text = record.stored_at if record.direction == "in" else record.delivered_at
+        return Awaiting(
+            message_id=record.id,
+            direction=record.direction,
+            party=record.party,
+            kind=record.kind,
+            precedence=record.precedence,
+            started=parse_time(started_text) if started_text else None,
+            deadline=deadline,
+            acknowledged=parse_time(record.acked_at) if record.acked_at else None,
+            done=record.steps,
+        )
+
+    def _describe(self, step: Step, record: AwaitingRecord, item: Awaiting, now: float) -> str:
+        what = f"{record.precedence.upper()} {record.kind} {record.id}"
+        deadline = _duration(item.deadline)
+        match step:
+            case Step.HALF_TIME:
+                return f"{what} from {record.party} is not yet acknowledged; half of its {deadline} deadline is gone"
+            case Step.OVERDUE:
+                return f"{what} from {record.party} was not acknowledged within {deadline}"
+            case Step.LINK_WAIT:
+                return f"{what} to {record.party} waits on the link (down), not on a person"
+            case Step.PEER_OVERDUE:
+                return f"{record.party} did not acknowledge {what} within {deadline}"
+            case Step.LATE:
+                late = _duration(item.late_by() or 0.0)
+                who = "this station" if record.direction == "in" else record.party
+                return f"{what} was acknowledged late by {who} ({record.acked_by}), {late} after its deadline"
