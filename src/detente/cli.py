@@ -14,19 +14,19 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from . import __version__
 from .config import LANGUAGES, parse_address
 from .errors import DetenteError, StationError
 from .home import Home, ServeLock, create_station
 from .logs import configure_logging
-from .outbox import queue_message
-from .peers import peer_by_party, pin_peer
+from .peers import pin_peer
 from .protocol.canonical import parse_json
 from .protocol.envelope import Precedence
 from .store import Direction
 from .views import message_view, status_view
+from .watch.state import describe_figures, describe_watch
 
 __all__ = [
     "add_command",
@@ -52,7 +52,12 @@ def _print_json(data: Any) -> None:
 
 def cmd_init(args: argparse.Namespace) -> int:
     parse_address(args.listen, "--listen")
-    home = create_station(Path(args.home), name=args.name, party=args.party, listen=args.listen, language=args.lang)
+    console = "" if args.console == "off" else args.console
+    if console:
+        parse_address(console, "--console")
+    home = create_station(
+        Path(args.home), name=args.name, party=args.party, listen=args.listen, language=args.lang, console=console
+    )
     card = home.card()
     print(f"created station {card['station_id']} ({card['name']}, party {card['party']}) in {home.path}")
     print(f"fingerprint: {card['fingerprint']}")
@@ -121,7 +126,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     lock = ServeLock(home)
     lock.acquire()
     try:
-        station = Station(home)
+        _admit_ledger(home, accept_damaged=args.accept_damaged_ledger)
+        console = home.config.console if args.console is None else ("" if args.console == "off" else args.console)
+        station = Station(home, console=parse_address(console, "--console") if console else None)
 
         async def run() -> None:
             stop = asyncio.Event()
@@ -136,25 +143,68 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_send(args: argparse.Namespace) -> int:
-    home = _home(args)
-    if not args.text.strip():
-        raise StationError("--text is empty; say something")
+def _admit_ledger(home: Home, *, accept_damaged: bool) -> None:
+    """Refuse to serve on a ledger that fails verification, unless told to (which is recorded)."""
+    from .ledger.verify import admit_ledger
+
     store = home.open_store()
     try:
-        peer = peer_by_party(store, args.to)
-        envelope = queue_message(
+        admit_ledger(home, store, accept_damaged=accept_damaged, now=time.time())
+    finally:
+        store.close()
+
+
+def cmd_send(args: argparse.Namespace) -> int:
+    from .compose import compose  # the notification catalogue is heavy to import; only send needs it
+    from .notifications import Lang
+    from .watch.acks import acknowledge_by_reply, acknowledging_operator
+
+    home = _home(args)
+    if args.file is not None:
+        kind = args.kind
+        if kind is None:
+            raise StationError("--file needs --kind: say which kind of notification the file holds")
+        try:
+            data = parse_json(sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes())
+        except OSError as exc:
+            raise StationError(f"cannot read {args.file}: {exc.strerror}") from None
+        except ValueError as exc:
+            raise StationError(f"{args.file} is not JSON: {exc}") from None
+    else:
+        kind = args.kind or "free-text"
+        if kind != "free-text":
+            raise StationError(f"--text sends free text; a {kind} needs --file NOTICE.json")
+        if not args.text.strip():
+            raise StationError("--text is empty; say something")
+        data = {"text": args.text, "lang": home.config.language}
+    store = home.open_store()
+    try:
+        if args.operator is not None:
+            acknowledging_operator(store, args.operator)  # refuse before anything is queued
+        now = time.time()
+        composed = compose(
             home,
             store,
-            peer=peer.station_id,
-            kind="free-text",
-            precedence=Precedence(args.precedence),
-            body={"text": args.text, "lang": home.config.language},
-            now=time.time(),
+            to_party=args.to,
+            kind=kind,
+            data=data,
+            precedence=Precedence(args.precedence) if args.precedence else None,
+            now=now,
+        )
+        acknowledgements = (
+            acknowledge_by_reply(home, store, reply=composed.envelope, operator=args.operator, now=now)
+            if args.operator is not None
+            else []
         )
     finally:
         store.close()
-    print(envelope.id)
+    print(composed.envelope.id)
+    for envelope in acknowledgements:
+        print(f"note: this reply also acknowledges {envelope.body['acknowledges']}", file=sys.stderr)
+    for advice in composed.advice:
+        print(f"note: {advice.message}", file=sys.stderr)
+    if composed.late is not None and composed.late.late:
+        print(f"note: sent late: {composed.late.describe(cast(Lang, home.config.language))}", file=sys.stderr)
     return 0
 
 
@@ -239,6 +289,16 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(f"       link {peer['link']} since {peer['since'] or '-'}  ({peer['detail']})")
         print(f"       round trip {rtt}   last heartbeat {peer['last_heartbeat'] or '-'}   clock offset {offset}")
         print(f"       queue depth {peer['queue_depth']} message(s) awaiting a receipt")
+        alarms = peer["alarms"]
+        if alarms["count"]:
+            latest = alarms["latest"]
+            print(f"       ALARMS {alarms['count']}, latest {latest['at']} {latest['kind']}: {latest['detail']}")
+        else:
+            print("       alarms: none")
+        for line in describe_watch(peer["watch"], peer["party"]):
+            print(f"       {line}")
+    if view["peers"]:
+        print(describe_figures(view["figures"]))
     return 0
 
 
@@ -288,6 +348,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--party", required=True, type=str.upper, help="party code, two or three letters, e.g. TR")
     p.add_argument("--listen", required=True, metavar="HOST:PORT", help="address the link listens on")
     p.add_argument("--lang", default="en", choices=LANGUAGES, help="the operators' language (default en)")
+    p.add_argument(
+        "--console",
+        default="127.0.0.1:8470",
+        metavar="HOST:PORT",
+        help='where `serve` serves the operator console (default 127.0.0.1:8470; "off" for none)',
+    )
 
     p = command(
         "card",
@@ -324,18 +390,42 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_home(p)
     p.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    p.add_argument(
+        "--accept-damaged-ledger",
+        action="store_true",
+        help="serve even if `detente ledger verify` finds the ledger damaged (recorded as an alarm in the ledger)",
+    )
+    p.add_argument(
+        "--console",
+        metavar="HOST:PORT",
+        help='serve the operator console here (default: station.toml\'s console, 127.0.0.1:8470); "off" for none',
+    )
 
     p = command(
         "send",
         cmd_send,
-        "queue a free-text message to a peer",
-        "Store a signed free-text message for a peer and print its id. It is durable when this "
-        "returns, whether or not serve is running or the peer reachable.",
+        "queue a message or a structured notification to a peer",
+        "Validate, sign and store a message for a peer and print its id: free text with --text, or a "
+        "notification of one of the kinds `detente kinds` lists with --kind KIND --file NOTICE.json. It is "
+        "durable when this returns, whether or not serve is running or the peer reachable. An invalid "
+        "notification is refused with every problem listed by field path, and nothing is queued. Advice "
+        "about the border and a notice sent later than its kind's lead time are reported on stderr.",
     )
     _add_home(p)
     p.add_argument("--to", required=True, metavar="PARTY", help="the peer's party code, e.g. SY")
-    p.add_argument("--text", required=True, help="the message")
-    p.add_argument("--precedence", default="routine", choices=[x.value for x in Precedence])
+    content = p.add_mutually_exclusive_group(required=True)
+    content.add_argument("--text", help="free text, in this station's language")
+    content.add_argument("--file", metavar="NOTICE.json", help="the notification as JSON (- for standard input)")
+    p.add_argument("--kind", help="the notification kind (default free-text)")
+    p.add_argument(
+        "--operator",
+        metavar="NAME",
+        help="the operator sending; a reply (e.g. a clarification-response) then also acknowledges, "
+        "as this operator, the message it answers",
+    )
+    p.add_argument(
+        "--precedence", choices=[x.value for x in Precedence], help="default: the kind's (routine for free text)"
+    )
 
     for name, handler, what in (("outbox", cmd_outbox, "sent"), ("inbox", cmd_inbox, "received")):
         p = command(
@@ -355,7 +445,10 @@ def build_parser() -> argparse.ArgumentParser:
         cmd_status,
         "show the link to each peer",
         "Per peer: link up or down and since when, round-trip time, last heartbeat, estimated clock "
-        "offset and the number of messages awaiting a receipt.",
+        "offset, the number of messages awaiting a receipt, and the ledger's alarms (how many, the latest). "
+        "Apart from those machine signs of life, the watch: the last watch check sent and whether a person "
+        "answered it, how long the peer's watch has not been answering, and the messages this station's people "
+        "have not yet acknowledged; then response times to a person's acknowledgement over the last shift.",
     )
     _add_home(p)
     p.add_argument("--json", action="store_true", help="print one JSON object")
@@ -371,9 +464,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--check", action="store_true", help="verify exactly-once delivery and receipts, then exit")
     p.add_argument("--dir", metavar="DIR", help="folder for the two stations (default: a new temporary folder)")
     p.add_argument("--timeout", type=float, default=60.0, help="seconds --check waits for delivery (default 60)")
-    from . import cli_ledger, cli_watch  # groups of subcommands in their own modules (they import this one)
+    from . import cli_bench, cli_ledger, cli_notices, cli_watch  # groups of subcommands in their own modules
 
+    cli_bench.register(sub)
     cli_ledger.register(sub)
+    cli_notices.register(sub)
     cli_watch.register(sub)
     return parser
 

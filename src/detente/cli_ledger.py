@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import argparse
 import base64
+import dataclasses
+import os
+import time
 from pathlib import Path
 from typing import Any
 
 from .cli import add_command, add_home, print_json
+from .config import LANGUAGES
 from .errors import StationError
 from .home import Home
 from .ledger.checkpoint import Checkpoint
 from .ledger.note import parse_note
+from .ledger.verify import LedgerReport, LineReport, verify_ledger
 from .peers import peer_by_party
 from .store import CheckpointRecord, LogName, Store
 
@@ -19,8 +24,10 @@ __all__ = ["register"]
 
 
 def _latest(store: Store, log: LogName, peer: str) -> CheckpointRecord | None:
-    cosigned = [c for c in store.checkpoints(log, peer) if c.cosigned_at]
-    return cosigned[-1] if cosigned else None
+    latest = None
+    for checkpoint in store.scan_checkpoints(log, peer):  # one at a time: a line holds many
+        latest = checkpoint if checkpoint.cosigned_at else latest
+    return latest
 
 
 def cmd_show(args: argparse.Namespace) -> int:
@@ -96,6 +103,89 @@ def cmd_checkpoint(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_verify(args: argparse.Namespace) -> int:
+    home = Home(Path(args.home))
+    store = home.open_store()
+    try:
+        report = verify_ledger(home, store, full=args.full)
+    finally:
+        store.close()
+    if args.json:
+        print_json(dataclasses.asdict(report) | {"ok": report.ok})
+    else:
+        _print_report(report)
+    damaged = [line for line in report.lines if not line.ok]
+    if not damaged:
+        return 0
+    first = damaged[0].first
+    assert first is not None
+    raise StationError(
+        f"the ledger of the line with {damaged[0].party} is damaged: {first.where()}: {first.detail}"
+        + ("" if damaged[0].accepted else "; restore the database from a backup (see docs/operations.md)")
+    )
+
+
+def _print_report(report: LedgerReport) -> None:
+    state = "intact" if report.ok else "DAMAGED"
+    how = "every signature verified" if report.full else "signatures verified where the checkpoints do not pin"
+    print(f"ledger {state}: {report.entries:,} entries checked in {report.seconds:.2f} s ({how})")
+    if not report.lines:
+        print("  no peers pinned: the ledger is empty")
+    for line in report.lines:
+        print(f"  line with {line.party} ({line.peer}): {_summary(line)}")
+        if line.ok:
+            continue
+        accepted = "; accepted before by serve --accept-damaged-ledger" if line.accepted else ""
+        print(f"    {line.problem_count} problem(s){accepted}:")
+        for problem in line.problems[:10]:
+            print(f"    - {problem.where()}: {problem.detail}")
+        if line.problem_count > 10:
+            print(f"    - … and {line.problem_count - 10} more (--json lists the first {len(line.problems)})")
+
+
+def _summary(line: LineReport) -> str:
+    return (
+        f"our log {line.size:,} entries, {line.covered:,} under our signed checkpoint, {line.cosigned:,} co-signed by "
+        f"{line.party}; their log {line.peer_size:,} entries, {line.peer_covered:,} co-signed by us"
+    )
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from .ledger.bundle import export_bundle  # written separately; imported when used
+
+    if not args.message and args.since is None and args.until is None:
+        raise StationError("say which messages to export: --message ID …, or --from TIME --to TIME")
+    home = Home(Path(args.home))
+    store = home.open_store()
+    try:
+        data = export_bundle(
+            home, store, message_ids=args.message or (), since=args.since, until=args.until, now=time.time()
+        )
+    finally:
+        store.close()
+    out = Path(args.out)
+    temporary = out.with_name(f".{out.name}.tmp")
+    try:
+        temporary.write_bytes(data)
+        os.replace(temporary, out)
+    except OSError as exc:
+        raise StationError(f"cannot write the bundle to {out}: {exc.strerror or exc}") from None
+    print(f"wrote {out} ({len(data):,} bytes); anyone can check it with `detente ledger verify-bundle {out}`")
+    return 0
+
+
+def cmd_verify_bundle(args: argparse.Namespace) -> int:
+    from .ledger.bundle import describe, verify_bundle  # written separately; imported when used
+
+    path = Path(args.bundle)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise StationError(f"cannot read the bundle {path}: {exc.strerror or exc}") from None
+    print(describe(verify_bundle(data), args.lang))
+    return 0
+
+
 def register(sub: Any) -> None:
     ledger = add_command(
         sub,
@@ -125,3 +215,38 @@ def register(sub: Any) -> None:
     )
     add_home(p)
     p.add_argument("--peer", metavar="PARTY", help="the peer's log instead of this station's own")
+    p = add_command(
+        group,
+        "verify",
+        cmd_verify,
+        "recompute the whole ledger and name the first bad entry of each line",
+        "Recompute every log of every line from the database: every entry against the message, receipt or "
+        "record it names, the hash chains, the Merkle tree and every checkpoint; name the first bad entry of "
+        "each line and what is wrong with it. Exit 1 if the ledger is damaged.",
+    )
+    add_home(p)
+    p.add_argument("--full", action="store_true", help="verify every signature, not only where checkpoints do not pin")
+    p.add_argument("--json", action="store_true", help="print the report as one JSON object")
+    p = add_command(
+        group,
+        "export",
+        cmd_export,
+        "write an evidence bundle of chosen messages, provable offline",
+        "Write a self-contained bundle: both station cards, the chosen messages with their receipts and "
+        "acknowledgements, and the proofs that tie each to a checkpoint both stations signed.",
+    )
+    add_home(p)
+    p.add_argument("--out", required=True, metavar="BUNDLE", help="the file to write")
+    p.add_argument("--message", nargs="+", action="extend", metavar="ID", help="message ids to export")
+    p.add_argument("--from", dest="since", metavar="TIME", help="export messages created from TIME (RFC 3339)")
+    p.add_argument("--to", dest="until", metavar="TIME", help="…up to TIME (RFC 3339; default now)")
+    p = add_command(
+        group,
+        "verify-bundle",
+        cmd_verify_bundle,
+        "check an evidence bundle offline and say what it proves",
+        "Check an evidence bundle with nothing else (no station, no network) and print what it proves, in "
+        "the reader's language. Exit 1, with the reason, if any byte of it does not verify.",
+    )
+    p.add_argument("bundle", metavar="BUNDLE", help="the bundle file")
+    p.add_argument("--lang", default="en", choices=LANGUAGES, help="the language to report in (default en)")

@@ -11,9 +11,10 @@ from typing import Any
 from .cli import add_command, add_home, print_json
 from .errors import StationError
 from .home import Home
-from .operators import ROLES, add_operator
+from .operators import ROLES, add_operator, disable_operator
 from .watch.acks import acknowledge
 from .watch.figures import figures_csv, response_figures
+from .watch.state import format_duration
 
 __all__ = ["register"]
 
@@ -28,6 +29,9 @@ def cmd_ack(args: argparse.Namespace) -> int:
     finally:
         store.close()
     print(envelope.id)
+    late_by = envelope.body.get("late_by_s")
+    if isinstance(late_by, int | float):
+        print(f"note: acknowledged {format_duration(late_by)} after its deadline; recorded as late", file=sys.stderr)
     return 0
 
 
@@ -41,6 +45,17 @@ def cmd_operator_add(args: argparse.Namespace) -> int:
     print(f"created {record.role} {record.name!r}")
     print(f"one-time password: {password}")
     print("give it to them in person; they must choose their own at first login")
+    return 0
+
+
+def cmd_operator_disable(args: argparse.Namespace) -> int:
+    home = Home(Path(args.home))
+    store = home.open_store()
+    try:
+        record = disable_operator(store, name=args.name, now=time.time())
+    finally:
+        store.close()
+    print(f"disabled {record.role} {record.name!r} at {record.disabled_at}")
     return 0
 
 
@@ -138,9 +153,22 @@ def register(sub: Any) -> None:
         "--name", required=True, help="the person's name as it will appear on acknowledgements, e.g. 'Lt. Haddad'"
     )
     p.add_argument("--role", required=True, choices=ROLES)
+    p = add_command(
+        group,
+        "disable",
+        cmd_operator_disable,
+        "disable an account",
+        "Disable an operator account: it can no longer log in or acknowledge messages. Its past "
+        "acknowledgements stand in the record.",
+    )
+    add_home(p)
+    p.add_argument("--name", required=True, help="the account's name")
     p = add_command(group, "list", cmd_operator_list, "list accounts", "List operator accounts and their roles.")
     add_home(p)
     p.add_argument("--json", action="store_true", help="one JSON object per line")
+    from . import cli_tokens  # machine tokens for the HTTP API: their own module
+
+    cli_tokens.register(group)
 
     p = add_command(
         sub,

@@ -141,6 +141,9 @@ class StationConfig:
     """Endpoints written into the station card; defaults to ``listen``."""
     database: str = "detente.db"
     """The SQLite database file, relative to the station folder."""
+    console: str = "127.0.0.1:8470"
+    """Where ``serve`` serves the operator console (HOST:PORT; empty: no console). Loopback by
+    default: put a TLS-terminating reverse proxy in front to reach it from other machines."""
     link: LinkSettings = field(default_factory=LinkSettings)
     """Link timers and limits."""
     ledger: LedgerSettings = field(default_factory=LedgerSettings)
@@ -180,6 +183,7 @@ language = {quote(config.language)}          # tr, ar, en or ru
 listen = {strings(config.listen)}
 advertise = {strings(config.endpoints)}      # endpoints published in the station card
 database = {quote(config.database)}
+console = {quote(config.console)}          # the operator console (HOST:PORT, "" for none)
 
 [link]
 heartbeat_interval = {link.heartbeat_interval}   # seconds between heartbeats
@@ -252,7 +256,10 @@ def load_config(path: Path) -> StationConfig:
     )
     _no_unknown(ledger_table, LedgerSettings.__dataclass_fields__, "ledger", path)
     _no_unknown(
-        station, {"name", "party", "station_id", "language", "listen", "advertise", "database"}, "station", path
+        station,
+        {"name", "party", "station_id", "language", "listen", "advertise", "database", "console"},
+        "station",
+        path,
     )
     deadlines_table = _table(raw, "deadlines", path, required=False)
     deadlines = _deadlines(deadlines_table, DeadlineSettings(), path, "deadlines")
@@ -260,7 +267,7 @@ def load_config(path: Path) -> StationConfig:
     if not isinstance(lines, dict):
         raise ConfigError(f"{path}: deadlines.lines must be a table of per-line tables, e.g. [deadlines.lines.SY]")
     line_deadlines = {
-        str(party): _deadlines(_table(lines, str(party), path), deadlines, path, f"deadlines.lines.{party}")
+        str(party).upper(): _deadlines(_table(lines, str(party), path), deadlines, path, f"deadlines.lines.{party}")
         for party in lines
     }
     _no_unknown(deadlines_table, set(DeadlineSettings.__dataclass_fields__) | {"lines"}, "deadlines", path)
@@ -283,6 +290,7 @@ def load_config(path: Path) -> StationConfig:
         listen=_strings(station, "listen", path),
         advertise=_strings(station, "advertise", path),
         database=_string(station, "database", path, "detente.db"),
+        console=_string(station, "console", path, StationConfig.console),
         link=settings,
         ledger=ledger,
         deadlines=deadlines,
@@ -302,6 +310,8 @@ def validate_config(config: StationConfig, where: str) -> None:
         raise ConfigError(f"{where}: language {config.language!r} must be one of {', '.join(LANGUAGES)}")
     for address in config.listen + config.advertise:
         parse_address(address, f"{where}: address")
+    if config.console:
+        parse_address(config.console, f"{where}: console")
     if config.link.dial not in _DIAL:
         raise ConfigError(f"{where}: link.dial {config.link.dial!r} must be one of {', '.join(_DIAL)}")
     try:

@@ -9,6 +9,7 @@ inbox holds each message exactly once and in order with a stored receipt, and ex
 
 from __future__ import annotations
 
+import datetime
 import re
 import shlex
 import shutil
@@ -23,14 +24,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from .compose import compose
 from .home import Home, create_station
+from .operators import add_operator, set_password
 from .outbox import queue_message
 from .peers import pin_peer
 from .protocol.envelope import Precedence
 from .store import Store
 from .views import status_view
 
-__all__ = ["run_demo"]
+__all__ = ["DEMO_OPERATORS", "DEMO_PASSWORD", "run_demo"]
+
+DEMO_PASSWORD = "demo-password"
+"""The demo accounts' password: a demonstration on one machine, never a real station."""
+DEMO_OPERATORS = {
+    "TR": [("Yzb. Demir", "operator"), ("Bnb. Aydın", "supervisor")],
+    "SY": [("Lt. Haddad", "operator"), ("Maj. Khoury", "supervisor")],
+}
 
 SAMPLES: dict[str, list[tuple[Precedence, str]]] = {
     "TR": [
@@ -64,6 +74,41 @@ class _Station:
     party: str
     home: Home
     process: subprocess.Popen[str] | None = None
+
+
+def _flight_notice(now: float) -> dict[str, object]:
+    """A border patrol announced two hours ahead (the kind asks for at least one)."""
+    start = datetime.datetime.fromtimestamp(now, tz=datetime.UTC).replace(second=0, microsecond=0)
+    start += datetime.timedelta(hours=2)
+    return {
+        "lang": "tr",
+        "mission": "patrol",
+        "aircraft": [{"count": 2, "category": "fighter", "model": "F-16C Block 50"}],
+        "callsigns": ["ASENA11", "ASENA12"],
+        "area": {
+            "type": "LineString",
+            "coordinates": [[37.05, 36.80], [37.60, 36.95], [38.30, 37.06]],
+            "corridor_km": 4,
+        },
+        "window": {
+            "start": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "end": (start + datetime.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        },
+        "altitude": {"lower": {"unit": "fl", "value": 150}, "upper": {"unit": "fl", "value": 250}},
+        "intent": ["will-not-enter-your-airspace", "transponders-on"],
+        "remarks": "Kilis–Akçakale hattı boyunca sınır devriyesi.",
+    }
+
+
+def _rendered(station: _Station, kind: str, body: dict[str, object]) -> str:
+    from .notifications import NotificationError, render_text
+
+    zone = {"tr": "Europe/Istanbul", "ar": "Asia/Damascus"}.get(station.home.config.language)
+    try:
+        text = render_text(kind, body, lang=station.home.config.language, tz=zone)  # type: ignore[arg-type]
+    except NotificationError as exc:
+        return f"    (cannot be rendered: {exc})"
+    return "\n".join("    " + line for line in text.splitlines()[:14])
 
 
 def _free_port() -> int:
@@ -103,9 +148,16 @@ def _describe(station: _Station, event: str, f: dict[str, str], store: Store | N
         case "message.received":
             text = ""
             record = store.message(f.get("id", "")) if store else None
-            if record is not None:
+            if record is not None and record.kind == "free-text":
                 body = record.body.get("text", "")
                 text = f": «{body[:90]}{'…' if len(body) > 90 else ''}»"
+            elif record is not None:
+                text = (
+                    ", rendered in "
+                    + station.home.config.language
+                    + ":\n"
+                    + _rendered(station, record.kind, record.body)
+                )
             return (
                 f"received {f.get('precedence', '').upper()} message {_short(f.get('id', ''))} from {peer} "
                 f"(seq {f.get('seq')}), stored, signed receipt sent{text}"
@@ -177,7 +229,8 @@ def _verify(sender: _Station, receiver: _Station, expected: list[str]) -> str | 
         inn.close()
     sent_ids = [r.id for r in outbox]
     if sent_ids != expected:
-        return f"{sender.label}'s outbox holds {len(sent_ids)} messages, expected {len(expected)}"
+        order = " in another order" if sorted(sent_ids) == sorted(expected) else ""
+        return f"{sender.label.strip()}'s outbox holds {len(sent_ids)} messages{order}, expected {len(expected)}"
     undelivered = [r.id for r in outbox if r.state != "delivered" or r.receipt is None]
     if undelivered:
         return f"{len(undelivered)} message(s) from {sender.label} have no stored receipt: {undelivered[:3]}"
@@ -218,8 +271,20 @@ def run_demo(*, check: bool, folder: Path | None, timeout: float = 60.0) -> int:
             stations, [("Ankara Operations Centre", "tr"), ("Damascus Operations Centre", "ar")], strict=True
         ):
             station.home = create_station(
-                station.home.path, name=name, party=station.party, listen=f"127.0.0.1:{_free_port()}", language=lang
+                station.home.path,
+                name=name,
+                party=station.party,
+                listen=f"127.0.0.1:{_free_port()}",
+                language=lang,
+                console=f"127.0.0.1:{_free_port()}",
             )
+            store = station.home.open_store()
+            try:
+                for person, role in DEMO_OPERATORS[station.party]:
+                    account, _ = add_operator(store, name=person, role=role, now=time.time())
+                    set_password(store, account, DEMO_PASSWORD)
+            finally:
+                store.close()
         print(f"détente demo: two stations in {base}")
         for station, other in (stations, stations[::-1]):
             card = other.home.card()
@@ -262,6 +327,23 @@ def run_demo(*, check: bool, folder: Path | None, timeout: float = 60.0) -> int:
                             f"to {other.party}: {text[:70]}…",
                             flush=True,
                         )
+                    if station.party == "TR" and precedence is Precedence.FLASH:
+                        notice = compose(
+                            station.home,
+                            store,
+                            to_party=other.party,
+                            kind="flight-notice",
+                            data=_flight_notice(time.time()),
+                            precedence=None,
+                            now=time.time(),
+                        ).envelope
+                        expected[station.party].append(notice.id)
+                        with lock:
+                            print(
+                                f"[{station.label}] queued PRIORITY flight-notice {notice.id} to {other.party} "
+                                "(structured: the other side reads it in its own language)",
+                                flush=True,
+                            )
             finally:
                 store.close()
         if check:
@@ -337,9 +419,17 @@ def _report(stations: list[_Station], lock: threading.Lock) -> None:
 
 def _explain(stations: list[_Station], lock: threading.Lock) -> None:
     ankara, damascus = (s.home.path for s in stations)
+    consoles = "".join(
+        f"  {s.home.config.name}: http://{s.home.config.console}/  log in as "
+        + " or ".join(f"'{person}' ({role})" for person, role in DEMO_OPERATORS[s.party])
+        + f", password {DEMO_PASSWORD}\n"
+        for s in stations
+    )
     with lock:
         print(
-            "\nBoth stations are running. Try, in another terminal:\n"
+            "\nBoth stations are running, each with its operator console:\n"
+            + consoles
+            + "\nTry, in another terminal:\n"
             f"  detente send --home {ankara} --to SY --precedence flash --text 'Acil: ...'\n"
             f"  detente inbox --home {damascus} --follow\n"
             f"  detente status --home {ankara}\n"

@@ -126,14 +126,22 @@ class Home:
         )
 
 
-def create_station(path: Path, *, name: str, party: str, listen: str, language: str) -> Home:
+def create_station(
+    path: Path, *, name: str, party: str, listen: str, language: str, console: str = StationConfig.console
+) -> Home:
     """``detente init``: refuse an existing station; write keys (0600), config and database."""
     home = Home(path)
     if home.config_path.exists() or home.keys_dir.exists():
         raise StationError(f"{path} already holds a station; refusing to overwrite it (choose another --home)")
     station_id = f"{party}-{secrets.token_hex(6)}"
     config = StationConfig(
-        name=name, party=party, station_id=station_id, language=language, listen=(listen,), advertise=(listen,)
+        name=name,
+        party=party,
+        station_id=station_id,
+        language=language,
+        listen=(listen,),
+        advertise=(listen,),
+        console=console,
     )
     validate_config(config, "init")
     path.mkdir(parents=True, exist_ok=True)

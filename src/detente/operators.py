@@ -17,7 +17,18 @@ from .errors import StationError
 from .protocol.timestamps import format_time
 from .store import OperatorRecord, Store
 
-__all__ = ["ACKNOWLEDGING_ROLES", "ROLES", "add_operator", "check_password", "validate_name"]
+__all__ = [
+    "ACKNOWLEDGING_ROLES",
+    "MIN_PASSWORD",
+    "ROLES",
+    "add_operator",
+    "check_password",
+    "disable_operator",
+    "set_password",
+    "validate_name",
+]
+
+MIN_PASSWORD = 12
 
 ROLES = ("operator", "supervisor", "translator", "auditor", "admin")
 ACKNOWLEDGING_ROLES = frozenset({"operator", "supervisor"})
@@ -47,8 +58,33 @@ def add_operator(store: Store, *, name: str, role: str, now: float) -> tuple[Ope
         created_at=format_time(now),
         disabled_at=None,
     )
+    if store.operator(record.name) is not None:
+        raise StationError(
+            f"an operator named {record.name!r} already exists; choose another name (see `detente operator list`)"
+        )
     store.add_operator(record)
     return record, password
+
+
+def disable_operator(store: Store, *, name: str, now: float) -> OperatorRecord:
+    """Disable an account (it can no longer log in or acknowledge); its past acknowledgements stand."""
+    record = store.operator(validate_name(name))
+    if record is None:
+        raise StationError(f"no operator named {name!r} at this station (see `detente operator list`)")
+    if record.disabled_at is not None:
+        raise StationError(f"operator {record.name!r} was already disabled at {record.disabled_at}")
+    disabled = replace(record, disabled_at=format_time(now))
+    store.update_operator(disabled)
+    return disabled
+
+
+def set_password(store: Store, operator: OperatorRecord, password: str) -> OperatorRecord:
+    """Replace an operator's password (the one-time password is then no longer needed)."""
+    if len(password) < MIN_PASSWORD:
+        raise StationError(f"a password needs at least {MIN_PASSWORD} characters")
+    updated = replace(operator, password_hash=_HASHER.hash(password), must_change=False)
+    store.update_operator(updated)
+    return updated
 
 
 def check_password(store: Store, name: str, password: str) -> OperatorRecord | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -14,7 +15,10 @@ from .protocol.ids import uuid7
 from .protocol.timestamps import format_time
 from .store import Store
 
-__all__ = ["queue_message"]
+__all__ = ["WAKE_SOCKET", "poke_serve", "queue_message"]
+
+WAKE_SOCKET = "serve.wake"
+"""The unix datagram socket in the station folder on which a running ``serve`` waits for pokes."""
 
 
 def queue_message(
@@ -62,4 +66,17 @@ def queue_message(
             )
         return envelope
 
-    return store.append_outgoing(peer, build, stored_at=created)
+    envelope = store.append_outgoing(peer, build, stored_at=created)
+    poke_serve(home)
+    return envelope
+
+
+def poke_serve(home: Home) -> None:
+    """Tell a running ``serve`` that a message is stored and waiting, so that it sends it now
+    instead of at its next poll of the database. Best effort: no serve, no harm."""
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
+            sock.setblocking(False)
+            sock.sendto(b"!", str(home.path / WAKE_SOCKET))
+    except OSError:  # no serve running (no socket, or a stale one), its queue full, a path too long
+        pass

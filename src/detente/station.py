@@ -19,19 +19,22 @@ import contextlib
 import logging
 import os
 import random
+import socket
 import ssl
 import time
 from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from .config import parse_address
+import uvicorn
+
+from .config import format_address, parse_address
 from .errors import StationError, StoreError
 from .home import Home
 from .identity import Card
 from .ledger.keeper import AlarmRaised, LineLedger
 from .logs import log_event
-from .outbox import queue_message
+from .outbox import WAKE_SOCKET, queue_message
 from .peers import peer_card
 from .protocol import events as ev
 from .protocol.canonical import parse_json
@@ -53,6 +56,8 @@ from .transports.tls import (
 from .watch.deadlines import WATCH_CHECK
 from .watch.notify import NotificationFailed, notify
 from .watch.watchman import Watchman
+from .web.app import Console, create_app
+from .web.hub import Hub
 
 __all__ = ["Station", "monotonic_wall_clock"]
 
@@ -90,7 +95,14 @@ class _Peer:
 
 
 class Station:
-    def __init__(self, home: Home, *, clock: Callable[[], float] | None = None, store: Store | None = None) -> None:
+    def __init__(
+        self,
+        home: Home,
+        *,
+        clock: Callable[[], float] | None = None,
+        store: Store | None = None,
+        console: tuple[str, int] | None = None,
+    ) -> None:
         """``store`` defaults to the station's own database; the station closes it when it stops."""
         self.home = home
         self.config = home.config
@@ -102,10 +114,15 @@ class Station:
         self._servers: list[asyncio.Server] = []
         self._tasks: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
+        self._poked = asyncio.Event()
+        self._wake_socket: socket.socket | None = None
         self._next_connection = 0
         self._rng = random.Random()
         self.listening: list[tuple[str, int]] = []
         self.watchman = Watchman(home, self.store, started=self.clock())
+        self.hub = Hub()
+        self._console_address = console
+        self._console: _ConsoleServer | None = None
         self._stop = asyncio.Event()
         self._fault: BaseException | None = None
 
@@ -119,11 +136,15 @@ class Station:
         try:
             self._load_peers()
             await self._listen()
+            self._open_wake_socket()
             if on_ready is not None:
                 on_ready(self)
             self._spawn(self._timer_loop(), "timers")
             self._spawn(self._watch_store(), "watch-store")
             self._spawn(self._watch_loop(), "watchman")
+            if self._console_address is not None:
+                self._spawn(self._follow_console(), "console-queue")
+                await self._start_console(*self._console_address)
             await stop.wait()
             await self._shutdown()
         finally:
@@ -144,10 +165,45 @@ class Station:
             self.listening.append((host, port))
             log_event(log, logging.INFO, "station.listening", address=address, station=self.config.station_id)
 
+    async def _start_console(self, host: str, port: int) -> None:
+        app = create_app(Console(self.home, self.store, self.hub, self.clock))
+        server = _ConsoleServer(
+            uvicorn.Config(
+                app,
+                host=host,
+                port=port,
+                log_level="warning",
+                access_log=False,
+                lifespan="off",
+                timeout_graceful_shutdown=1,
+            )
+        )
+        self._console = server
+        self._spawn(server.serve(), "console")
+        while not server.started:
+            if self._fault is not None or server.should_exit:
+                raise TransportError(f"cannot serve the console on {format_address(host, port)}")
+            await asyncio.sleep(0.01)
+        log_event(log, logging.INFO, "console.listening", url=f"http://{format_address(host, port)}/")
+
+    async def _follow_console(self) -> None:
+        """Send at once what the console queues (a message, an acknowledgement): it writes on this
+        station's own connection to the database, which ``changed_elsewhere`` cannot see, and says
+        so on the hub instead; without this it would wait for the next timer, up to a second."""
+        with self.hub.subscription() as events:
+            while True:
+                event = await events.get()
+                if event.get("type") in ("message", "reload"):
+                    for peer in self._peers.values():
+                        self._process(peer)
+
     async def _shutdown(self) -> None:
         now = self.clock()
+        if self._console is not None:
+            self._console.should_exit = True
         for server in self._servers:
             server.close()
+        self._close_wake_socket()
         for peer in self._peers.values():
             try:
                 peer.link.close(now)
@@ -409,6 +465,12 @@ class Station:
                 precedence=envelope.precedence.value,
                 created=envelope.created,
             )
+            self.hub.publish(
+                {"type": "received", "id": envelope.id, "kind": envelope.kind, "precedence": envelope.precedence.value}
+            )
+            acknowledged = envelope.body.get("acknowledges") if envelope.kind == "acknowledgement" else None
+            if isinstance(acknowledged, str):
+                self.hub.publish({"type": "acknowledged", "id": acknowledged})
 
     def _store_receipts(self, peer: _Peer, events: list[ev.ReceiptReceived], now: float) -> None:
         try:
@@ -430,6 +492,7 @@ class Station:
                 id=event.receipt.message_id,
                 receipted=event.receipt.received,
             )
+            self.hub.publish({"type": "delivered", "id": event.receipt.message_id})
 
     def _handle(self, peer: _Peer, event: ev.Event, now: float) -> None:
         party = peer.record.party
@@ -454,12 +517,14 @@ class Station:
                     queued=peer.link.unacked,
                 )
                 self._journal("link.up", peer, peer.detail, now)
+                self.hub.publish({"type": "link", "party": party, "state": "UP"})
             case ev.LinkLost(reason=reason, detail=detail):
                 peer.since, peer.up = now, False
                 peer.detail = f"down: {reason}: {detail}"
                 peer.status_dirty = True
                 log_event(log, logging.WARNING, "link.down", party=party, reason=reason, detail=detail)
                 self._journal("link.down", peer, f"{reason}: {detail}", now)
+                self.hub.publish({"type": "link", "party": party, "state": "DOWN", "detail": detail})
             case ev.ConnectionClosed(connection=conn, reason=reason, detail=detail):
                 stream = peer.streams.pop(conn, None)
                 if stream is not None:
@@ -527,6 +592,7 @@ class Station:
 
     def _alarm(self, peer: _Peer, alarm: AlarmRaised) -> None:
         log_event(log, logging.ERROR, "ledger.alarm", party=peer.record.party, kind=alarm.kind, detail=alarm.detail)
+        self.hub.publish({"type": "alarm", "party": peer.record.party, "kind": alarm.kind, "detail": alarm.detail})
         self._journal("ledger.alarm", peer, f"{alarm.kind}: {alarm.detail}", self.clock())
 
     def _resend_receipt(self, peer: _Peer, envelope: Envelope, now: float) -> None:
@@ -616,7 +682,6 @@ class Station:
                 log_event(log, logging.ERROR, "store.failed", action="watch deadlines", error=str(exc))
                 continue
             for step in escalated:
-                peer = next(p for p in self._peers.values() if p.record.party == step.party)
                 log_event(
                     log,
                     logging.WARNING,
@@ -626,10 +691,21 @@ class Station:
                     message=step.message_id,
                     detail=step.detail,
                 )
+                peer = self._peers.get(step.peer)
+                if peer is None:  # pinned a moment ago and not loaded yet: the step is recorded anyway
+                    continue
+                self.hub.publish(
+                    {"type": "escalation", "id": step.message_id, "step": step.step.value, "detail": step.detail}
+                )
                 self._journal(f"watch.{step.step.value}", peer, step.detail, now)
                 if step.notify and self.config.watch.notify:
                     title = f"détente {self.config.party}: {step.detail.split(' (', 1)[0][:120]}"
-                    self._spawn(self._notify(peer, title, step.detail), "notify")
+                    config = self.config
+                    body = (
+                        f"{step.detail}\n\nstation: {config.name} ({config.party}, {config.station_id})\n"
+                        f"line: {peer.record.party} ({peer.record.name})\nat: {format_time(now)}\n"
+                    )
+                    self._spawn(self._notify(peer, title, body), "notify")
             for record in checks:
                 peer = self._peers[record.station_id]
                 with self._guard(peer, "send a watch check"):
@@ -648,17 +724,54 @@ class Station:
     async def _notify(self, peer: _Peer, title: str, body: str) -> None:
         try:
             channels = await asyncio.to_thread(notify, self.config.watch.notify, title, body)
-        except NotificationFailed as exc:
-            log_event(log, logging.ERROR, "watch.notify_failed", party=peer.record.party, error=str(exc))
-            self._journal("watch.notify_failed", peer, str(exc), self.clock())
+        except Exception as exc:  # a supervisors' channel that fails must never stop the line
+            error = str(exc) if isinstance(exc, NotificationFailed) else f"{type(exc).__name__}: {exc}"
+            log_event(log, logging.ERROR, "watch.notify_failed", party=peer.record.party, error=error)
+            self._journal("watch.notify_failed", peer, error, self.clock())
             return
         log_event(log, logging.INFO, "watch.notified", party=peer.record.party, channels=channels, title=title)
         self._journal("watch.notified", peer, title, self.clock())
 
+    def _open_wake_socket(self) -> None:
+        """Bind HOME/serve.wake, which ``queue_message`` in another process (``detente send``)
+        pokes after it commits, so that the message goes out at once rather than at the next
+        poll of the database; the poll stays, for anything that does not poke."""
+        path = self.home.path / WAKE_SOCKET
+        try:
+            path.unlink(missing_ok=True)  # left by a killed serve; the serve lock makes it ours
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+            sock.setblocking(False)
+            sock.bind(str(path))
+        except OSError as exc:
+            log_event(log, logging.WARNING, "station.no_wake_socket", path=str(path), error=str(exc))
+            return
+        self._wake_socket = sock
+        asyncio.get_running_loop().add_reader(sock.fileno(), self._poked_by_send)
+
+    def _poked_by_send(self) -> None:
+        if self._wake_socket is None:
+            return
+        with contextlib.suppress(OSError):  # read every poke waiting: a burst is one wake-up
+            while self._wake_socket.recv(16):
+                pass
+        self._poked.set()
+
+    def _close_wake_socket(self) -> None:
+        if self._wake_socket is None:
+            return
+        asyncio.get_running_loop().remove_reader(self._wake_socket.fileno())
+        self._wake_socket.close()
+        self._wake_socket = None
+        with contextlib.suppress(OSError):
+            (self.home.path / WAKE_SOCKET).unlink()
+
     async def _watch_store(self) -> None:
         last_status = 0.0
         while True:
-            await asyncio.sleep(_POLL_INTERVAL)
+            with contextlib.suppress(TimeoutError):  # woken by a poke, or polls every 50 ms
+                async with asyncio.timeout(_POLL_INTERVAL):
+                    await self._poked.wait()
+            self._poked.clear()
             try:
                 changed = self.store.changed_elsewhere()
             except StoreError as exc:
@@ -668,6 +781,7 @@ class Station:
                 self._load_peers()
                 for peer in self._peers.values():
                     self._process(peer)
+                self.hub.publish({"type": "refresh"})  # another process (`detente send`): consoles reload
             for peer in self._peers.values():
                 if peer.needs_rebuild:
                     self._rebuild(peer)
@@ -695,6 +809,14 @@ class Station:
         with self._guard(peer, "save link status"):
             self.store.save_link_status(status)
             peer.status_dirty = False
+
+
+class _ConsoleServer(uvicorn.Server):
+    """uvicorn inside the station's loop: the station, not uvicorn, handles SIGINT and SIGTERM."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
 
 
 def _in_frame_order(events: list[ev.Event]) -> list[list[ev.Event]]:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import time
+from dataclasses import asdict
 from typing import Any
 
 from .home import Home, ServeLock
-from .store import MessageRecord, Store
+from .store import AlarmRecord, MessageRecord, Store
+from .watch.figures import WINDOWS, response_figures
+from .watch.state import watch_state
 
 __all__ = ["message_view", "status_view"]
 
@@ -36,10 +40,12 @@ def message_view(record: MessageRecord, local_party: str) -> dict[str, Any]:
     }
 
 
-def status_view(home: Home, store: Store) -> dict[str, Any]:
+def status_view(home: Home, store: Store, now: float | None = None) -> dict[str, Any]:
     config = home.config
+    now = time.time() if now is None else now
     pid = ServeLock.holder(home)
     statuses = {s.peer: s for s in store.link_statuses()}
+    alarms = store.alarms()
     peers = []
     for peer in store.peers():
         status = statuses.get(peer.station_id)
@@ -61,6 +67,8 @@ def status_view(home: Home, store: Store) -> dict[str, Any]:
                 else None,
                 "status_updated_at": status.updated_at if status else None,
                 "queue_depth": store.queue_depth(peer.station_id),
+                "watch": watch_state(store, config, peer.station_id, now),
+                "alarms": _alarms([a for a in alarms if a.peer == peer.station_id]),
             }
         )
     return {
@@ -72,4 +80,14 @@ def status_view(home: Home, store: Store) -> dict[str, Any]:
         },
         "serve": {"running": pid is not None, "pid": pid if pid and pid > 0 else None},
         "peers": peers,
+        "figures": [asdict(f) for f in response_figures(store, config, now, WINDOWS[:1])],
+    }
+
+
+def _alarms(alarms: list[AlarmRecord]) -> dict[str, Any]:
+    """How many alarms a line has raised, and the latest."""
+    latest = alarms[-1] if alarms else None
+    return {
+        "count": len(alarms),
+        "latest": {"at": latest.at, "kind": latest.kind, "detail": latest.detail} if latest else None,
     }

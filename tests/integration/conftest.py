@@ -16,7 +16,7 @@ def make_station(tmp_path: Path) -> Iterator[StationFactory]:
     made: list[StationProcess] = []
 
     def make(name: str = "Ankara Operations Centre", party: str = "TR", lang: str = "tr") -> StationProcess:
-        port = free_port()
+        port, console = free_port(), free_port()
         home = tmp_path / party.lower()
         run_cli(
             "init",
@@ -28,10 +28,12 @@ def make_station(tmp_path: Path) -> Iterator[StationFactory]:
             party,
             "--listen",
             f"127.0.0.1:{port}",
+            "--console",
+            f"127.0.0.1:{console}",
             "--lang",
             lang,
         )
-        station = StationProcess(home, name, party, port)
+        station = StationProcess(home, name, party, port, console_port=console)
         made.append(station)
         return station
 

@@ -55,6 +55,7 @@ class StationProcess:
     party: str
     port: int
     process: subprocess.Popen[bytes] | None = None
+    console_port: int | None = None
     log_path: Path = field(init=False)
     runs: int = 0
 

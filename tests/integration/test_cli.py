@@ -161,6 +161,8 @@ def test_send_to_an_unknown_party_fails_with_the_reason(pair: tuple[StationProce
     config = tr.home / "station.toml"
     config.write_text(config.read_text().replace("max_frame_bytes = 1048576", "max_frame_bytes = 4096"))
     result = tr.cli("send", "--to", "SY", "--text", "x" * 5000, check=False)
+    assert result.returncode == 1 and "nothing was queued" in result.stderr and "text:" in result.stderr
+    result = tr.cli("send", "--to", "SY", "--text", "ş" * 3000, check=False)  # valid text, 6,000 bytes
     assert result.returncode == 1 and "larger than the link's frame limit of 4096 bytes" in result.stderr
     assert tr.messages("outbox") == []
 

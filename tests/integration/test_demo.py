@@ -11,9 +11,10 @@ def test_demo_check_delivers_every_sample_once_and_exits_0(tmp_path: Path) -> No
     result = run_cli("demo", "--check", "--dir", str(tmp_path / "demo"), "--timeout", "60", timeout=120)
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert "demo check passed: 6 messages (3 TR→SY, 3 SY→TR)" in out
+    assert "demo check passed: 7 messages (4 TR→SY, 3 SY→TR)" in out
     assert "link to SY is UP" in out and "link to TR is UP" in out
-    assert out.count(": DELIVERED") == 6
+    assert out.count(": DELIVERED") == 7
+    assert "إشعار طيران" in out, "the flight notice is shown to Damascus in Arabic"
     assert "Traceback" not in out + result.stderr
     assert (tmp_path / "demo" / "ankara" / "station.toml").exists()
     assert (tmp_path / "demo" / "damascus" / "station.toml").exists()

@@ -103,6 +103,8 @@ def test_a_line_over_ipv6_loopback(make_station: StationFactory) -> None:
         "SY",
         "--listen",
         f"[::1]:{port}",
+        "--console",
+        "off",
         "--lang",
         "ar",
     )

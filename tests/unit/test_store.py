@@ -14,8 +14,10 @@ from detente.protocol.link import ReceiveCursor
 from detente.protocol.signing import Signer
 from detente.protocol.timestamps import format_time
 from detente.store import LinkStatus, PeerRecord, SQLiteStore
+from detente.store.sqlite import _migrations
 
 T0 = 1_790_000_000.0
+LATEST_SCHEMA = max(number for number, _, _ in _migrations())
 TR, SY = Signer(b"t" * 32), Signer(b"s" * 32)
 
 
@@ -168,7 +170,7 @@ def test_write_ahead_logging_and_schema_version(store: SQLiteStore, tmp_path: Pa
     with sqlite3.connect(tmp_path / "detente.db") as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     db.close()
-    assert store.schema_version() == 3
+    assert store.schema_version() == LATEST_SCHEMA
 
 
 def test_a_station_from_before_the_ledger_gets_its_history_logged(tmp_path: Path) -> None:
@@ -195,7 +197,7 @@ def test_a_station_from_before_the_ledger_gets_its_history_logged(tmp_path: Path
     db.close()
     migrated = SQLiteStore(path)
     try:
-        assert migrated.schema_version() == 3
+        assert migrated.schema_version() == LATEST_SCHEMA
         leaves = migrated.ledger_leaves("SY-1", 0, 10)
         assert [(leaf.kind, leaf.ref) for leaf in leaves] == [
             ("envelope-out", out.id),

@@ -99,9 +99,10 @@ class LineLedger:
         self.peer = peer
         self.policy = policy or LedgerSettings()
         self.on_alarm = on_alarm
-        own = store.checkpoints("own", peer.station_id)
+        own = store.scan_checkpoints("own", peer.station_id)  # one at a time: there are many, each ~10 kB
         self.cosigned_size = max((c.size for c in own if c.cosigned_at), default=0)
         self._outstanding: tuple[int, float] | None = None
+        self._refused_at: float | None = None
         self._uncovered_since: float | None = None
         self._raised: set[tuple[str, int, bytes]] = set()
 
@@ -117,9 +118,11 @@ class LineLedger:
             return None
         if self._uncovered_since is None:
             self._uncovered_since = now
+        if self._refused_at is not None and now - self._refused_at < self.policy.cosign_timeout:
+            return None  # the peer refused the last one: ask again later, not at once (and again, and again)
         if self._outstanding and now - self._outstanding[1] < self.policy.cosign_timeout:
-            if size <= covered:
-                return None
+            if size <= covered or min(size, self.cosigned_size + MAX_LEAVES) <= self._outstanding[0]:
+                return None  # (the next piece of a backlog waits for this one's cosignature)
             if (
                 size - covered < self.policy.checkpoint_entries
                 and now - self._uncovered_since < self.policy.checkpoint_seconds
@@ -133,9 +136,9 @@ class LineLedger:
         start = self.cosigned_size
         target = min(size, start + MAX_LEAVES)
         nodes = self.store.log_nodes("own", peer)
-        held = {c.size: c for c in self.store.checkpoints("own", peer)}
-        if target in held:
-            note = held[target].note
+        existing = self.store.checkpoint("own", peer, target)
+        if existing is not None:
+            note = existing.note
         else:
             checkpoint = Checkpoint(
                 origin=line_origin(self.station, peer),
@@ -162,8 +165,7 @@ class LineLedger:
 
     def on_cosignature(self, frame: CosignatureFrame, now: float) -> None:
         peer = self.peer.station_id
-        held = {c.size: c for c in self.store.checkpoints("own", peer)}
-        record = held.get(frame.size)
+        record = self.store.checkpoint("own", peer, frame.size)
         if record is None or record.root != frame.root:
             self._alarm(
                 "cosignature.unknown",
@@ -196,6 +198,7 @@ class LineLedger:
             CheckpointRecord("own", peer, frame.size, frame.root, str(note), record.created_at, format_time(now))
         )
         self.cosigned_size = max(self.cosigned_size, frame.size)
+        self._refused_at = None
         if self._outstanding and self._outstanding[0] <= frame.size:
             self._outstanding = None
 
@@ -209,6 +212,7 @@ class LineLedger:
             now,
         )
         self._outstanding = None
+        self._refused_at = now
 
     # --- witness ---------------------------------------------------------------------------------
 
@@ -257,17 +261,17 @@ class LineLedger:
     ) -> CosignatureRefusedFrame | None:
         peer = self.peer.station_id
         size, root = checkpoint.size, checkpoint.root
-        for earlier in self.store.checkpoints("peer", peer):
-            if earlier.size == size and earlier.root != root:
-                return self._refuse(
-                    "alarm.equivocation",
-                    size,
-                    root,
-                    now,
-                    f"the peer signed two different checkpoints of size {size} (roots {earlier.root.hex()[:16]}… "
-                    f"and {root.hex()[:16]}…): it shows different histories of the same line",
-                    evidence={"held": earlier.note, "received": frame.note},
-                )
+        earlier = self.store.checkpoint("peer", peer, size)  # one lookup, not every checkpoint ever held
+        if earlier is not None and earlier.root != root:
+            return self._refuse(
+                "alarm.equivocation",
+                size,
+                root,
+                now,
+                f"the peer signed two different checkpoints of size {size} (roots {earlier.root.hex()[:16]}… "
+                f"and {root.hex()[:16]}…): it shows different histories of the same line",
+                evidence={"held": earlier.note, "received": frame.note},
+            )
         base = self.store.log_nodes("peer", peer)
         held = base.size()
         if frame.start > held:
@@ -306,17 +310,16 @@ class LineLedger:
                 f"the consistency proof from size {frame.start} to {size} does not verify",
                 evidence={"received": frame.note},
             )
-        for earlier in self.store.checkpoints("peer", peer):
-            if earlier.size <= overlay.size() and earlier.size and range_hash(overlay, 0, earlier.size) != earlier.root:
-                return self._refuse(
-                    "alarm.history_rewritten",
-                    size,
-                    root,
-                    now,
-                    f"the checkpoint of size {size} is inconsistent with the co-signed checkpoint of size "
-                    f"{earlier.size}",
-                    evidence={"held": earlier.note, "received": frame.note},
-                )
+        latest = self.store.checkpoint("peer", peer, held)  # the last co-signed covers all that is held
+        if latest is not None and latest.size and range_hash(overlay, 0, latest.size) != latest.root:
+            return self._refuse(
+                "alarm.history_rewritten",
+                size,
+                root,
+                now,
+                f"the checkpoint of size {size} is inconsistent with the co-signed checkpoint of size {latest.size}",
+                evidence={"held": latest.note, "received": frame.note},
+            )
         return None
 
     def _check_contents(

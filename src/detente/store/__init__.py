@@ -17,9 +17,13 @@ from .base import (
     LoggedEntry,
     LogName,
     MessageRecord,
+    MessageRow,
     OperatorRecord,
     PeerRecord,
+    SessionRecord,
     Store,
+    TokenRecord,
+    TranslationRecord,
 )
 from .sqlite import SQLiteStore
 
@@ -36,10 +40,14 @@ __all__ = [
     "JournalEntry",
     "LinkStatus",
     "MessageRecord",
+    "MessageRow",
     "OperatorRecord",
     "PeerRecord",
     "SQLiteStore",
+    "SessionRecord",
     "Store",
+    "TokenRecord",
+    "TranslationRecord",
     "open_store",
 ]
 

@@ -16,7 +16,7 @@ from typing import Any, Literal
 from ..ledger.merkle import NodeSource
 from ..protocol.envelope import Envelope, Receipt
 from ..protocol.link import ReceiveCursor
-from .ledger_sql import LedgerLeaf, LoggedEntry
+from .ledger_sql import LedgerLeaf, LoggedEntry, MessageRow
 
 __all__ = [
     "AlarmRecord",
@@ -31,9 +31,13 @@ __all__ = [
     "LogName",
     "LoggedEntry",
     "MessageRecord",
+    "MessageRow",
     "OperatorRecord",
     "PeerRecord",
+    "SessionRecord",
     "Store",
+    "TokenRecord",
+    "TranslationRecord",
 ]
 
 Direction = Literal["out", "in"]
@@ -149,6 +153,8 @@ class AwaitingRecord:
     acked_at: str | None
     acked_by: str | None
     steps: frozenset[str]
+    ack_rowid: int | None = None
+    """Where the acknowledgement envelope stands in the store (its row), once there is one."""
 
 
 @dataclass(frozen=True)
@@ -157,6 +163,43 @@ class EscalationRecord:
     step: str
     at: str
     detail: str
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    token_hash: str
+    operator: str
+    csrf: str
+    created_at: str
+    last_seen: str
+    expires_at: str
+    remote: str
+
+
+@dataclass(frozen=True)
+class TokenRecord:
+    """A machine token of the HTTP API: it acts with its operator's account and role."""
+
+    id: str
+    """A short public id (shown when issued, used to revoke it); not a secret."""
+    token_hash: str
+    """SHA-256 of the bearer token (the token itself is never stored)."""
+    operator: str
+    created_at: str
+    expires_at: str | None
+    revoked_at: str | None = None
+    last_used_at: str | None = None
+
+
+@dataclass(frozen=True)
+class TranslationRecord:
+    """A translator's certified translation of a message's free text."""
+
+    message_id: str
+    lang: str
+    text: str
+    translator: str
+    at: str
 
 
 @dataclass(frozen=True)
@@ -331,21 +374,24 @@ class Store(abc.ABC):
         """A read transaction: every read inside sees the database as of one moment."""
 
     @abc.abstractmethod
-    def scan_log(self, log: LogName, peer: str) -> Iterator[LoggedEntry]:
-        """Every leaf of one log in index order, with (own log) the bytes each names."""
+    def scan_log(self, log: LogName, peer: str) -> Iterator[list[LoggedEntry]]:
+        """Every leaf (index, kind, ref, hash) of one log in index order, in batches."""
 
     @abc.abstractmethod
-    def scan_log_nodes(self, log: LogName, peer: str) -> Iterator[tuple[int, int, bytes]]:
-        """Every stored node (level, index, hash) of one log, by level then index."""
+    def scan_log_nodes(self, log: LogName, peer: str) -> Iterator[list[tuple[int, int, bytes]]]:
+        """Every stored node (level, index, hash) of one log, by level then index, in batches."""
 
     @abc.abstractmethod
     def scan_checkpoints(self, log: LogName, peer: str) -> Iterator[CheckpointRecord]:
         """Every checkpoint held for one log, by size, one at a time."""
 
     @abc.abstractmethod
-    def unlogged(self, peer: str, limit: int) -> list[tuple[str, str]]:
-        """(kind, ref) of envelopes, receipts and records held for ``peer`` that no entry of this
-        station's own log names (at most ``limit``, oldest first)."""
+    def scan_messages(self, peer: str) -> Iterator[list[MessageRow]]:
+        """Every message of the line with ``peer``, in the order they were stored, in batches."""
+
+    @abc.abstractmethod
+    def scan_records(self, peer: str) -> Iterator[list[tuple[str, bytes]]]:
+        """Every record (id, bytes) of the line with ``peer``, in the order they were stored."""
 
     # --- operators, acknowledgements, escalation ---------------------------------------------------
 
@@ -363,9 +409,18 @@ class Store(abc.ABC):
     def update_operator(self, operator: OperatorRecord) -> None: ...
 
     @abc.abstractmethod
-    def awaiting(self) -> list[AwaitingRecord]:
-        """Messages needing a person's acknowledgement whose escalation is not over, and
-        messages acknowledged after an overdue step that is not yet recorded as late."""
+    def awaiting(self, acked_after: int = 0) -> list[AwaitingRecord]:
+        """Messages needing a person's acknowledgement whose escalation is not over; messages
+        acknowledged after an overdue step that is not yet recorded as late; and messages whose
+        acknowledgement was stored after row ``acked_after`` (it may be late although no overdue
+        step was taken: given while ``serve`` was stopped, or just after the deadline) and that
+        are not recorded as late. Messages stored before the station knew acknowledgements (an
+        upgraded station's history) need none."""
+
+    @abc.abstractmethod
+    def unacknowledged(self, peer: str) -> list[AwaitingRecord]:
+        """Messages of one line, both directions, that need a person's acknowledgement and have
+        none yet, oldest first."""
 
     @abc.abstractmethod
     def record_escalation(
@@ -384,3 +439,67 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def last_sent(self, peer: str, kind: str) -> str | None:
         """When this station last created a message of ``kind`` for ``peer``."""
+
+    # --- the console --------------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def create_session(self, session: SessionRecord) -> None: ...
+
+    @abc.abstractmethod
+    def session(self, token_hash: str) -> SessionRecord | None: ...
+
+    @abc.abstractmethod
+    def touch_session(self, token_hash: str, last_seen: str) -> None: ...
+
+    @abc.abstractmethod
+    def end_sessions(self, *, token_hash: str | None = None, operator: str | None = None) -> None:
+        """End one session, or every session of an operator."""
+
+    @abc.abstractmethod
+    def record_login_failure(self, name: str, remote: str, at: str) -> None: ...
+
+    @abc.abstractmethod
+    def login_failures(self, since: str, *, name: str, remote: str) -> tuple[int, int]:
+        """Failed logins since ``since``: (for this name, from this address)."""
+
+    @abc.abstractmethod
+    def add_translation(self, translation: TranslationRecord, peer: str, record: tuple[str, bytes]) -> None:
+        """Store a certified translation with its signed record in the line's log."""
+
+    @abc.abstractmethod
+    def translations(self, message_id: str) -> list[TranslationRecord]: ...
+
+    @abc.abstractmethod
+    def find_messages(
+        self,
+        *,
+        since: str | None = None,
+        until: str | None = None,
+        kinds: Sequence[str] = (),
+        direction: Direction | None = None,
+        id_prefix: str | None = None,
+        limit: int = 200,
+    ) -> list[MessageRecord]:
+        """Messages other than acknowledgements, newest first (by their creation time), created
+        in ``[since, until)`` when given, of the given kinds, in one direction, whose id starts
+        with ``id_prefix``; at most ``limit``."""
+
+    @abc.abstractmethod
+    def add_token(self, token: TokenRecord) -> None:
+        """Store a new machine token; StoreError if its id or hash is taken."""
+
+    @abc.abstractmethod
+    def token(self, token_hash: str) -> TokenRecord | None: ...
+
+    @abc.abstractmethod
+    def tokens(self) -> list[TokenRecord]:
+        """Every machine token, revoked and expired ones included, oldest first."""
+
+    @abc.abstractmethod
+    def revoke_tokens(self, at: str, *, token_id: str | None = None, operator: str | None = None) -> list[str]:
+        """Revoke one token, or every token of an operator, that is not revoked yet; returns the
+        ids revoked."""
+
+    @abc.abstractmethod
+    def touch_token(self, token_id: str, at: str) -> None:
+        """Note when a token was last used."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any
 
 from ..ledger.merkle import leaf_hash, node_hash
 
@@ -19,14 +19,17 @@ __all__ = [
     "LOGS",
     "LedgerLeaf",
     "LoggedEntry",
+    "SCAN_BATCH",
     "SQLNodes",
     "append_entries",
     "append_leaves",
     "log_size",
     "read_leaves",
+    "MessageRow",
     "scan_log",
+    "scan_messages",
     "scan_nodes",
-    "unlogged",
+    "scan_records",
 ]
 
 
@@ -49,22 +52,13 @@ class LedgerLeaf:
     leaf: bytes
 
 
-class LoggedEntry(NamedTuple):
-    """One leaf of a log with what it stands for, as ``ledger verify`` reads it. For this
-    station's own log: the bytes the entry names and the columns of the message row that
-    describe them; for the peer's log (which holds only hashes) those are None."""
-
-    idx: int
-    kind: str
-    ref: str
-    leaf: bytes
-    data: bytes | None
-    seq: int | None
-    message_kind: str | None
-    precedence: str | None
-    created_at: str | None
-    envelope_hash: str | None
-    receipted_at: str | None
+LoggedEntry = tuple[int, str, str, bytes]
+"""One leaf of a log as ``ledger verify`` reads it (a plain tuple, for speed): index, kind,
+ref, leaf hash."""
+MessageRow = tuple[str, str, int, str, str, str, bytes, str, "bytes | None", "str | None"]
+"""A message as ``ledger verify`` reads it: id, direction, seq, kind, precedence, created_at,
+envelope, envelope_hash, receipt, receipted_at."""
+SCAN_BATCH = 4096
 
 
 def log_size(db: sqlite3.Connection, log: str, peer: str) -> int:
@@ -137,53 +131,33 @@ class SQLNodes:
 
 # --- reading a whole log in one pass (ledger verification) ---------------------------------------
 
-_DIRECTION = "CASE e.kind WHEN 'envelope-out' THEN 'out' WHEN 'receipt-in' THEN 'out' ELSE 'in' END"
-_SCAN_OWN = f"""
-SELECT e.idx, e.kind, e.ref, e.leaf,
-       CASE WHEN e.kind = 'record' THEN r.data WHEN e.kind LIKE 'envelope-%' THEN m.envelope ELSE m.receipt END,
-       m.seq, m.kind, m.precedence, m.created_at, m.envelope_hash, m.receipted_at
-FROM ledger_entries e
-LEFT JOIN messages m ON e.kind != 'record' AND m.id = e.ref AND m.peer = e.peer AND m.direction = {_DIRECTION}
-LEFT JOIN records r ON e.kind = 'record' AND r.id = e.ref AND r.peer = e.peer
-WHERE e.peer = ? ORDER BY e.idx
-"""
-_SCAN_PEER = (
-    "SELECT idx, kind, ref, leaf, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM peer_log WHERE peer = ? ORDER BY idx"
-)
-_LOGGED = "SELECT 1 FROM ledger_entries e WHERE e.peer = {table}.peer AND e.kind = {kind} AND e.ref = {table}.id"
-_ENVELOPE_KIND = "CASE m.direction WHEN 'out' THEN 'envelope-out' ELSE 'envelope-in' END"
-_RECEIPT_KIND = "CASE m.direction WHEN 'out' THEN 'receipt-in' ELSE 'receipt-out' END"
-_UNLOGGED = f"""
-SELECT kind, ref FROM (
-    SELECT m.rowid AS n, 0 AS part, {_ENVELOPE_KIND} AS kind, m.id AS ref FROM messages m
-    WHERE m.peer = :peer AND NOT EXISTS ({_LOGGED.format(table="m", kind=_ENVELOPE_KIND)})
-    UNION ALL
-    SELECT m.rowid, 1, {_RECEIPT_KIND}, m.id FROM messages m
-    WHERE m.peer = :peer AND m.receipt IS NOT NULL AND NOT EXISTS ({_LOGGED.format(table="m", kind=_RECEIPT_KIND)})
-    UNION ALL
-    SELECT r.rowid, 2, 'record', r.id FROM records r
-    WHERE r.peer = :peer AND NOT EXISTS ({_LOGGED.format(table="r", kind="'record'")})
-) ORDER BY n, part LIMIT :limit
-"""
+
+def _batches(cursor: sqlite3.Cursor) -> Iterator[list[Any]]:
+    while rows := cursor.fetchmany(SCAN_BATCH):
+        yield rows
 
 
-def scan_log(db: sqlite3.Connection, log: str, peer: str) -> Iterator[LoggedEntry]:
-    """Every leaf of one log in index order, one query (for the own log, joined with the rows
-    the entries name, so that nothing is looked up entry by entry)."""
-    cursor = db.execute(_SCAN_OWN if log == "own" else _SCAN_PEER, (peer,))
-    cursor.row_factory = lambda _, row: LoggedEntry._make(row)
-    return iter(cursor)
+def scan_log(db: sqlite3.Connection, log: str, peer: str) -> Iterator[list[LoggedEntry]]:
+    """Every leaf of one log in index order, in batches."""
+    sql = f"SELECT idx, kind, ref, leaf FROM {LOGS[log].leaves} WHERE peer = ? ORDER BY idx"
+    return _batches(db.execute(sql, (peer,)))
 
 
-def scan_nodes(db: sqlite3.Connection, log: str, peer: str) -> Iterator[tuple[int, int, bytes]]:
-    """Every stored node (level, index, hash) of one log, by level then index."""
-    return iter(
-        db.execute(f"SELECT level, idx, hash FROM {LOGS[log].nodes} WHERE peer = ? ORDER BY level, idx", (peer,))
+def scan_nodes(db: sqlite3.Connection, log: str, peer: str) -> Iterator[list[tuple[int, int, bytes]]]:
+    """Every stored node (level, index, hash) of one log, by level then index, in batches."""
+    sql = f"SELECT level, idx, hash FROM {LOGS[log].nodes} WHERE peer = ? ORDER BY level, idx"
+    return _batches(db.execute(sql, (peer,)))
+
+
+def scan_messages(db: sqlite3.Connection, peer: str) -> Iterator[list[MessageRow]]:
+    """Every message of the line, in the order they were stored, in batches."""
+    sql = (
+        "SELECT id, direction, seq, kind, precedence, created_at, envelope, envelope_hash, receipt, receipted_at"
+        " FROM messages WHERE +peer = ? ORDER BY rowid"  # "+": a scan in storage order, not the index and a sort
     )
+    return _batches(db.execute(sql, (peer,)))
 
 
-def unlogged(db: sqlite3.Connection, peer: str, limit: int) -> list[tuple[str, str]]:
-    """(kind, ref) of envelopes, receipts and records held for ``peer`` that no entry of this
-    station's own log names, oldest first."""
-    rows = db.execute(_UNLOGGED, {"peer": peer, "limit": limit}).fetchall()
-    return [(str(kind), str(ref)) for kind, ref in rows]
+def scan_records(db: sqlite3.Connection, peer: str) -> Iterator[list[tuple[str, bytes]]]:
+    """Every record (id, bytes) of the line, in the order they were stored, in batches."""
+    return _batches(db.execute("SELECT id, data FROM records WHERE peer = ? ORDER BY rowid", (peer,)))

@@ -34,19 +34,24 @@ from .base import (
     MessageRecord,
     OperatorRecord,
     PeerRecord,
+    SessionRecord,
     Store,
+    TokenRecord,
+    TranslationRecord,
 )
 from .ledger_sql import (
     LedgerLeaf,
     LoggedEntry,
+    MessageRow,
     SQLNodes,
     append_entries,
     append_leaves,
     log_size,
     read_leaves,
     scan_log,
+    scan_messages,
     scan_nodes,
-    unlogged,
+    scan_records,
 )
 
 __all__ = ["SQLiteStore"]
@@ -539,10 +544,10 @@ class SQLiteStore(Store):
         except sqlite3.Error as exc:
             raise self._error(action, exc) from None
 
-    def scan_log(self, log: LogName, peer: str) -> Iterator[LoggedEntry]:
+    def scan_log(self, log: LogName, peer: str) -> Iterator[list[LoggedEntry]]:
         return self._scan("read a log", lambda: scan_log(self._db, log, peer))
 
-    def scan_log_nodes(self, log: LogName, peer: str) -> Iterator[tuple[int, int, bytes]]:
+    def scan_log_nodes(self, log: LogName, peer: str) -> Iterator[list[tuple[int, int, bytes]]]:
         return self._scan("read a log's tree", lambda: scan_nodes(self._db, log, peer))
 
     def scan_checkpoints(self, log: LogName, peer: str) -> Iterator[CheckpointRecord]:
@@ -556,11 +561,11 @@ class SQLiteStore(Store):
 
         return self._scan("read checkpoints", rows)
 
-    def unlogged(self, peer: str, limit: int) -> list[tuple[str, str]]:
-        try:
-            return unlogged(self._db, peer, limit)
-        except sqlite3.Error as exc:
-            raise self._error("look for entries missing from a log", exc) from None
+    def scan_messages(self, peer: str) -> Iterator[list[MessageRow]]:
+        return self._scan("read messages", lambda: scan_messages(self._db, peer))
+
+    def scan_records(self, peer: str) -> Iterator[list[tuple[str, bytes]]]:
+        return self._scan("read records", lambda: scan_records(self._db, peer))
 
     # --- operators, acknowledgements, escalation ------------------------------------------------------
 
@@ -605,17 +610,30 @@ class SQLiteStore(Store):
                 ),
             )
 
-    def awaiting(self) -> list[AwaitingRecord]:
+    def awaiting(self, acked_after: int = 0) -> list[AwaitingRecord]:
         rows = self._read(
             "find messages awaiting acknowledgement",
             f"SELECT {_AWAITING_COLUMNS} FROM messages m JOIN peers p ON p.station_id = m.peer"
-            " WHERE m.kind != ? AND ((m.acked_at IS NULL AND NOT EXISTS (SELECT 1 FROM escalations e"
+            f" WHERE m.kind != ? AND m.rowid > {_ACKNOWLEDGEMENTS_FROM}"
+            " AND ((m.acked_at IS NULL AND NOT EXISTS (SELECT 1 FROM escalations e"
             "   WHERE e.message_id = m.id AND e.step IN ('overdue', 'peer-overdue')))"
-            " OR (m.acked_at IS NOT NULL AND EXISTS (SELECT 1 FROM escalations e"
-            "   WHERE e.message_id = m.id AND e.step IN ('overdue', 'peer-overdue'))"
-            "   AND NOT EXISTS (SELECT 1 FROM escalations e WHERE e.message_id = m.id AND e.step = 'late')))"
+            " OR (m.acked_at IS NOT NULL"
+            "   AND NOT EXISTS (SELECT 1 FROM escalations e WHERE e.message_id = m.id AND e.step = 'late')"
+            "   AND (EXISTS (SELECT 1 FROM escalations e"
+            "     WHERE e.message_id = m.id AND e.step IN ('overdue', 'peer-overdue'))"
+            "   OR (SELECT a.rowid FROM messages a WHERE a.id = m.ack_id) > ?)))"
             " ORDER BY m.rowid",
-            (ACKNOWLEDGEMENT,),
+            (ACKNOWLEDGEMENT, acked_after),
+        )
+        return [_awaiting(row) for row in rows]
+
+    def unacknowledged(self, peer: str) -> list[AwaitingRecord]:
+        rows = self._read(
+            "find unacknowledged messages",
+            f"SELECT {_AWAITING_COLUMNS} FROM messages m JOIN peers p ON p.station_id = m.peer"
+            f" WHERE m.peer = ? AND m.kind != ? AND m.acked_at IS NULL AND m.rowid > {_ACKNOWLEDGEMENTS_FROM}"
+            " ORDER BY m.rowid",
+            (peer, ACKNOWLEDGEMENT),
         )
         return [_awaiting(row) for row in rows]
 
@@ -644,7 +662,7 @@ class SQLiteStore(Store):
         rows = self._read(
             "read acknowledgement times",
             f"SELECT {_AWAITING_COLUMNS} FROM messages m JOIN peers p ON p.station_id = m.peer"
-            " WHERE m.kind != ? AND m.stored_at >= ? ORDER BY m.rowid",
+            f" WHERE m.kind != ? AND m.stored_at >= ? AND m.rowid > {_ACKNOWLEDGEMENTS_FROM} ORDER BY m.rowid",
             (ACKNOWLEDGEMENT, since),
         )
         return [_awaiting(row) for row in rows]
@@ -657,13 +675,168 @@ class SQLiteStore(Store):
         )
         return str(rows[0][0]) if rows and rows[0][0] else None
 
+    # --- the console ------------------------------------------------------------------------------------
+
+    def create_session(self, session: SessionRecord) -> None:
+        with self._write("open a console session") as db:
+            db.execute(
+                "INSERT INTO sessions (token_hash, operator, csrf, created_at, last_seen, expires_at, remote)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    session.token_hash,
+                    session.operator,
+                    session.csrf,
+                    session.created_at,
+                    session.last_seen,
+                    session.expires_at,
+                    session.remote,
+                ),
+            )
+
+    def session(self, token_hash: str) -> SessionRecord | None:
+        rows = self._read(
+            "read a console session",
+            "SELECT token_hash, operator, csrf, created_at, last_seen, expires_at, remote FROM sessions"
+            " WHERE token_hash = ?",
+            (token_hash,),
+        )
+        return SessionRecord(*rows[0]) if rows else None
+
+    def touch_session(self, token_hash: str, last_seen: str) -> None:
+        with self._write("refresh a console session") as db:
+            db.execute("UPDATE sessions SET last_seen = ? WHERE token_hash = ?", (last_seen, token_hash))
+
+    def end_sessions(self, *, token_hash: str | None = None, operator: str | None = None) -> None:
+        with self._write("end console sessions") as db:
+            db.execute("DELETE FROM sessions WHERE token_hash = ? OR operator = ?", (token_hash, operator))
+
+    def record_login_failure(self, name: str, remote: str, at: str) -> None:
+        with self._write("record a failed login") as db:
+            db.execute("INSERT INTO login_failures (at, name, remote) VALUES (?, ?, ?)", (at, name, remote))
+
+    def login_failures(self, since: str, *, name: str, remote: str) -> tuple[int, int]:
+        rows = self._read(
+            "count failed logins",
+            "SELECT COALESCE(SUM(name = ?), 0), COALESCE(SUM(remote = ?), 0) FROM login_failures WHERE at >= ?",
+            (name, remote, since),
+        )
+        return int(rows[0][0]), int(rows[0][1])
+
+    def add_translation(self, translation: TranslationRecord, peer: str, record: tuple[str, bytes]) -> None:
+        with self._write("store a certified translation") as db:
+            self._add_record(db, peer, record[0], "translation.certified", translation.at, record[1])
+            db.execute(
+                "INSERT INTO translations (message_id, lang, text, translator, at, record) VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    translation.message_id,
+                    translation.lang,
+                    translation.text,
+                    translation.translator,
+                    translation.at,
+                    record[0],
+                ),
+            )
+
+    def translations(self, message_id: str) -> list[TranslationRecord]:
+        rows = self._read(
+            "read translations",
+            "SELECT message_id, lang, text, translator, at FROM translations WHERE message_id = ? ORDER BY id",
+            (message_id,),
+        )
+        return [TranslationRecord(*row) for row in rows]
+
+    def find_messages(
+        self,
+        *,
+        since: str | None = None,
+        until: str | None = None,
+        kinds: Sequence[str] = (),
+        direction: Direction | None = None,
+        id_prefix: str | None = None,
+        limit: int = 200,
+    ) -> list[MessageRecord]:
+        where: list[str] = ["m.kind != ?"]
+        params: list[object] = [ACKNOWLEDGEMENT]
+        if since is not None:
+            where.append("m.created_at >= ?")
+            params.append(since)
+        if until is not None:
+            where.append("m.created_at < ?")
+            params.append(until)
+        if kinds:
+            where.append(f"m.kind IN ({', '.join('?' for _ in kinds)})")
+            params.extend(kinds)
+        if direction is not None:
+            where.append("m.direction = ?")
+            params.append(direction)
+        if id_prefix:
+            where.append("substr(m.id, 1, ?) = ?")
+            params.extend([len(id_prefix), id_prefix])
+        rows = self._read(
+            "find messages",
+            f"SELECT {_MESSAGE_COLUMNS} FROM messages m JOIN peers p ON p.station_id = m.peer"
+            f" WHERE {' AND '.join(where)} ORDER BY m.created_at DESC, m.rowid DESC LIMIT ?",
+            (*params, limit),
+        )
+        return [_record(row[1:]) for row in rows]
+
+    def add_token(self, token: TokenRecord) -> None:
+        try:
+            with self._write("store an API token") as db:
+                db.execute(
+                    f"INSERT INTO api_tokens ({_TOKEN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        token.id,
+                        token.token_hash,
+                        token.operator,
+                        token.created_at,
+                        token.expires_at,
+                        token.revoked_at,
+                        token.last_used_at,
+                    ),
+                )
+        except StoreError as exc:
+            if "UNIQUE" in str(exc):
+                raise StoreError(f"an API token with id {token.id} already exists; issue another") from None
+            raise
+
+    def token(self, token_hash: str) -> TokenRecord | None:
+        rows = self._read(
+            "read an API token", f"SELECT {_TOKEN_COLUMNS} FROM api_tokens WHERE token_hash = ?", (token_hash,)
+        )
+        return TokenRecord(*rows[0]) if rows else None
+
+    def tokens(self) -> list[TokenRecord]:
+        rows = self._read("list API tokens", f"SELECT {_TOKEN_COLUMNS} FROM api_tokens ORDER BY created_at, id")
+        return [TokenRecord(*row) for row in rows]
+
+    def revoke_tokens(self, at: str, *, token_id: str | None = None, operator: str | None = None) -> list[str]:
+        with self._write("revoke API tokens") as db:
+            rows = db.execute(
+                "SELECT id FROM api_tokens WHERE revoked_at IS NULL AND (id = ? OR operator = ?) ORDER BY id",
+                (token_id, operator),
+            ).fetchall()
+            ids = [str(row[0]) for row in rows]
+            db.executemany("UPDATE api_tokens SET revoked_at = ? WHERE id = ?", [(at, i) for i in ids])
+        return ids
+
+    def touch_token(self, token_id: str, at: str) -> None:
+        with self._write("note an API token's use") as db:
+            db.execute("UPDATE api_tokens SET last_used_at = ? WHERE id = ?", (at, token_id))
+
 
 ACKNOWLEDGEMENT = "acknowledgement"
+_TOKEN_COLUMNS = "id, token_hash, operator, created_at, expires_at, revoked_at, last_used_at"
 _OPERATOR_COLUMNS = "name, role, password_hash, totp_secret, must_change, created_at, disabled_at"
 _AWAITING_COLUMNS = (
     "m.id, m.direction, m.peer, p.party, m.kind, m.precedence, m.stored_at, m.delivered_at, m.acked_at, m.acked_by,"
-    " (SELECT group_concat(step, ' ') FROM escalations e WHERE e.message_id = m.id)"
+    " (SELECT group_concat(step, ' ') FROM escalations e WHERE e.message_id = m.id),"
+    " (SELECT a.rowid FROM messages a WHERE a.id = m.ack_id)"
 )
+_ACKNOWLEDGEMENTS_FROM = "COALESCE((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'acknowledgements_from'), 0)"
+"""Messages up to this row were stored before the station knew acknowledgements (migration 3
+records it): they need none, and an upgraded station does not page its supervisors for its
+whole history."""
 
 
 def _operator(row: Sequence[Any]) -> OperatorRecord:
@@ -683,6 +856,7 @@ def _awaiting(row: Sequence[Any]) -> AwaitingRecord:
         acked_at=row[8],
         acked_by=row[9],
         steps=frozenset((row[10] or "").split()),
+        ack_rowid=row[11],
     )
 
 
@@ -695,11 +869,14 @@ def _mark_acknowledged(db: sqlite3.Connection, envelope: Envelope, acknowledged_
     target, operator, at = body.get("acknowledges"), body.get("operator"), body.get("at")
     if not (isinstance(target, str) and isinstance(operator, str) and isinstance(at, str)):
         return
+    named = body.get("envelope")  # the hash of the envelope acknowledged: it must be the one held
+    if named is not None and not isinstance(named, str):
+        return
     peer = envelope.recipient if acknowledged_direction == "in" else envelope.sender
     db.execute(
         "UPDATE messages SET ack_id = ?, acked_at = ?, acked_by = ? WHERE id = ? AND peer = ? AND direction = ?"
-        " AND acked_at IS NULL AND kind != ?",
-        (envelope.id, at, operator, target, peer, acknowledged_direction, ACKNOWLEDGEMENT),
+        " AND acked_at IS NULL AND kind != ? AND (? IS NULL OR envelope_hash = ?)",
+        (envelope.id, at, operator, target, peer, acknowledged_direction, ACKNOWLEDGEMENT, named, named),
     )
 
 
@@ -737,7 +914,15 @@ def _backfill_ledger(db: sqlite3.Connection) -> None:
             append_entries(db, peer, [(kind, message_id, bytes(receipt))])
 
 
-_AFTER_SQL: dict[int, Callable[[sqlite3.Connection], None]] = {2: _backfill_ledger}
+def _acknowledgements_from(db: sqlite3.Connection) -> None:
+    """Migration 3: the messages already held were exchanged before acknowledgements existed."""
+    db.execute(
+        "INSERT OR REPLACE INTO meta (key, value)"
+        " SELECT 'acknowledgements_from', CAST(COALESCE(MAX(rowid), 0) AS TEXT) FROM messages"
+    )
+
+
+_AFTER_SQL: dict[int, Callable[[sqlite3.Connection], None]] = {2: _backfill_ledger, 3: _acknowledgements_from}
 
 
 def _record(row: Sequence[Any]) -> MessageRecord:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 from ..config import StationConfig
@@ -57,12 +58,16 @@ def _response(record: AwaitingRecord) -> tuple[float | None, float | None]:
     return started, max(0.0, parse_time(record.acked_at) - started)
 
 
-def response_figures(store: Store, config: StationConfig, now: float) -> list[Figure]:
-    longest = max(seconds for _, seconds in WINDOWS)
+def response_figures(
+    store: Store, config: StationConfig, now: float, windows: Sequence[tuple[str, float]] = WINDOWS
+) -> list[Figure]:
+    """Figures for each side, window (by default the three of :data:`WINDOWS`) and precedence,
+    over the messages whose clock started (received here, delivered there) within the window."""
+    longest = max(seconds for _, seconds in windows)
     records = store.acknowledgement_times(format_time(now - longest))
     figures: list[Figure] = []
     for side, direction in (("ours", "in"), ("theirs", "out")):
-        for window, seconds in WINDOWS:
+        for window, seconds in windows:
             since = now - seconds
             for precedence in _PRECEDENCES:
                 times: list[float] = []

@@ -19,6 +19,7 @@ from ..protocol.timestamps import format_time, parse_time
 from ..store import AwaitingRecord, PeerRecord, Store
 from .deadlines import WATCH_CHECK, deadline_seconds
 from .escalation import Awaiting, Step, steps_due
+from .state import format_duration
 
 __all__ = ["Escalated", "Watchman"]
 
@@ -28,19 +29,13 @@ class Escalated:
     """An escalation step just taken."""
 
     message_id: str
+    peer: str
+    """The peer's station id (the line)."""
     party: str
     step: Step
     detail: str
     notify: bool
     """Whether the station's supervisors must be told (through the configured channels)."""
-
-
-def _duration(seconds: float) -> str:
-    if seconds < 120:
-        return f"{seconds:.0f} s"
-    if seconds < 7200:
-        return f"{seconds / 60:.0f} min"
-    return f"{seconds / 3600:.1f} h"
 
 
 class Watchman:
@@ -50,16 +45,32 @@ class Watchman:
         self.home = home
         self.store = store
         self.started = started
+        self._acks_seen = 0
+        """The store row of the newest acknowledgement already looked at for lateness."""
 
     def tick(self, now: float, link_up: Mapping[str, bool]) -> list[Escalated]:
         """Take every escalation step that is due; ``link_up`` by the peer's station id."""
         taken: list[Escalated] = []
-        for record in self.store.awaiting():
+        records = self.store.awaiting(self._acks_seen)
+        for record in records:
             item = self._awaiting(record)
             if item is None:
                 continue
             for step in steps_due(item, now, link_up=link_up.get(record.peer, False)):
                 detail = self._describe(step, record, item, now)
+                evidence: dict[str, object] = {
+                    "message": record.id,
+                    "kind": record.kind,
+                    "precedence": record.precedence,
+                    "deadline_s": item.deadline,
+                    "due_at": format_time(item.due_at) if item.due_at is not None else None,
+                }
+                if step is Step.LATE:
+                    evidence |= {
+                        "acknowledged_at": record.acked_at,
+                        "acknowledged_by": record.acked_by,
+                        "late_by_s": round(item.late_by() or 0.0, 3),
+                    }
                 sealed = seal_record(
                     self.home.signer,
                     id=uuid7(int(now * 1000), os.urandom(10)),
@@ -68,11 +79,7 @@ class Watchman:
                     event=f"escalation.{step.value}",
                     at=format_time(now),
                     detail=detail,
-                    evidence={
-                        "message": record.id,
-                        "deadline_s": item.deadline,
-                        "due_at": format_time(item.due_at) if item.due_at else None,
-                    },
+                    evidence=evidence,
                 )
                 if self.store.record_escalation(
                     record.id, record.peer, step.value, format_time(now), detail, (sealed.id, sealed.canonical)
@@ -80,7 +87,9 @@ class Watchman:
                     notify = step is Step.OVERDUE or (
                         step is Step.PEER_OVERDUE and self.home.config.watch.notify_peer_overdue
                     )
-                    taken.append(Escalated(record.id, record.party, step, detail, notify))
+                    taken.append(Escalated(record.id, record.peer, record.party, step, detail, notify))
+        # Only once every step is recorded: if the store failed half-way, look at them all again.
+        self._acks_seen = max([self._acks_seen] + [r.ack_rowid for r in records if r.ack_rowid is not None])
         return taken
 
     def watch_checks_due(self, now: float, peers_up: list[PeerRecord]) -> list[PeerRecord]:
@@ -116,7 +125,7 @@ class Watchman:
 
     def _describe(self, step: Step, record: AwaitingRecord, item: Awaiting, now: float) -> str:
         what = f"{record.precedence.upper()} {record.kind} {record.id}"
-        deadline = _duration(item.deadline)
+        deadline = format_duration(item.deadline)
         match step:
             case Step.HALF_TIME:
                 return f"{what} from {record.party} is not yet acknowledged; half of its {deadline} deadline is gone"
@@ -127,6 +136,6 @@ class Watchman:
             case Step.PEER_OVERDUE:
                 return f"{record.party} did not acknowledge {what} within {deadline}"
             case Step.LATE:
-                late = _duration(item.late_by() or 0.0)
+                late = format_duration(item.late_by() or 0.0)
                 who = "this station" if record.direction == "in" else record.party
                 return f"{what} was acknowledged late by {who} ({record.acked_by}), {late} after its deadline"

@@ -1,0 +1,169 @@
+"""Composing a notification: validate, advise on the border, flag lateness, queue. The CLI and
+the console both come through here, so that a notice is checked the same way whoever sends it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+from dataclasses import dataclass
+from typing import Any, cast
+
+from .errors import StationError
+from .home import Home
+from .ledger.records import seal_record
+from .notifications import (
+    LANGUAGES,
+    BorderAdvice,
+    Lang,
+    Lateness,
+    NotificationError,
+    Problems,
+    Rendering,
+    UsageError,
+    ValidNotice,
+    border_advice,
+    lateness,
+    render,
+    validate,
+)
+from .outbox import queue_message
+from .peers import peer_by_party
+from .protocol.envelope import Envelope, Precedence
+from .protocol.ids import uuid7
+from .protocol.timestamps import format_time, parse_time
+from .store import MessageRecord, Store
+
+__all__ = ["Composed", "NoticeRefused", "Preview", "compose", "message_lateness", "preview"]
+
+
+class NoticeRefused(StationError):
+    """The notice does not validate; ``problems`` lists every problem by field path."""
+
+    def __init__(self, problems: Problems) -> None:
+        lines = "\n".join(f"  {p.path or '(notice)'}: {p.message}" for p in problems.items)
+        super().__init__(f"{problems.kind} not sent: {len(problems.items)} problem(s); nothing was queued\n{lines}")
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Composed:
+    envelope: Envelope
+    advice: tuple[BorderAdvice, ...]
+    """Where the notice's areas cross into, or come near, the other party's territory."""
+    late: Lateness | None
+    """Set when the notice is sent later than its kind's minimum lead time."""
+
+
+def _utc(seconds: float) -> datetime.datetime:
+    return datetime.datetime.fromtimestamp(seconds, tz=datetime.UTC)
+
+
+def compose(
+    home: Home,
+    store: Store,
+    *,
+    to_party: str,
+    kind: str,
+    data: Any,
+    precedence: Precedence | None,
+    now: float,
+    lang: str | None = None,
+) -> Composed:
+    """Validate ``data`` as a ``kind`` notice and queue it for the peer of ``to_party``.
+
+    Raises NoticeRefused (every problem, in the operator's language) and queues nothing when the
+    notice is invalid. A late notice is accepted, and its lateness is entered in the line's log.
+    """
+    operator_lang = cast(Lang, lang or home.config.language)
+    peer = peer_by_party(store, to_party)
+    checked = validate(kind, data, lang=operator_lang)
+    if isinstance(checked, Problems):
+        raise NoticeRefused(checked)
+    advice, late = _advise(home, peer.party, kind, checked, now, operator_lang)
+    envelope = queue_message(
+        home,
+        store,
+        peer=peer.station_id,
+        kind=kind,
+        precedence=precedence or Precedence(checked.precedence),
+        body=checked.body,
+        now=now,
+    )
+    if late is not None and late.late:
+        detail = late.describe("en")
+        record = seal_record(
+            home.signer,
+            id=uuid7(int(now * 1000), os.urandom(10)),
+            station=home.config.station_id,
+            peer=peer.station_id,
+            event="notice.late",
+            at=format_time(now),
+            detail=detail,
+            evidence={
+                "message": envelope.id,
+                "required_s": late.required.total_seconds(),
+                "shortfall_s": late.shortfall.total_seconds(),
+            },
+        )
+        store.add_record(peer.station_id, record.id, record.event, record.at, record.canonical)
+        store.journal("notice.late", f"{envelope.id}: {detail}", format_time(now), peer.station_id)
+    return Composed(envelope, advice, late)
+
+
+def _advise(
+    home: Home, party: str, kind: str, checked: ValidNotice, now: float, lang: Lang
+) -> tuple[tuple[BorderAdvice, ...], Lateness | None]:
+    try:
+        advice = border_advice(kind, checked.body, own=home.config.party, other=party, lang=lang)
+    except UsageError:
+        advice = ()  # a party that is not a country (UN, a mediator): no border to advise on
+    return advice, lateness(kind, checked.body, _utc(now))
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What sending would do, without sending: the problems, or the advice, lateness and renderings."""
+
+    problems: Problems | None
+    advice: tuple[BorderAdvice, ...]
+    late: Lateness | None
+    precedence: Precedence | None
+    receiver: Rendering | None
+    """The notice as the peer's people will read it, in the language of the peer's card."""
+    receiver_lang: Lang
+    reader: Rendering | None
+    """The notice in the operator's language."""
+
+
+def preview(
+    home: Home, store: Store, *, to_party: str, kind: str, data: Any, now: float, lang: str | None = None
+) -> Preview:
+    """Check a notice as :func:`compose` would, and render it for both sides; queue nothing.
+    StationError for an unknown peer, as compose."""
+    operator_lang = cast(Lang, lang or home.config.language)
+    peer = peer_by_party(store, to_party)
+    peer_lang = cast(Lang, peer.card.get("language") if peer.card.get("language") in LANGUAGES else "en")
+    checked = validate(kind, data, lang=operator_lang)
+    if isinstance(checked, Problems):
+        return Preview(checked, (), None, None, None, peer_lang, None)
+    advice, late = _advise(home, peer.party, kind, checked, now, operator_lang)
+    original = cast(Lang | None, checked.body.get("lang") if checked.body.get("lang") in LANGUAGES else None)
+    return Preview(
+        problems=None,
+        advice=advice,
+        late=late,
+        precedence=Precedence(checked.precedence),
+        receiver=render(kind, checked.body, lang=peer_lang, original_lang=original),
+        receiver_lang=peer_lang,
+        reader=render(kind, checked.body, lang=operator_lang, original_lang=original),
+    )
+
+
+def message_lateness(record: MessageRecord) -> Lateness | None:
+    """Whether a stored notice was sent later than its kind's minimum lead time (both sides
+    compute it from the signed envelope alone)."""
+    try:
+        return lateness(record.kind, record.body, _utc(parse_time(record.created_at)))
+    except NotificationError:  # a kind outside the catalogue, or a body that does not validate
+        return None

@@ -1,0 +1,160 @@
+"""What the console shows of a message: a line in the watch list, and the full detail, in the
+reader's language. Plain data (JSON-ready); the browser only lays it out."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from ..compose import message_lateness
+from ..config import StationConfig
+from ..notifications import InvalidBodyError, Lang, NotificationError, render, spec
+from ..protocol.timestamps import format_time, parse_time
+from ..store import MessageRecord, Store
+from ..views import message_view
+from ..watch.deadlines import deadline_seconds
+
+__all__ = ["geometries", "message_detail", "message_line"]
+
+_GEOMETRY_TYPES = {"Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon"}
+_FOREIGN_MEMBERS = ("radius_km", "corridor_km")
+
+
+def _title(record: MessageRecord, lang: Lang) -> tuple[str, str]:
+    """(title of the kind, a one-line summary) in the reader's language."""
+    body = record.body
+    try:
+        rendering = render(record.kind, body, lang=lang)
+        title = rendering.title
+    except (InvalidBodyError, NotificationError):
+        title = record.kind
+        rendering = None
+    if isinstance(body.get("text"), str):
+        summary = " ".join(str(body["text"]).split())
+    elif rendering is not None and rendering.fields:
+        summary = "; ".join(f"{f.label}: {f.value}" for f in rendering.fields[:2])
+    else:
+        summary = ""
+    return title, summary[:160]
+
+
+def _due(config: StationConfig, record: MessageRecord) -> float | None:
+    deadline = deadline_seconds(config, record.kind, record.precedence, record.peer_party)
+    if deadline is None or record.acked_at is not None:
+        return None
+    started = record.stored_at if record.direction == "in" else record.delivered_at
+    return None if started is None else parse_time(started) + deadline
+
+
+def message_line(config: StationConfig, record: MessageRecord, lang: Lang) -> dict[str, Any]:
+    view = message_view(record, config.party)
+    title, summary = _title(record, lang)
+    due = _due(config, record)
+    state = "acknowledged" if record.acked_at else record.state
+    late = message_lateness(record)
+    return {
+        "id": record.id,
+        "direction": record.direction,
+        "peer": record.peer_party,
+        "kind": record.kind,
+        "title": title,
+        "summary": summary,
+        "precedence": record.precedence,
+        "created_at": record.created_at,
+        "state": state,
+        "receipt_at": view["receipt_at"],
+        "acknowledged_at": record.acked_at,
+        "acknowledged_by": record.acked_by,
+        "due_at": format_time(due) if due is not None else None,
+        "needs_acknowledgement": due is not None and record.direction == "in",
+        "late_notice": bool(late and late.late),
+    }
+
+
+def geometries(value: Any, path: str = "") -> list[dict[str, Any]]:
+    """Every GeoJSON geometry inside a body, for the map, with the field it came from (circles and
+    corridors keep their ``radius_km`` and ``corridor_km``)."""
+    found: list[dict[str, Any]] = []
+    if isinstance(value, dict):
+        if value.get("type") in _GEOMETRY_TYPES and isinstance(value.get("coordinates"), list):
+            geometry = {"type": value["type"], "coordinates": value["coordinates"], "path": path}
+            for member in _FOREIGN_MEMBERS:
+                if isinstance(value.get(member), int | float) and not isinstance(value.get(member), bool):
+                    geometry[member] = value[member]
+            found.append(geometry)
+        else:
+            for key, item in value.items():
+                found.extend(geometries(item, f"{path}.{key}" if path else str(key)))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found.extend(geometries(item, f"{path}[{index}]"))
+    return found
+
+
+def _acknowledgement(store: Store, record: MessageRecord) -> dict[str, Any] | None:
+    if record.acked_at is None or record.acked_by is None:
+        return None
+    ack = store.message(record.ack_id) if record.ack_id else None
+    body = ack.body if ack is not None else {}
+    note, late_by = body.get("note"), body.get("late_by_s")
+    return {
+        "id": record.ack_id,
+        "by": record.acked_by,
+        "at": record.acked_at,
+        "note": note if isinstance(note, str) else None,
+        "late_by_s": float(late_by) if isinstance(late_by, int | float) and not isinstance(late_by, bool) else None,
+    }
+
+
+def message_detail(config: StationConfig, store: Store, record: MessageRecord, lang: Lang) -> dict[str, Any]:
+    body = record.body
+    original = cast(Lang | None, body.get("lang") if body.get("lang") in ("tr", "ar", "en", "ru") else None)
+    translations = store.translations(record.id)
+    detail = message_line(config, record, lang)
+    try:
+        reader = render(record.kind, body, lang=lang, original_lang=original)
+        sender = render(record.kind, body, lang=original, original_lang=original) if original else None
+        detail["rendered"] = {"lang": lang, "direction": reader.direction, "text": reader.text()}
+        detail["original"] = (
+            {"lang": original, "direction": sender.direction, "text": sender.text()} if sender else None
+        )
+    except (InvalidBodyError, NotificationError) as exc:
+        detail["rendered"] = {"lang": lang, "direction": "ltr", "text": f"(cannot be rendered: {exc})"}
+        detail["original"] = None
+    late = message_lateness(record)
+    detail["late"] = late.describe(lang) if late is not None and late.late else None
+    detail["body"] = body
+    detail["geometries"] = geometries(body)
+    detail["references"] = [
+        {"id": ref.get("id"), "relation": ref.get("relation"), "known": store.message(str(ref.get("id"))) is not None}
+        for ref in body.get("references", []) or []
+        if isinstance(ref, dict)
+    ]
+    detail["acknowledgement"] = _acknowledgement(store, record)
+    detail["translations"] = [
+        {"lang": t.lang, "text": t.text, "translator": t.translator, "at": t.at} for t in translations
+    ]
+    history = [{"event": "created", "at": record.created_at, "clock": "sender"}]
+    if record.direction == "out":
+        history.append({"event": "queued", "at": record.stored_at, "clock": "ours"})
+        if record.sent_at:
+            history.append({"event": "sent", "at": record.sent_at, "clock": "ours"})
+        if record.receipted_at:
+            history.append({"event": "receipt signed", "at": record.receipted_at, "clock": "peer"})
+        if record.delivered_at:
+            history.append({"event": "receipt stored", "at": record.delivered_at, "clock": "ours"})
+        if record.acked_at:
+            history.append({"event": f"acknowledged by {record.acked_by}", "at": record.acked_at, "clock": "peer"})
+    else:
+        history.append({"event": "received and receipted", "at": record.stored_at, "clock": "ours"})
+        if record.acked_at:
+            history.append({"event": f"acknowledged by {record.acked_by}", "at": record.acked_at, "clock": "ours"})
+    for step in store.escalations():
+        if step.message_id == record.id:
+            history.append({"event": f"escalation: {step.step}", "at": step.at, "clock": "ours", "detail": step.detail})
+    history.sort(key=lambda item: item["at"])
+    detail["history"] = history
+    try:
+        detail["kind_title"] = spec(record.kind).title
+    except NotificationError:
+        detail["kind_title"] = record.kind
+    return detail

@@ -1,0 +1,264 @@
+// One message: the rendering in the reader's language beside the sender's original, its map,
+// references, certified translations and whole history; acknowledge, reply, translate, print.
+
+import { ApiError, api } from "./api.js";
+import { directionMark, precedenceBadge, stateBadge } from "./badges.js";
+import { countdown } from "./countdown.js";
+import { bdi, h, replace } from "./dom.js";
+import * as feed from "./feed.js";
+import { historyTable } from "./history.js";
+import { dateTime, t } from "./i18n.js";
+import { createMap, geometriesOf, showShapes } from "./map.js";
+import { LANGUAGES } from "./prefs.js";
+import { renderingPair } from "./rendering.js";
+
+const ACKNOWLEDGING = new Set(["operator", "supervisor"]);
+const SENDING = new Set(["operator", "supervisor"]);
+
+export function detailView(container, app, { id }) {
+  const head = h("header.detail-head");
+  const actions = h("div.actions");
+  const texts = h("div");
+  const references = h("section.references");
+  const translations = h("section.translations");
+  const history = h("section.history-section");
+  const mapBox = h("div.map.detail-map");
+  const mapSection = h("section.map-section", { hidden: true }, h("h2", t("detail.map")), mapBox);
+  const notice = h("div.notice", { role: "status", "aria-live": "polite" });
+  replace(
+    container,
+    h(
+      "section.view.detail-view",
+      { dataset: { id } },
+      h("p", h("a", { href: "#/watch" }, t("detail.back"))),
+      head,
+      notice,
+      actions,
+      texts,
+      h("div.detail-columns", h("div", mapSection, references), h("div", translations)),
+      history,
+    ),
+  );
+  let map = null;
+  let shownState = null;
+  let shownTranslations = null;
+  let closed = false;
+
+  function drawHead(message) {
+    const waiting = message.due_at !== null && message.state !== "acknowledged";
+    replace(
+      head,
+      h("h1", precedenceBadge(message.precedence), " ", message.title),
+      h(
+        "dl.facts",
+        h("dt", t("detail.direction")),
+        h("dd", directionMark(message)),
+        h("dt", t("detail.state")),
+        h("dd.state-cell", stateBadge(message.state), waiting ? [" ", countdown(message.due_at)] : null),
+        message.acknowledged_at
+          ? [
+              h("dt", t("detail.acknowledged")),
+              h("dd.acknowledged-by", bdi(message.acknowledged_by || ""), " · ", dateTime(message.acknowledged_at)),
+            ]
+          : null,
+        message.acknowledgement?.note
+          ? [h("dt", t("detail.ack_note_given")), h("dd", bdi(message.acknowledgement.note))]
+          : null,
+        h("dt", t("detail.created")),
+        h("dd", dateTime(message.created_at)),
+        h("dt", t("detail.id")),
+        h("dd", h("code", { dir: "ltr" }, message.id)),
+      ),
+      message.late ? h("p.warning.late", t("detail.late"), " ", bdi(message.late)) : null,
+    );
+  }
+
+  function drawActions(message) {
+    const role = app.session.role;
+    const buttons = [];
+    if (message.direction === "in" && message.state !== "acknowledged" && ACKNOWLEDGING.has(role)) {
+      const note = h("input", {
+        type: "text",
+        name: "note",
+        maxlength: 500,
+        dir: "auto",
+        placeholder: t("detail.ack_note"),
+        "aria-label": t("detail.ack_note"),
+      });
+      const button = h("button.primary.acknowledge", { type: "submit" }, t("detail.acknowledge"));
+      buttons.push(
+        h(
+          "form.ack-form",
+          {
+            onsubmit: async (event) => {
+              event.preventDefault();
+              button.disabled = true;
+              try {
+                await api.acknowledge(message.id, note.value.trim());
+                replace(notice, t("detail.acknowledged_now"));
+                await Promise.all([load(), feed.refresh()]);
+              } catch (error) {
+                button.disabled = false;
+                replace(notice, h("span.error", t("detail.ack_failed"), " ", bdi(error.message)));
+              }
+            },
+          },
+          note,
+          button,
+        ),
+      );
+    }
+    if (SENDING.has(role)) {
+      buttons.push(
+        h("a.button.reply", { href: `#/compose?reply=${encodeURIComponent(message.id)}` }, t("detail.reply")),
+      );
+    }
+    buttons.push(h("a.button.print", { href: `#/print/${encodeURIComponent(message.id)}` }, t("detail.print")));
+    replace(actions, buttons);
+  }
+
+  function drawReferences(message) {
+    const refs = message.references || [];
+    replace(
+      references,
+      h("h2", t("detail.references")),
+      refs.length
+        ? h(
+            "ul",
+            refs.map((ref) =>
+              h(
+                "li",
+                t(`relation.${ref.relation}`),
+                ": ",
+                ref.known
+                  ? h("a", { href: `#/message/${ref.id}` }, h("code", { dir: "ltr" }, ref.id))
+                  : h("code", { dir: "ltr" }, ref.id),
+                ref.known ? null : [" ", h("span.muted", t("detail.reference_unknown"))],
+              ),
+            ),
+          )
+        : h("p.muted", t("detail.no_references")),
+    );
+  }
+
+  function drawTranslations(message) {
+    const items = message.translations || [];
+    const parts = [h("h2", t("detail.translations"))];
+    if (items.length) {
+      parts.push(
+        h(
+          "ul.translation-list",
+          items.map((item) =>
+            h(
+              "li",
+              { lang: item.lang },
+              h(
+                "div.muted",
+                t("detail.certified_by", { language: t(`language.${item.lang}`), name: item.translator }),
+                " · ",
+                dateTime(item.at),
+              ),
+              h("pre.rendered", { dir: item.lang === "ar" ? "rtl" : "ltr", lang: item.lang }, item.text),
+            ),
+          ),
+        ),
+      );
+    } else {
+      parts.push(h("p.muted", t("detail.no_translations")));
+    }
+    if (app.session.role === "translator") parts.push(translationForm(message));
+    replace(translations, parts);
+  }
+
+  function translationForm(message) {
+    const language = h(
+      "select",
+      { name: "lang" },
+      LANGUAGES.map((code) =>
+        h("option", { value: code, selected: code === app.session.station.language }, t(`language.${code}`)),
+      ),
+    );
+    const text = h("textarea", { name: "text", rows: 6, dir: "auto", required: true });
+    const status = h("p", { role: "status" });
+    return h(
+      "form.translate-form",
+      {
+        onsubmit: async (event) => {
+          event.preventDefault();
+          try {
+            await api.translate(message.id, language.value, text.value.trim());
+            text.value = "";
+            replace(status, t("detail.translation_saved"));
+            await load();
+          } catch (error) {
+            replace(status, h("span.error", t("detail.translation_failed"), " ", bdi(error.message)));
+          }
+        },
+      },
+      h("h3", t("detail.attach_translation")),
+      h("label", t("detail.translation_language"), " ", language),
+      h("label", t("detail.translation_text"), text),
+      h("button", { type: "submit" }, t("detail.attach_translation")),
+      status,
+    );
+  }
+
+  function drawMap(message) {
+    const shapes = geometriesOf(message.body || {});
+    mapSection.hidden = shapes.length === 0;
+    if (!shapes.length || map) return;
+    map = createMap(mapBox, { parties: [app.session.station.party, message.peer] });
+    map.whenBordersLoaded().then(() => {
+      if (!closed)
+        showShapes(
+          map,
+          shapes.map((shape) => ({ geometry: shape.geometry, className: `shape kind-${message.kind}` })),
+        );
+    });
+  }
+
+  async function load() {
+    let message;
+    try {
+      message = await api.message(id);
+    } catch (error) {
+      if (closed) return;
+      replace(
+        head,
+        h("h1", t("detail.title")),
+        h("p.error", error instanceof ApiError && error.status === 404 ? t("detail.not_found") : bdi(error.message)),
+      );
+      return;
+    }
+    if (closed) return;
+    drawHead(message);
+    if (shownState !== message.state) {
+      shownState = message.state;
+      drawActions(message);
+    }
+    replace(texts, renderingPair(message));
+    drawReferences(message);
+    const translationsNow = JSON.stringify(message.translations || []);
+    if (translationsNow !== shownTranslations) {
+      shownTranslations = translationsNow;
+      drawTranslations(message);
+    }
+    replace(history, h("h2", t("detail.history")), historyTable(message));
+    drawMap(message);
+  }
+
+  load();
+  let first = true;
+  const unsubscribe = feed.subscribe(() => {
+    if (first) {
+      first = false;
+      return;
+    }
+    load();
+  });
+  return () => {
+    closed = true;
+    unsubscribe();
+    if (map) map.remove();
+  };
+}

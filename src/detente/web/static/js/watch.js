@@ -1,0 +1,101 @@
+// The watch: every message in and out, newest first, live. FLASH rows are red; messages waiting
+// for a person's acknowledgement count down to their deadline.
+
+import { filterMessages } from "./watchfilters.js";
+import { directionMark, precedenceBadge, stateBadge } from "./badges.js";
+import { countdown } from "./countdown.js";
+import { bdi, h, replace } from "./dom.js";
+import * as feed from "./feed.js";
+import { dateTime, t } from "./i18n.js";
+
+export function watchView(container, app) {
+  let filter = app.watchFilter || "all";
+  const counts = h("p.counts", { "aria-live": "polite" });
+  const body = h("tbody");
+  const empty = h("p.empty", { hidden: true }, t("watch.empty"));
+  const buttons = ["all", "in", "out", "awaiting"].map((name) =>
+    h(
+      "button.filter",
+      {
+        type: "button",
+        "aria-pressed": String(name === filter),
+        dataset: { filter: name },
+        onclick: () => {
+          filter = name;
+          app.watchFilter = name;
+          for (const button of buttons) button.setAttribute("aria-pressed", String(button.dataset.filter === name));
+          draw(feed.list());
+        },
+      },
+      t(`watch.filter.${name}`),
+    ),
+  );
+  const table = h(
+    "table.watch",
+    h(
+      "thead",
+      h(
+        "tr",
+        ["precedence", "direction", "kind", "summary", "time", "state", "deadline"].map((column) =>
+          h("th", { scope: "col" }, t(`watch.column.${column}`)),
+        ),
+      ),
+    ),
+    body,
+  );
+  replace(
+    container,
+    h(
+      "section.view.watch-view",
+      h("div.view-head", h("h1", t("watch.title")), h("div.filters", { role: "group" }, buttons), counts),
+      table,
+      empty,
+    ),
+  );
+
+  function row(message) {
+    const awaiting = message.due_at !== null && message.state !== "acknowledged";
+    const open = () => app.navigate(`#/message/${message.id}`);
+    return h(
+      `tr.message.prec-${message.precedence}.dir-${message.direction}.state-${message.state}`,
+      {
+        dataset: { id: message.id, kind: message.kind, precedence: message.precedence, state: message.state },
+        class: awaiting && message.needs_acknowledgement ? "awaiting-us" : null,
+        tabindex: 0,
+        onclick: open,
+        onkeydown: (event) => {
+          if (event.key === "Enter") open();
+        },
+      },
+      h("td.prec-cell", precedenceBadge(message.precedence)),
+      h("td", directionMark(message)),
+      h("td.kind", message.title, message.late_notice ? h("span.badge.late", t("message.late_badge")) : null),
+      h("td.summary", bdi(message.summary || "")),
+      h("td.time", dateTime(message.created_at)),
+      h("td", stateBadge(message.state)),
+      h(
+        "td.deadline",
+        awaiting
+          ? h(
+              "span",
+              message.needs_acknowledgement ? t("watch.ours") : t("watch.theirs"),
+              " ",
+              countdown(message.due_at),
+            )
+          : null,
+        message.acknowledged_by ? h("span.acked", "✓ ", bdi(message.acknowledged_by)) : null,
+      ),
+    );
+  }
+
+  function draw(messages) {
+    const shown = filterMessages(messages, filter);
+    replace(body, shown.map(row));
+    empty.hidden = shown.length > 0;
+    const waiting = messages.filter((m) => m.needs_acknowledgement && m.state !== "acknowledged").length;
+    replace(counts, t("watch.counts", { shown: shown.length, total: messages.length, waiting }));
+  }
+
+  const unsubscribe = feed.subscribe(draw);
+  return () => unsubscribe();
+}

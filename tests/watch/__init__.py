@@ -1,0 +1,1 @@
+"""Is anybody there? Acknowledgements, deadlines, escalation, watch checks and figures."""
