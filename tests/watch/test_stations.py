@@ -102,8 +102,11 @@ def test_nobody_answers_the_supervisors_get_an_email_and_every_step_is_on_record
     operator = line.operator("SY", "Lt. Haddad")
 
     def answered_late() -> bool:
-        if "watch.overdue" in journal(line.store("SY")) and (held := line.store("SY").message(message.id)):
-            if held.acked_at is None:  # a person at SY answers, after the deadline
+        # Each side starts the deadline by its own clock (SY on arrival, TR on the receipt), so a
+        # person at SY answers once both sides have recorded that the deadline passed.
+        past_due = "watch.overdue" in journal(line.store("SY")) and "watch.peer-overdue" in journal(line.store("TR"))
+        if past_due and (held := line.store("SY").message(message.id)):
+            if held.acked_at is None:
                 acknowledge(
                     line.sy, line.store("SY"), message_id=message.id, operator=operator, note=None, now=sy.clock()
                 )
