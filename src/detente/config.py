@@ -141,6 +141,11 @@ class StationConfig:
     """Endpoints written into the station card; defaults to ``listen``."""
     database: str = "detente.db"
     """The SQLite database file, relative to the station folder."""
+    store: str = ""
+    """A PostgreSQL URL (``postgresql://user@host/db``) to keep the station's state there instead
+    of in ``database``: what lets two servers run one station, one active, the other standing by."""
+    server: str = ""
+    """This server's name among the station's servers (default: the machine's host name)."""
     console: str = "127.0.0.1:8470"
     """Where ``serve`` serves the operator console (HOST:PORT; empty: no console). Loopback by
     default: put a TLS-terminating reverse proxy in front to reach it from other machines."""
@@ -183,6 +188,8 @@ language = {quote(config.language)}          # tr, ar, en or ru
 listen = {strings(config.listen)}
 advertise = {strings(config.endpoints)}      # endpoints published in the station card
 database = {quote(config.database)}
+store = {quote(config.store)}                   # "postgresql://…" to use PostgreSQL instead of database
+server = {quote(config.server)}                  # this server's name when several serve the station
 console = {quote(config.console)}          # the operator console (HOST:PORT, "" for none)
 
 [link]
@@ -257,7 +264,7 @@ def load_config(path: Path) -> StationConfig:
     _no_unknown(ledger_table, LedgerSettings.__dataclass_fields__, "ledger", path)
     _no_unknown(
         station,
-        {"name", "party", "station_id", "language", "listen", "advertise", "database", "console"},
+        {"name", "party", "station_id", "language", "listen", "advertise", "database", "store", "server", "console"},
         "station",
         path,
     )
@@ -290,6 +297,8 @@ def load_config(path: Path) -> StationConfig:
         listen=_strings(station, "listen", path),
         advertise=_strings(station, "advertise", path),
         database=_string(station, "database", path, "detente.db"),
+        store=_string(station, "store", path, ""),
+        server=_string(station, "server", path, ""),
         console=_string(station, "console", path, StationConfig.console),
         link=settings,
         ledger=ledger,
@@ -312,6 +321,8 @@ def validate_config(config: StationConfig, where: str) -> None:
         parse_address(address, f"{where}: address")
     if config.console:
         parse_address(config.console, f"{where}: console")
+    if config.store and not config.store.startswith(("postgresql://", "postgres://")):
+        raise ConfigError(f"{where}: store must be a PostgreSQL URL (postgresql://user@host:5432/dbname) or empty")
     if config.link.dial not in _DIAL:
         raise ConfigError(f"{where}: link.dial {config.link.dial!r} must be one of {', '.join(_DIAL)}")
     try:

@@ -101,14 +101,35 @@ class Home:
         except OSError as exc:
             raise StationError(f"cannot read the TLS certificate {self.tls_cert_path}: {exc}") from None
 
+    @property
+    def database_name(self) -> str:
+        """The station database, as messages name it (a PostgreSQL URL without its password)."""
+        if self.config.store:
+            from .store.postgres import redact
+
+            return redact(self.config.store)
+        return str(self.database_path)
+
     def open_store(self) -> Store:
-        store = open_store(self.database_path)
+        """The station's database: PostgreSQL when station.toml's ``store`` says so, else SQLite."""
+        if self.config.store:
+            from .store.postgres import PostgresStore  # psycopg is loaded only by stations that use it
+
+            store: Store = PostgresStore(self.config.store, application=f"detente {self.config.party}")
+        else:
+            store = open_store(self.database_path)
         owner = store.get_meta("station_id")
         if owner != self.config.station_id:
             store.close()
+            if owner is None and self.config.store:
+                raise StationError(
+                    f"database {self.database_name} holds no station yet; move this station into it with "
+                    f"`detente store migrate --home {self.path} --from sqlite --to URL`"
+                )
+            setting = "store" if self.config.store else "database"
             raise StationError(
-                f"database {self.database_path} belongs to station {owner}, not {self.config.station_id}; "
-                "check station.toml's database setting"
+                f"database {self.database_name} belongs to station {owner}, not {self.config.station_id}; "
+                f"check station.toml's {setting} setting"
             )
         return store
 

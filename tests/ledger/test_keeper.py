@@ -1,11 +1,12 @@
 """LineLedger, the keeper of one line's ledger, driven directly: two of them (Ankara's and
-Damascus's, each over its own database) joined by hand, with literal times (no sleeping)."""
+Damascus's, each over its own database) joined by hand, with literal times (no sleeping). Each
+test runs on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
 import base64
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,9 @@ from detente.protocol.envelope import Envelope, Precedence, seal_envelope, seal_
 from detente.protocol.frames import MAX_LEAVES, CheckpointFrame, CosignatureFrame, CosignatureRefusedFrame
 from detente.protocol.ids import uuid7
 from detente.protocol.timestamps import format_time
-from detente.store import PeerRecord, SQLiteStore
+from detente.store import PeerRecord, SQLiteStore, Store
+from detente.store.postgres import PostgresStore
+from postgres_server import database_name
 
 from .synthetic import T0, fast_envelope, fast_receipt, make_pair
 
@@ -37,14 +40,14 @@ def homes(tmp_path_factory: pytest.TempPathFactory) -> tuple[Home, Home]:
 class Line:
     """Ankara (TR) and Damascus (SY): a fresh database each, a LineLedger each, joined by hand."""
 
-    def __init__(self, tr: Home, sy: Home, folder: Path, policy: LedgerSettings) -> None:
+    def __init__(self, tr: Home, sy: Home, open_store: Callable[[str], Store], policy: LedgerSettings) -> None:
         self.homes = {"TR": tr, "SY": sy}
         self.cards = {"TR": parse_card(tr.card()), "SY": parse_card(sy.card())}
-        self.stores: dict[str, SQLiteStore] = {}
+        self.stores: dict[str, Store] = {}
         self.ledgers: dict[str, LineLedger] = {}
         self.alarms: dict[str, list[AlarmRaised]] = {"TR": [], "SY": []}
         for me, other in (("TR", "SY"), ("SY", "TR")):
-            store = SQLiteStore(folder / f"{me.lower()}.db", create=True)
+            store = open_store(me)
             card = self.cards[other]
             store.add_peer(PeerRecord(card.station_id, card.party, card.name, card.raw, card.fingerprint, "-"))
             self.stores[me] = store
@@ -113,9 +116,20 @@ class Line:
             store.close()
 
 
-@pytest.fixture
-def line(homes: tuple[Home, Home], tmp_path: Path) -> Iterator[Line]:
-    made = Line(*homes, tmp_path, POLICY)
+@pytest.fixture(params=["sqlite", "postgresql"])
+def line(homes: tuple[Home, Home], tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Line]:
+    def open_store(party: str) -> Store:
+        if request.param == "sqlite":
+            return SQLiteStore(tmp_path / f"{party.lower()}.db", create=True)
+        return PostgresStore(request.getfixturevalue("postgres_url") if party == "TR" else second_database())
+
+    def second_database() -> str:
+        server = request.getfixturevalue("postgres_server")
+        name = database_name(request.node.name + "_sy")
+        request.addfinalizer(lambda: server.drop_database(name))
+        return str(server.create_database(name))
+
+    made = Line(*homes, open_store, POLICY)
     yield made
     made.close()
 

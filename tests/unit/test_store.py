@@ -1,8 +1,11 @@
-"""The SQLite store: sequence allocation, receipts, cursors and refusals."""
+"""The store, on SQLite and on a real PostgreSQL server: sequence allocation, receipts, cursors
+and refusals; then what only the SQLite file can go through."""
 
 from __future__ import annotations
 
+import socket
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,11 +16,12 @@ from detente.protocol.ids import uuid7
 from detente.protocol.link import ReceiveCursor
 from detente.protocol.signing import Signer
 from detente.protocol.timestamps import format_time
-from detente.store import LinkStatus, PeerRecord, SQLiteStore
-from detente.store.sqlite import _migrations
+from detente.store import LinkStatus, PeerRecord, SQLiteStore, Store
+from detente.store.postgres import FencedOff, PostgresStore
+from detente.store.sqlite import migrations
 
 T0 = 1_790_000_000.0
-LATEST_SCHEMA = max(number for number, _, _ in _migrations())
+LATEST_SCHEMA = max(number for number, _, _ in migrations("sqlite"))
 TR, SY = Signer(b"t" * 32), Signer(b"s" * 32)
 
 
@@ -25,9 +29,20 @@ def _peer(station_id: str, party: str) -> PeerRecord:
     return PeerRecord(station_id, party, f"{party} centre", {"card": "x"}, "00000 " * 5 + "00000", format_time(T0))
 
 
+def _open(engine: str, request: pytest.FixtureRequest, tmp_path: Path, *, create: bool = False) -> Store:
+    if engine == "sqlite":
+        return SQLiteStore(tmp_path / "detente.db", create=create)
+    return PostgresStore(request.getfixturevalue("postgres_url"))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
 @pytest.fixture
-def store(tmp_path: Path) -> SQLiteStore:
-    s = SQLiteStore(tmp_path / "detente.db", create=True)
+def store(engine: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    s = _open(engine, request, tmp_path, create=True)
     s.add_peer(_peer("SY-1", "SY"))
     yield s
     s.close()
@@ -55,7 +70,7 @@ def _incoming(n: int, prev: str) -> Envelope:
     return _builder(SY, "SY-1", "TR-1", 1000 + n)(n, prev)
 
 
-def test_outgoing_messages_are_numbered_and_chained(store: SQLiteStore) -> None:
+def test_outgoing_messages_are_numbered_and_chained(store: Store) -> None:
     first = store.append_outgoing("SY-1", _builder(TR, "TR-1", "SY-1", 1), format_time(T0))
     second = store.append_outgoing("SY-1", _builder(TR, "TR-1", "SY-1", 2), format_time(T0))
     assert (first.seq, first.prev) == (1, GENESIS_HASH)
@@ -65,7 +80,7 @@ def test_outgoing_messages_are_numbered_and_chained(store: SQLiteStore) -> None:
     assert store.receipted_through("SY-1") == 0 and store.queue_depth("SY-1") == 2
 
 
-def test_a_failing_build_stores_nothing(store: SQLiteStore) -> None:
+def test_a_failing_build_stores_nothing(store: Store) -> None:
     def build(seq: int, prev: str) -> Envelope:
         raise ValueError("refused by the caller")
 
@@ -74,7 +89,7 @@ def test_a_failing_build_stores_nothing(store: SQLiteStore) -> None:
     assert store.messages("out") == []
 
 
-def test_receipts_deliver_once_and_only_for_the_right_hash(store: SQLiteStore) -> None:
+def test_receipts_deliver_once_and_only_for_the_right_hash(store: Store) -> None:
     envelopes = [store.append_outgoing("SY-1", _builder(TR, "TR-1", "SY-1", i), format_time(T0)) for i in range(3)]
     receipts = [seal_receipt(SY, e, format_time(T0 + 1)) for e in envelopes]
     store.mark_sent([e.id for e in envelopes], format_time(T0))
@@ -91,7 +106,7 @@ def test_receipts_deliver_once_and_only_for_the_right_hash(store: SQLiteStore) -
     assert store.message(envelopes[0].id).state == "delivered"  # type: ignore[union-attr]
 
 
-def test_incoming_cursor_and_stored_receipts(store: SQLiteStore) -> None:
+def test_incoming_cursor_and_stored_receipts(store: Store) -> None:
     assert store.receive_cursor("SY-1") == ReceiveCursor()
     first = _incoming(1, GENESIS_HASH)
     second = _incoming(2, first.hash)
@@ -107,7 +122,7 @@ def test_incoming_cursor_and_stored_receipts(store: SQLiteStore) -> None:
     assert store.messages("in", after_rowid=rows[0][0]) == rows[1:]
 
 
-def test_a_batch_of_incoming_messages_is_stored_whole_or_not_at_all(store: SQLiteStore) -> None:
+def test_a_batch_of_incoming_messages_is_stored_whole_or_not_at_all(store: Store) -> None:
     first = _incoming(1, GENESIS_HASH)
     receipt = seal_receipt(TR, first, format_time(T0))
     with pytest.raises(StoreError):
@@ -115,17 +130,19 @@ def test_a_batch_of_incoming_messages_is_stored_whole_or_not_at_all(store: SQLit
     assert store.messages("in") == []
 
 
-def test_peers_are_unique_by_party_and_station(store: SQLiteStore) -> None:
+def test_peers_are_unique_by_party_and_station(store: Store) -> None:
     with pytest.raises(StoreError, match="already pinned"):
         store.add_peer(_peer("SY-2", "SY"))
     store.add_peer(_peer("RU-1", "RU"))
     assert [p.party for p in store.peers()] == ["RU", "SY"]
 
 
-def test_changes_by_another_process_are_noticed(store: SQLiteStore, tmp_path: Path) -> None:
+def test_changes_by_another_process_are_noticed(
+    store: Store, engine: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
     store.changed_elsewhere()
     assert not store.changed_elsewhere()
-    other = SQLiteStore(tmp_path / "detente.db")
+    other = _open(engine, request, tmp_path)
     other.set_meta("touched", "yes")
     other.close()
     assert store.changed_elsewhere()
@@ -133,7 +150,7 @@ def test_changes_by_another_process_are_noticed(store: SQLiteStore, tmp_path: Pa
     assert not store.changed_elsewhere(), "its own writes are not changes from elsewhere"
 
 
-def test_link_status_and_journal(store: SQLiteStore) -> None:
+def test_link_status_and_journal(store: Store) -> None:
     status = LinkStatus("SY-1", "UP", format_time(T0), "up", 0.002, -0.001, format_time(T0), format_time(T0), 42)
     store.save_link_status(status)
     store.save_link_status(status)
@@ -166,11 +183,56 @@ def test_a_file_that_is_not_a_database_is_reported_as_damaged(tmp_path: Path) ->
         SQLiteStore(path)
 
 
-def test_write_ahead_logging_and_schema_version(store: SQLiteStore, tmp_path: Path) -> None:
+def test_write_ahead_logging_and_schema_version(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "detente.db", create=True)
     with sqlite3.connect(tmp_path / "detente.db") as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     db.close()
     assert store.schema_version() == LATEST_SCHEMA
+    store.close()
+
+
+def test_postgresql_schema_is_migrated_once_and_a_newer_one_refused(postgres_url: str) -> None:
+    newest = max(number for number, _, _ in migrations("postgresql"))
+    first = PostgresStore(postgres_url)
+    assert first.schema_version() == newest
+    first.close()
+    again = PostgresStore(postgres_url)  # applies nothing twice
+    assert again.schema_version() == newest
+    again._db.execute("INSERT INTO schema_migrations (version, name) VALUES (999, 'future')")
+    again.close()
+    with pytest.raises(StoreError, match="schema version 999 is newer than this program knows"):
+        PostgresStore(postgres_url)
+
+
+def test_an_unreachable_postgresql_server_is_named_without_its_password() -> None:
+    port = _closed_port()
+    url = f"postgresql://detente:s3cret@127.0.0.1:{port}/station"
+    with pytest.raises(StoreError) as caught:
+        PostgresStore(url, connect_timeout=2)
+    assert "cannot reach the station database" in str(caught.value)
+    assert f"postgresql://detente:***@127.0.0.1:{port}/station" in str(caught.value)
+    assert "s3cret" not in str(caught.value)
+
+
+def test_a_store_fenced_off_by_a_takeover_writes_nothing(postgres_url: str) -> None:
+    store = PostgresStore(postgres_url)
+    store.add_peer(_peer("SY-1", "SY"))
+    store._db.execute("UPDATE leadership SET epoch = 7, server = 'b' WHERE id = 1")
+    store.fence(7)
+    store.set_meta("written", "while active")
+    store._db.execute("UPDATE leadership SET epoch = 8, server = 'c' WHERE id = 1")  # another server took over
+    with pytest.raises(FencedOff, match=r"no longer the station's active server .*server 'c' \(epoch 8\)"):
+        store.append_outgoing("SY-1", _builder(TR, "TR-1", "SY-1", 1), format_time(T0))
+    assert store.messages("out") == [] and store.log_size("own", "SY-1") == 0
+    assert store.get_meta("written") == "while active"
+    store.close()
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 def test_a_station_from_before_the_ledger_gets_its_history_logged(tmp_path: Path) -> None:

@@ -8,12 +8,15 @@ run inside the caller's transaction.
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
+from ..errors import StoreError
 from ..ledger.merkle import leaf_hash, node_hash
+
+if TYPE_CHECKING:
+    from .sql_base import Connection
 
 __all__ = [
     "LOGS",
@@ -26,10 +29,10 @@ __all__ = [
     "log_size",
     "read_leaves",
     "MessageRow",
-    "scan_log",
-    "scan_messages",
-    "scan_nodes",
-    "scan_records",
+    "SCAN_MESSAGES_SQL",
+    "SCAN_RECORDS_SQL",
+    "scan_log_sql",
+    "scan_nodes_sql",
 ]
 
 
@@ -61,12 +64,12 @@ envelope, envelope_hash, receipt, receipted_at."""
 SCAN_BATCH = 4096
 
 
-def log_size(db: sqlite3.Connection, log: str, peer: str) -> int:
+def log_size(db: Connection, log: str, peer: str) -> int:
     row = db.execute(f"SELECT MAX(idx) FROM {LOGS[log].leaves} WHERE peer = ?", (peer,)).fetchone()
     return 0 if row[0] is None else int(row[0]) + 1
 
 
-def append_leaves(db: sqlite3.Connection, log: str, peer: str, items: Sequence[tuple[str, str, bytes]]) -> int:
+def append_leaves(db: Connection, log: str, peer: str, items: Sequence[tuple[str, str, bytes]]) -> int:
     """Append (kind, ref, leaf hash) items; return the first new index."""
     tables = LOGS[log]
     start = size = log_size(db, log, peer)
@@ -88,12 +91,12 @@ def append_leaves(db: sqlite3.Connection, log: str, peer: str, items: Sequence[t
     return start
 
 
-def append_entries(db: sqlite3.Connection, peer: str, items: Sequence[tuple[str, str, bytes]]) -> int:
+def append_entries(db: Connection, peer: str, items: Sequence[tuple[str, str, bytes]]) -> int:
     """Append (kind, ref, canonical bytes) entries to this station's own log of ``peer``."""
     return append_leaves(db, "own", peer, [(kind, ref, leaf_hash(data)) for kind, ref, data in items])
 
 
-def read_leaves(db: sqlite3.Connection, log: str, peer: str, start: int, end: int) -> list[LedgerLeaf]:
+def read_leaves(db: Connection, log: str, peer: str, start: int, end: int) -> list[LedgerLeaf]:
     rows = db.execute(
         f"SELECT idx, kind, ref, leaf FROM {LOGS[log].leaves} WHERE peer = ? AND idx >= ? AND idx < ? ORDER BY idx",
         (peer, start, end),
@@ -101,7 +104,7 @@ def read_leaves(db: sqlite3.Connection, log: str, peer: str, start: int, end: in
     return [LedgerLeaf(int(r[0]), r[1], r[2], bytes(r[3])) for r in rows]
 
 
-def _node(db: sqlite3.Connection, tables: _Tables, peer: str, level: int, index: int) -> bytes:
+def _node(db: Connection, tables: _Tables, peer: str, level: int, index: int) -> bytes:
     if level == 0:
         row = db.execute(f"SELECT leaf FROM {tables.leaves} WHERE peer = ? AND idx = ?", (peer, index)).fetchone()
     else:
@@ -109,14 +112,17 @@ def _node(db: sqlite3.Connection, tables: _Tables, peer: str, level: int, index:
             f"SELECT hash FROM {tables.nodes} WHERE peer = ? AND level = ? AND idx = ?", (peer, level, index)
         ).fetchone()
     if row is None:
-        raise sqlite3.DatabaseError(f"log node ({level}, {index}) of {peer} is missing: the database is malformed")
+        raise StoreError(
+            f"log node ({level}, {index}) of {peer} is missing: the station database is damaged; "
+            "stop the station and restore the database from a backup"
+        )
     return bytes(row[0])
 
 
 class SQLNodes:
     """A merkle.NodeSource over one stored log, as of one moment (its size is read once)."""
 
-    def __init__(self, db: sqlite3.Connection, log: str, peer: str) -> None:
+    def __init__(self, db: Connection, log: str, peer: str) -> None:
         self._db = db
         self._tables = LOGS[log]
         self._peer = peer
@@ -132,32 +138,20 @@ class SQLNodes:
 # --- reading a whole log in one pass (ledger verification) ---------------------------------------
 
 
-def _batches(cursor: sqlite3.Cursor) -> Iterator[list[Any]]:
-    while rows := cursor.fetchmany(SCAN_BATCH):
-        yield rows
+def scan_log_sql(log: str) -> str:
+    """Every leaf of one log in index order (parameter: the peer)."""
+    return f"SELECT idx, kind, ref, leaf FROM {LOGS[log].leaves} WHERE peer = ? ORDER BY idx"
 
 
-def scan_log(db: sqlite3.Connection, log: str, peer: str) -> Iterator[list[LoggedEntry]]:
-    """Every leaf of one log in index order, in batches."""
-    sql = f"SELECT idx, kind, ref, leaf FROM {LOGS[log].leaves} WHERE peer = ? ORDER BY idx"
-    return _batches(db.execute(sql, (peer,)))
+def scan_nodes_sql(log: str) -> str:
+    """Every stored node (level, index, hash) of one log, by level then index (parameter: the peer)."""
+    return f"SELECT level, idx, hash FROM {LOGS[log].nodes} WHERE peer = ? ORDER BY level, idx"
 
 
-def scan_nodes(db: sqlite3.Connection, log: str, peer: str) -> Iterator[list[tuple[int, int, bytes]]]:
-    """Every stored node (level, index, hash) of one log, by level then index, in batches."""
-    sql = f"SELECT level, idx, hash FROM {LOGS[log].nodes} WHERE peer = ? ORDER BY level, idx"
-    return _batches(db.execute(sql, (peer,)))
-
-
-def scan_messages(db: sqlite3.Connection, peer: str) -> Iterator[list[MessageRow]]:
-    """Every message of the line, in the order they were stored, in batches."""
-    sql = (
-        "SELECT id, direction, seq, kind, precedence, created_at, envelope, envelope_hash, receipt, receipted_at"
-        " FROM messages WHERE +peer = ? ORDER BY rowid"  # "+": a scan in storage order, not the index and a sort
-    )
-    return _batches(db.execute(sql, (peer,)))
-
-
-def scan_records(db: sqlite3.Connection, peer: str) -> Iterator[list[tuple[str, bytes]]]:
-    """Every record (id, bytes) of the line, in the order they were stored, in batches."""
-    return _batches(db.execute("SELECT id, data FROM records WHERE peer = ? ORDER BY rowid", (peer,)))
+SCAN_MESSAGES_SQL = (  # "|| ''": a scan in storage order, not the index and a sort
+    "SELECT id, direction, seq, kind, precedence, created_at, envelope, envelope_hash, receipt, receipted_at"
+    " FROM messages WHERE peer || '' = ? ORDER BY rowid"
+)
+"""Every message of the line, in the order they were stored (parameter: the peer)."""
+SCAN_RECORDS_SQL = "SELECT id, data FROM records WHERE peer = ? ORDER BY rowid"
+"""Every record (id, bytes) of the line, in the order they were stored (parameter: the peer)."""

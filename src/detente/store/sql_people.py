@@ -1,0 +1,292 @@
+"""The people's queries, shared by the SQL engines: operators, acknowledgements and escalation
+steps, console sessions, failed logins, certified translations and API tokens."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..errors import StoreError
+from .base import (
+    AwaitingRecord,
+    Direction,
+    EscalationRecord,
+    MessageRecord,
+    OperatorRecord,
+    SessionRecord,
+    TokenRecord,
+    TranslationRecord,
+)
+from .sql_base import (
+    ACKNOWLEDGEMENT,
+    ACKNOWLEDGEMENTS_FROM,
+    MESSAGE_COLUMNS,
+    OPERATOR_COLUMNS,
+    TOKEN_COLUMNS,
+    SQLEngine,
+    awaiting_columns,
+    awaiting_from_row,
+    message_from_row,
+    operator_from_row,
+)
+
+__all__ = ["PeopleQueries"]
+
+
+class PeopleQueries(SQLEngine):
+    # --- operators, acknowledgements, escalation ------------------------------------------------------
+
+    def add_operator(self, operator: OperatorRecord) -> None:
+        with self._write(f"create operator {operator.name}") as db:
+            if db.execute("SELECT 1 FROM operators WHERE name = ?", (operator.name,)).fetchone():
+                raise StoreError(f"an operator named {operator.name!r} already exists")
+            db.execute(
+                "INSERT INTO operators (name, role, password_hash, totp_secret, must_change, created_at, disabled_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    operator.name,
+                    operator.role,
+                    operator.password_hash,
+                    operator.totp_secret,
+                    int(operator.must_change),
+                    operator.created_at,
+                    operator.disabled_at,
+                ),
+            )
+
+    def operator(self, name: str) -> OperatorRecord | None:
+        rows = self._read("read an operator", f"SELECT {OPERATOR_COLUMNS} FROM operators WHERE name = ?", (name,))
+        return operator_from_row(rows[0]) if rows else None
+
+    def operators(self) -> list[OperatorRecord]:
+        rows = self._read("list operators", f"SELECT {OPERATOR_COLUMNS} FROM operators ORDER BY name")
+        return [operator_from_row(row) for row in rows]
+
+    def update_operator(self, operator: OperatorRecord) -> None:
+        with self._write(f"update operator {operator.name}") as db:
+            db.execute(
+                "UPDATE operators SET role = ?, password_hash = ?, totp_secret = ?, must_change = ?, disabled_at = ?"
+                " WHERE name = ?",
+                (
+                    operator.role,
+                    operator.password_hash,
+                    operator.totp_secret,
+                    int(operator.must_change),
+                    operator.disabled_at,
+                    operator.name,
+                ),
+            )
+
+    def awaiting(self, acked_after: int = 0) -> list[AwaitingRecord]:
+        rows = self._read(
+            "find messages awaiting acknowledgement",
+            f"SELECT {awaiting_columns(self._string_agg)} FROM messages m JOIN peers p ON p.station_id = m.peer"
+            f" WHERE m.kind != ? AND m.rowid > {ACKNOWLEDGEMENTS_FROM}"
+            " AND ((m.acked_at IS NULL AND NOT EXISTS (SELECT 1 FROM escalations e"
+            "   WHERE e.message_id = m.id AND e.step IN ('overdue', 'peer-overdue')))"
+            " OR (m.acked_at IS NOT NULL"
+            "   AND NOT EXISTS (SELECT 1 FROM escalations e WHERE e.message_id = m.id AND e.step = 'late')"
+            "   AND (EXISTS (SELECT 1 FROM escalations e"
+            "     WHERE e.message_id = m.id AND e.step IN ('overdue', 'peer-overdue'))"
+            "   OR (SELECT a.rowid FROM messages a WHERE a.id = m.ack_id) > ?)))"
+            " ORDER BY m.rowid",
+            (ACKNOWLEDGEMENT, acked_after),
+        )
+        return [awaiting_from_row(row) for row in rows]
+
+    def unacknowledged(self, peer: str) -> list[AwaitingRecord]:
+        rows = self._read(
+            "find unacknowledged messages",
+            f"SELECT {awaiting_columns(self._string_agg)} FROM messages m JOIN peers p ON p.station_id = m.peer"
+            f" WHERE m.peer = ? AND m.kind != ? AND m.acked_at IS NULL AND m.rowid > {ACKNOWLEDGEMENTS_FROM}"
+            " ORDER BY m.rowid",
+            (peer, ACKNOWLEDGEMENT),
+        )
+        return [awaiting_from_row(row) for row in rows]
+
+    def record_escalation(
+        self, message_id: str, peer: str, step: str, at: str, detail: str, record: tuple[str, bytes]
+    ) -> bool:
+        with self._write("record an escalation") as db:
+            if db.execute("SELECT 1 FROM escalations WHERE message_id = ? AND step = ?", (message_id, step)).fetchone():
+                return False
+            self._add_record(db, peer, record[0], f"escalation.{step}", at, record[1])
+            db.execute(
+                "INSERT INTO escalations (message_id, step, at, detail, record) VALUES (?, ?, ?, ?, ?)",
+                (message_id, step, at, detail, record[0]),
+            )
+            return True
+
+    def escalations(self, *, since: str = "") -> list[EscalationRecord]:
+        rows = self._read(
+            "read escalations",
+            "SELECT message_id, step, at, detail FROM escalations WHERE at >= ? ORDER BY id",
+            (since,),
+        )
+        return [EscalationRecord(*row) for row in rows]
+
+    def acknowledgement_times(self, since: str) -> list[AwaitingRecord]:
+        rows = self._read(
+            "read acknowledgement times",
+            f"SELECT {awaiting_columns(self._string_agg)} FROM messages m JOIN peers p ON p.station_id = m.peer"
+            f" WHERE m.kind != ? AND m.stored_at >= ? AND m.rowid > {ACKNOWLEDGEMENTS_FROM} ORDER BY m.rowid",
+            (ACKNOWLEDGEMENT, since),
+        )
+        return [awaiting_from_row(row) for row in rows]
+
+    def last_sent(self, peer: str, kind: str) -> str | None:
+        rows = self._read(
+            "find the last message of a kind",
+            "SELECT MAX(created_at) FROM messages WHERE peer = ? AND direction = 'out' AND kind = ?",
+            (peer, kind),
+        )
+        return str(rows[0][0]) if rows and rows[0][0] else None
+
+    # --- the console ------------------------------------------------------------------------------------
+
+    def create_session(self, session: SessionRecord) -> None:
+        with self._write("open a console session") as db:
+            db.execute(
+                "INSERT INTO sessions (token_hash, operator, csrf, created_at, last_seen, expires_at, remote)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    session.token_hash,
+                    session.operator,
+                    session.csrf,
+                    session.created_at,
+                    session.last_seen,
+                    session.expires_at,
+                    session.remote,
+                ),
+            )
+
+    def session(self, token_hash: str) -> SessionRecord | None:
+        rows = self._read(
+            "read a console session",
+            "SELECT token_hash, operator, csrf, created_at, last_seen, expires_at, remote FROM sessions"
+            " WHERE token_hash = ?",
+            (token_hash,),
+        )
+        return SessionRecord(*rows[0]) if rows else None
+
+    def touch_session(self, token_hash: str, last_seen: str) -> None:
+        with self._write("refresh a console session") as db:
+            db.execute("UPDATE sessions SET last_seen = ? WHERE token_hash = ?", (last_seen, token_hash))
+
+    def end_sessions(self, *, token_hash: str | None = None, operator: str | None = None) -> None:
+        with self._write("end console sessions") as db:
+            db.execute("DELETE FROM sessions WHERE token_hash = ? OR operator = ?", (token_hash, operator))
+
+    def record_login_failure(self, name: str, remote: str, at: str) -> None:
+        with self._write("record a failed login") as db:
+            db.execute("INSERT INTO login_failures (at, name, remote) VALUES (?, ?, ?)", (at, name, remote))
+
+    def login_failures(self, since: str, *, name: str, remote: str) -> tuple[int, int]:
+        rows = self._read(
+            "count failed logins",
+            "SELECT COALESCE(SUM(CASE WHEN name = ? THEN 1 ELSE 0 END), 0),"
+            " COALESCE(SUM(CASE WHEN remote = ? THEN 1 ELSE 0 END), 0) FROM login_failures WHERE at >= ?",
+            (name, remote, since),
+        )
+        return int(rows[0][0]), int(rows[0][1])
+
+    def add_translation(self, translation: TranslationRecord, peer: str, record: tuple[str, bytes]) -> None:
+        with self._write("store a certified translation") as db:
+            self._add_record(db, peer, record[0], "translation.certified", translation.at, record[1])
+            db.execute(
+                "INSERT INTO translations (message_id, lang, text, translator, at, record) VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    translation.message_id,
+                    translation.lang,
+                    translation.text,
+                    translation.translator,
+                    translation.at,
+                    record[0],
+                ),
+            )
+
+    def translations(self, message_id: str) -> list[TranslationRecord]:
+        rows = self._read(
+            "read translations",
+            "SELECT message_id, lang, text, translator, at FROM translations WHERE message_id = ? ORDER BY id",
+            (message_id,),
+        )
+        return [TranslationRecord(*row) for row in rows]
+
+    def find_messages(
+        self,
+        *,
+        since: str | None = None,
+        until: str | None = None,
+        kinds: Sequence[str] = (),
+        direction: Direction | None = None,
+        id_prefix: str | None = None,
+        limit: int = 200,
+    ) -> list[MessageRecord]:
+        where: list[str] = ["m.kind != ?"]
+        params: list[object] = [ACKNOWLEDGEMENT]
+        if since is not None:
+            where.append("m.created_at >= ?")
+            params.append(since)
+        if until is not None:
+            where.append("m.created_at < ?")
+            params.append(until)
+        if kinds:
+            where.append(f"m.kind IN ({', '.join('?' for _ in kinds)})")
+            params.extend(kinds)
+        if direction is not None:
+            where.append("m.direction = ?")
+            params.append(direction)
+        if id_prefix:
+            where.append("substr(m.id, 1, ?) = ?")
+            params.extend([len(id_prefix), id_prefix])
+        rows = self._read(
+            "find messages",
+            f"SELECT {MESSAGE_COLUMNS} FROM messages m JOIN peers p ON p.station_id = m.peer"
+            f" WHERE {' AND '.join(where)} ORDER BY m.created_at DESC, m.rowid DESC LIMIT ?",
+            (*params, limit),
+        )
+        return [message_from_row(row[1:]) for row in rows]
+
+    def add_token(self, token: TokenRecord) -> None:
+        try:
+            with self._write("store an API token") as db:
+                db.execute(
+                    f"INSERT INTO api_tokens ({TOKEN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        token.id,
+                        token.token_hash,
+                        token.operator,
+                        token.created_at,
+                        token.expires_at,
+                        token.revoked_at,
+                        token.last_used_at,
+                    ),
+                )
+        except StoreError as exc:
+            if "UNIQUE" in str(exc):
+                raise StoreError(f"an API token with id {token.id} already exists; issue another") from None
+            raise
+
+    def token(self, token_hash: str) -> TokenRecord | None:
+        rows = self._read(
+            "read an API token", f"SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE token_hash = ?", (token_hash,)
+        )
+        return TokenRecord(*rows[0]) if rows else None
+
+    def tokens(self) -> list[TokenRecord]:
+        rows = self._read("list API tokens", f"SELECT {TOKEN_COLUMNS} FROM api_tokens ORDER BY created_at, id")
+        return [TokenRecord(*row) for row in rows]
+
+    def revoke_tokens(self, at: str, *, token_id: str | None = None, operator: str | None = None) -> list[str]:
+        with self._write("revoke API tokens") as db:
+            rows = db.execute(
+                "SELECT id FROM api_tokens WHERE revoked_at IS NULL AND (id = ? OR operator = ?) ORDER BY id",
+                (token_id, operator),
+            ).fetchall()
+            ids = [str(row[0]) for row in rows]
+            db.executemany("UPDATE api_tokens SET revoked_at = ? WHERE id = ?", [(at, i) for i in ids])
+        return ids
+
+    def touch_token(self, token_id: str, at: str) -> None:
+        with self._write("note an API token's use") as db:
+            db.execute("UPDATE api_tokens SET last_used_at = ? WHERE id = ?", (at, token_id))
