@@ -56,7 +56,13 @@ def cmd_init(args: argparse.Namespace) -> int:
     if console:
         parse_address(console, "--console")
     home = create_station(
-        Path(args.home), name=args.name, party=args.party, listen=args.listen, language=args.lang, console=console
+        Path(args.home),
+        name=args.name,
+        party=args.party,
+        listen=args.listen,
+        language=args.lang,
+        console=console,
+        store=args.store or "",
     )
     card = home.card()
     print(f"created station {card['station_id']} ({card['name']}, party {card['party']}) in {home.path}")
@@ -347,6 +353,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", required=True, help='station name, e.g. "Ankara Operations Centre"')
     p.add_argument("--party", required=True, type=str.upper, help="party code, two or three letters, e.g. TR")
     p.add_argument("--listen", required=True, metavar="HOST:PORT", help="address the link listens on")
+    p.add_argument(
+        "--store",
+        metavar="URL",
+        help="keep the station's state in this empty PostgreSQL database (postgresql://…) instead of a SQLite file",
+    )
     p.add_argument("--lang", default="en", choices=LANGUAGES, help="the operators' language (default en)")
     p.add_argument(
         "--console",
@@ -464,11 +475,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--check", action="store_true", help="verify exactly-once delivery and receipts, then exit")
     p.add_argument("--dir", metavar="DIR", help="folder for the two stations (default: a new temporary folder)")
     p.add_argument("--timeout", type=float, default=60.0, help="seconds --check waits for delivery (default 60)")
-    from . import cli_bench, cli_ledger, cli_notices, cli_watch  # groups of subcommands in their own modules
+    from . import cli_bench, cli_ledger, cli_notices, cli_store, cli_watch  # subcommand groups in their own modules
 
     cli_bench.register(sub)
     cli_ledger.register(sub)
     cli_notices.register(sub)
+    cli_store.register(sub)
     cli_watch.register(sub)
     return parser
 

@@ -148,9 +148,17 @@ class Home:
 
 
 def create_station(
-    path: Path, *, name: str, party: str, listen: str, language: str, console: str = StationConfig.console
+    path: Path,
+    *,
+    name: str,
+    party: str,
+    listen: str,
+    language: str,
+    console: str = StationConfig.console,
+    store: str = "",
 ) -> Home:
-    """``detente init``: refuse an existing station; write keys (0600), config and database."""
+    """``detente init``: refuse an existing station; write keys (0600), config and database
+    (a SQLite file, or the empty PostgreSQL database ``store`` names)."""
     home = Home(path)
     if home.config_path.exists() or home.keys_dir.exists():
         raise StationError(f"{path} already holds a station; refusing to overwrite it (choose another --home)")
@@ -163,8 +171,18 @@ def create_station(
         listen=(listen,),
         advertise=(listen,),
         console=console,
+        store=store,
     )
     validate_config(config, "init")
+    database: Store | None = None
+    if store:  # an unusable database is refused before any key is made
+        from .store.postgres import PostgresStore, redact
+
+        database = PostgresStore(store, application=f"detente {party} init")
+        held = database.get_meta("station_id")
+        if held is not None:
+            database.close()
+            raise StationError(f"database {redact(store)} already holds station {held}; give init an empty one")
     path.mkdir(parents=True, exist_ok=True)
     os.chmod(path, 0o700)
     home.keys_dir.mkdir(mode=0o700)
@@ -179,13 +197,13 @@ def create_station(
     tls_key, tls_cert = generate_tls_identity(station_id, name, datetime.datetime.now(datetime.UTC))
     _write_private(home.tls_key_path, tls_key)
     home.tls_cert_path.write_bytes(tls_cert)
-    database = home.path / config.database
-    database.touch(mode=0o600)
-    store = open_store(database, create=True)
+    if database is None:
+        (home.path / config.database).touch(mode=0o600)
+        database = open_store(home.path / config.database, create=True)
     try:
-        store.set_meta("station_id", station_id)
+        database.set_meta("station_id", station_id)
     finally:
-        store.close()
+        database.close()
     tmp = home.config_path.with_suffix(".toml.tmp")
     tmp.write_text(render_config(config), encoding="utf-8")
     os.replace(tmp, home.config_path)

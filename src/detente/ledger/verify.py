@@ -101,7 +101,7 @@ def verify_ledger(home: Home, store: Store, *, full: bool = False) -> LedgerRepo
                 lines.append(LineCheck(home, store, peer, full=full, alarm_records=alarm_records).run())
             except (TypeError, ValueError, KeyError, IndexError) as exc:  # a value no station could have written
                 raise StoreError(
-                    f"the ledger of the line with {peer.party} in {home.database_path} cannot even be read as one "
+                    f"the ledger of the line with {peer.party} in {home.database_name} cannot even be read as one "
                     f"({exc!r}): the database was edited by hand or is damaged; restore it from a backup"
                 ) from None
     entries = sum(line.size + line.peer_size for line in lines)
