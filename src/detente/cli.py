@@ -21,7 +21,7 @@ from .config import LANGUAGES, parse_address
 from .errors import DetenteError, StationError
 from .home import Home, ServeLock, create_station
 from .logs import configure_logging
-from .peers import pin_peer
+from .peers import pin_peer, update_peer
 from .protocol.canonical import parse_json
 from .protocol.envelope import Precedence
 from .store import Direction
@@ -97,6 +97,25 @@ def cmd_peer_add(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_peer_update(args: argparse.Namespace) -> int:
+    home = _home(args)
+    path = Path(args.card_file)
+    try:
+        data = parse_json(sys.stdin.buffer.read() if args.card_file == "-" else path.read_bytes())
+    except OSError as exc:
+        raise StationError(f"cannot read peer card {path}: {exc.strerror}") from None
+    except ValueError as exc:
+        raise StationError(f"peer card {path} is not JSON: {exc}") from None
+    store = home.open_store()
+    try:
+        old, new = update_peer(store, data, source=str(path))
+    finally:
+        store.close()
+    print(f"updated the card of {new.name} (party {new.party}, station {new.station_id}); same keys")
+    print(f"endpoints: {', '.join(old.endpoints) or '-'} -> {', '.join(new.endpoints) or '-'}")
+    return 0
+
+
 def cmd_peer_list(args: argparse.Namespace) -> int:
     store = _home(args).open_store()
     try:
@@ -125,7 +144,7 @@ def cmd_peer_list(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from .station import Station
+    from .servers import serve
 
     home = _home(args)
     configure_logging(args.log_level)
@@ -134,14 +153,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     try:
         _admit_ledger(home, accept_damaged=args.accept_damaged_ledger)
         console = home.config.console if args.console is None else ("" if args.console == "off" else args.console)
-        station = Station(home, console=parse_address(console, "--console") if console else None)
+        address = parse_address(console, "--console") if console else None
 
         async def run() -> None:
             stop = asyncio.Event()
             loop = asyncio.get_running_loop()
             for signum in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(signum, stop.set)
-            await station.run(stop)
+            await serve(home, address, stop)
 
         asyncio.run(run())
     finally:
@@ -285,7 +304,25 @@ def cmd_status(args: argparse.Namespace) -> int:
         return 0
     station, serve = view["station"], view["serve"]
     print(f"{station['name']} (party {station['party']}, station {station['station_id']})")
-    print(f"serve: {'running, pid ' + str(serve['pid']) if serve['running'] else 'not running'}")
+    servers, database = view["servers"], view["servers"]["database"]
+    if database["engine"] == "postgresql":
+        active = servers["active"]
+        if active is None:
+            print(f"servers: none has been active yet (this one: {servers['this_server']})")
+        else:
+            state = "active" if active["live"] else f"SILENT since {active['renewed_at']} (a standby takes over)"
+            print(
+                f"servers: {active['server']} {state} since {active['since']} (epoch {active['epoch']}); "
+                f"this one: {servers['this_server']}"
+            )
+        replica = ", a READ-ONLY REPLICA" if database["replica"] else ""
+        print(
+            f"database: PostgreSQL {database['server_version']} at {database['url']}{replica}, "
+            f"{database['size_bytes'] / 1e6:.1f} MB, round trip {database['round_trip_ms']:.1f} ms"
+        )
+    else:
+        print(f"serve: {'running, pid ' + str(serve['pid']) if serve['running'] else 'not running'}")
+        print(f"database: SQLite {database['path']}, {database['size_bytes'] / 1e6:.1f} MB")
     if not view["peers"]:
         print("no peers pinned")
     for peer in view["peers"]:
@@ -388,6 +425,16 @@ def build_parser() -> argparse.ArgumentParser:
     _add_home(p)
     p.add_argument("card_file", metavar="CARD_FILE", help="the peer's card (JSON), or - for standard input")
     p.add_argument("--fingerprint", metavar="DIGITS", help="the fingerprint the peer read aloud (30 digits)")
+    p = command(
+        "update",
+        cmd_peer_update,
+        "take a pinned peer's newer card (new endpoints, same keys)",
+        "Replace a pinned peer's card with a newer one of the same station, e.g. listing a second server: "
+        "refused unless the fingerprint (station, party, name and every key) is the pinned one.",
+        peer_sub,
+    )
+    _add_home(p)
+    p.add_argument("card_file", metavar="CARD_FILE", help="the peer's new card (JSON), or - for standard input")
     p = command("list", cmd_peer_list, "list pinned peers", "List pinned peers with their fingerprints.", peer_sub)
     _add_home(p)
     p.add_argument("--json", action="store_true", help="one JSON object per line")

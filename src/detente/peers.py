@@ -8,7 +8,7 @@ from .identity import Card, normalise_fingerprint, parse_card
 from .protocol.timestamps import format_time
 from .store import PeerRecord, Store
 
-__all__ = ["peer_by_party", "peer_card", "pin_peer"]
+__all__ = ["peer_by_party", "peer_card", "pin_peer", "update_peer"]
 
 
 def pin_peer(
@@ -41,6 +41,23 @@ def pin_peer(
     except StoreError as exc:
         raise PeerError(f"peer card {source}: {exc}") from None
     return card
+
+
+def update_peer(store: Store, card_data: object, *, source: str) -> tuple[Card, Card]:
+    """Replace a pinned peer's card by a newer one of the same station: the same fingerprint
+    (station id, party, name and every key), other endpoints (a second server, a new address).
+    Return the old card and the new one."""
+    card = parse_card(card_data, source)
+    pinned = next((p for p in store.peers() if p.station_id == card.station_id), None)
+    if pinned is None:
+        raise PeerError(f"peer card {source}: station {card.station_id} is not pinned; pin it with `detente peer add`")
+    if card.fingerprint != pinned.fingerprint:
+        raise PeerError(
+            f"peer card {source} has fingerprint {card.fingerprint}, not the pinned {pinned.fingerprint}: its keys or "
+            "name differ, so it is not an update of the pinned station; refused"
+        )
+    store.replace_peer_card(card.station_id, card.raw)
+    return peer_card(pinned), card
 
 
 def peer_card(record: PeerRecord) -> Card:

@@ -123,6 +123,7 @@ class Station:
         self.hub = Hub()
         self._console_address = console
         self._console: _ConsoleServer | None = None
+        self._console_task: asyncio.Task[None] | None = None
         self._stop = asyncio.Event()
         self._fault: BaseException | None = None
 
@@ -180,6 +181,7 @@ class Station:
         )
         self._console = server
         self._spawn(server.serve(), "console")
+        self._console_task = next(t for t in self._tasks if t.get_name() == "console")
         while not server.started:
             if self._fault is not None or server.should_exit:
                 raise TransportError(f"cannot serve the console on {format_address(host, port)}")
@@ -213,6 +215,8 @@ class Station:
             except Exception as exc:  # shutting down after a fault: close everything regardless
                 log.error("station.internal_error task=shutdown error=%r", exc)
                 self._fault = self._fault or exc
+        if self._console_task is not None:  # let the console close its socket (it gives clients 1 s)
+            await asyncio.wait({self._console_task}, timeout=3.0)
         for task in list(self._tasks):
             task.cancel()
         for peer in self._peers.values():
@@ -243,7 +247,10 @@ class Station:
 
     def _load_peers(self) -> None:
         for record in self.store.peers():
-            if record.station_id in self._peers:
+            if (loaded := self._peers.get(record.station_id)) is not None:
+                if loaded.record.card != record.card:  # `peer update`: same keys, new endpoints
+                    loaded.record, loaded.card = record, peer_card(record)
+                    log_event(log, logging.INFO, "peer.updated", party=record.party, endpoints=loaded.card.endpoints)
                 continue
             card = peer_card(record)
             now = self.clock()

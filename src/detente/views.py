@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import socket
 import time
 from dataclasses import asdict
 from typing import Any
 
 from .home import Home, ServeLock
+from .protocol.timestamps import format_time
 from .store import AlarmRecord, MessageRecord, Store
 from .watch.figures import WINDOWS, response_figures
 from .watch.state import watch_state
 
-__all__ = ["message_view", "status_view"]
+__all__ = ["message_view", "servers_view", "status_view"]
 
 
 def message_view(record: MessageRecord, local_party: str) -> dict[str, Any]:
@@ -44,18 +46,21 @@ def status_view(home: Home, store: Store, now: float | None = None) -> dict[str,
     config = home.config
     now = time.time() if now is None else now
     pid = ServeLock.holder(home)
+    servers = servers_view(home, store)
+    shared = servers["database"]["engine"] == "postgresql"  # the active server may be on another machine
+    serving = bool(servers["active"] and servers["active"]["live"]) if shared else pid is not None
     statuses = {s.peer: s for s in store.link_statuses()}
     alarms = store.alarms()
     peers = []
     for peer in store.peers():
         status = statuses.get(peer.station_id)
-        running = pid is not None and status is not None and status.serve_pid == pid
+        running = serving and status is not None and (shared or status.serve_pid == pid)
         peers.append(
             {
                 "party": peer.party,
                 "name": peer.name,
                 "station_id": peer.station_id,
-                "link": (status.state if running and status else "UNKNOWN") if pid else "STOPPED",
+                "link": (status.state if running and status else "UNKNOWN") if serving else "STOPPED",
                 "since": status.since if status else None,
                 "detail": status.detail if status else "never connected",
                 "round_trip_ms": round(status.round_trip * 1000, 3)
@@ -78,7 +83,8 @@ def status_view(home: Home, store: Store, now: float | None = None) -> dict[str,
             "station_id": config.station_id,
             "listen": list(config.listen),
         },
-        "serve": {"running": pid is not None, "pid": pid if pid and pid > 0 else None},
+        "serve": {"running": serving, "pid": pid if not shared and pid and pid > 0 else None},
+        "servers": servers,
         "peers": peers,
         "figures": [asdict(f) for f in response_figures(store, config, now, WINDOWS[:1])],
     }
@@ -90,4 +96,32 @@ def _alarms(alarms: list[AlarmRecord]) -> dict[str, Any]:
     return {
         "count": len(alarms),
         "latest": {"at": latest.at, "kind": latest.kind, "detail": latest.detail} if latest else None,
+    }
+
+
+def servers_view(home: Home, store: Store) -> dict[str, Any]:
+    """The station's database and, when several servers share it, which one is active."""
+    from .store.postgres import PostgresStore
+
+    if not isinstance(store, PostgresStore):
+        path = home.database_path
+        size = path.stat().st_size if path.exists() else 0
+        return {"active": None, "database": {"engine": "sqlite", "path": str(path), "size_bytes": size}}
+    from .store.leadership import read_leader
+
+    leader = read_leader(store)
+    active = None
+    if leader.server:
+        active = {
+            "server": leader.server,
+            "epoch": leader.epoch,
+            "since": format_time(leader.since.timestamp()),
+            "renewed_at": format_time(leader.renewed_at.timestamp()),
+            "live": leader.live,
+            "console": leader.console or None,
+        }
+    return {
+        "this_server": home.config.server or socket.gethostname(),
+        "active": active,
+        "database": store.database_health(),
     }

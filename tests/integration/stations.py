@@ -78,7 +78,7 @@ class StationProcess:
         card_file.write_text(json.dumps(card))
         self.cli("peer", "add", str(card_file), "--fingerprint", card["fingerprint"])
 
-    def start(self, *extra: str) -> None:
+    def start(self, *extra: str, ready: str = r"station\.listening") -> None:
         assert self.process is None or self.process.poll() is not None, "already running"
         self.runs += 1
         log = open(self.log_path, "ab")
@@ -88,7 +88,7 @@ class StationProcess:
             [*CLI, "serve", "--home", str(self.home), *extra], stdout=log, stderr=log, start_new_session=True
         )
         log.close()
-        self.wait_log(r"station\.listening", since_run=True)
+        self.wait_log(ready, since_run=True)
 
     def stop(self, timeout: float = 15) -> int:
         """SIGTERM and wait: the orderly shutdown."""

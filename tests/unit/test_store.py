@@ -269,3 +269,15 @@ def test_a_station_from_before_the_ledger_gets_its_history_logged(tmp_path: Path
         ]
     finally:
         migrated.close()
+
+
+def test_a_read_only_database_is_named_as_a_replica_and_nothing_is_written(postgres_url: str) -> None:
+    store = PostgresStore(postgres_url)
+    name = postgres_url.rsplit("/", 1)[1]
+    store._db.execute(f"ALTER DATABASE {name} SET default_transaction_read_only = on")  # as a hot standby is
+    store.close()
+    replica = PostgresStore(postgres_url)
+    with pytest.raises(StoreError, match="is a read-only replica .* point station.toml's store at the primary"):
+        replica.set_meta("station_id", "TR-1")
+    assert replica.get_meta("station_id") is None
+    replica.close()

@@ -241,6 +241,10 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def peers(self) -> list[PeerRecord]: ...
 
+    @abc.abstractmethod
+    def replace_peer_card(self, station_id: str, card: dict[str, Any]) -> None:
+        """Replace a pinned peer's card (same identity, new endpoints); StoreError if not pinned."""
+
     # --- outgoing -------------------------------------------------------------------------------
 
     @abc.abstractmethod

@@ -93,11 +93,15 @@ class PostgresStore(LineQueries, PeopleQueries):
                 autocommit=True,
                 connect_timeout=max(1, round(self._connect_timeout)),
                 application_name=self._application,
+                # Whatever the server's default: a commit returns once it is durable (and, with
+                # synchronous replication, on the replica), because a receipt follows it.
+                options="-c synchronous_commit=on",
                 # A cut network is noticed in seconds, not after the kernel's two hours.
                 keepalives=1,
                 keepalives_idle=5,
                 keepalives_interval=2,
                 keepalives_count=3,
+                tcp_user_timeout=5000,  # ms: data unacknowledged this long (a cut cable) fails the call
             )
         except psycopg.Error as exc:
             raise StoreError(
@@ -110,6 +114,11 @@ class PostgresStore(LineQueries, PeopleQueries):
         where = f"station database {redact(self.url)}"
         if isinstance(exc, psycopg.errors.UniqueViolation):
             return StoreError(f"{where}: UNIQUE constraint failed ({text}) while trying to {action}")
+        if isinstance(exc, psycopg.errors.ReadOnlySqlTransaction):
+            return StoreError(
+                f"{where} is a read-only replica ({text}) while trying to {action}; point station.toml's store at "
+                "the primary, or promote this replica if the primary is lost (docs/operations.md, section 12)"
+            )
         if isinstance(exc, psycopg.errors.DiskFull):
             return StoreError(
                 f"{where}: the database server's disk is full while trying to {action}; nothing of this "
@@ -185,24 +194,33 @@ class PostgresStore(LineQueries, PeopleQueries):
     _has_changes_table = False
 
     def _migrate(self) -> None:
+        known = migrations("postgresql")
+        newest = max((n for n, _, _ in known), default=0)
+        if self._applied_migrations(newest) >= {n for n, _, _ in known}:  # up to date: write nothing (a replica)
+            self._has_changes_table = True
+            return
         with self._write("apply migrations") as db:
             db.execute(
                 "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL,"
                 " applied_at TIMESTAMPTZ NOT NULL DEFAULT CURRENT_TIMESTAMP)"
             )
-            applied = {int(row[0]) for row in db.execute("SELECT version FROM schema_migrations").fetchall()}
-            known = migrations("postgresql")
-            newest = max((n for n, _, _ in known), default=0)
-            if applied and max(applied) > newest:
-                raise StoreError(
-                    f"station database {redact(self.url)}: schema version {max(applied)} is newer than this "
-                    f"program knows ({newest}); upgrade détente"
-                )
+            applied = self._applied_migrations(newest)
             for number, name, sql in known:
                 if number not in applied:
                     self._conn.execute(sql.encode())  # several statements, no parameters
                     db.execute("INSERT INTO schema_migrations (version, name) VALUES (?, ?)", (number, name))
         self._has_changes_table = True
+
+    def _applied_migrations(self, newest: int) -> set[int]:
+        if self._read("read schema version", "SELECT to_regclass('schema_migrations') IS NULL")[0][0]:
+            return set()
+        applied = {int(row[0]) for row in self._read("read schema version", "SELECT version FROM schema_migrations")}
+        if applied and max(applied) > newest:
+            raise StoreError(
+                f"station database {redact(self.url)}: schema version {max(applied)} is newer than this "
+                f"program knows ({newest}); upgrade détente"
+            )
+        return applied
 
     def close(self) -> None:
         with contextlib.suppress(psycopg.Error):
@@ -233,7 +251,8 @@ class PostgresStore(LineQueries, PeopleQueries):
         started = time.perf_counter()
         row = self._read(
             "check the database's health",
-            "SELECT current_setting('server_version'), pg_is_in_recovery(), pg_database_size(current_database())",
+            "SELECT current_setting('server_version'), pg_is_in_recovery(), pg_database_size(current_database()),"
+            " current_setting('synchronous_standby_names')",
         )[0]
         return {
             "engine": "postgresql",
@@ -241,6 +260,7 @@ class PostgresStore(LineQueries, PeopleQueries):
             "server_version": row[0],
             "replica": bool(row[1]),
             "size_bytes": int(row[2]),
+            "synchronous_replicas": str(row[3]) or None,
             "round_trip_ms": round((time.perf_counter() - started) * 1000, 2),
         }
 

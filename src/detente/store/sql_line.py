@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 from ..errors import StoreError
 from ..ledger.merkle import NodeSource
@@ -82,6 +83,14 @@ class LineQueries(SQLEngine):
             "list peers", "SELECT station_id, party, name, card, fingerprint, added_at FROM peers ORDER BY party"
         )
         return [PeerRecord(r[0], r[1], r[2], json.loads(r[3]), r[4], r[5]) for r in rows]
+
+    def replace_peer_card(self, station_id: str, card: dict[str, Any]) -> None:
+        with self._write("update a pinned card") as db:
+            cursor = db.execute(
+                "UPDATE peers SET card = ? WHERE station_id = ?", (json.dumps(card, ensure_ascii=False), station_id)
+            )
+            if cursor.rowcount != 1:
+                raise StoreError(f"no peer with station id {station_id} is pinned")
 
     # --- outgoing --------------------------------------------------------------------------------
 

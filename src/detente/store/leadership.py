@@ -1,0 +1,94 @@
+"""Which of a station's servers is active: a lease in PostgreSQL, on the database's clock.
+
+The active server renews its lease several times a second. A standby takes over once the lease
+has not been renewed for ``lease`` seconds (the active server died, froze, or lost its network
+to the database), and raises the epoch as it does; every write of a store fenced with an older
+epoch is then refused (see :class:`~detente.store.postgres.PostgresStore`), so a server that
+wakes up after losing its turn cannot change anything. Only the database's clock is read: the
+servers' clocks may disagree without harm.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from .postgres import PostgresStore
+
+__all__ = ["LEASE", "Leader", "Leadership", "read_leader"]
+
+LEASE = 2.5
+"""Seconds without a renewal after which a standby takes over: with the standby looking four
+times a second, a dead active server is replaced within three seconds."""
+
+
+@dataclass(frozen=True)
+class Leader:
+    """The leadership as the database holds it."""
+
+    server: str
+    """The active server's name ("" before any server was active)."""
+    epoch: int
+    console: str
+    """The active server's console address (HOST:PORT, "" for none)."""
+    since: datetime.datetime
+    renewed_at: datetime.datetime
+    now: datetime.datetime
+    """The database's time when this was read."""
+    lease: float
+
+    @property
+    def live(self) -> bool:
+        """Whether the active server renewed its lease within the last ``lease`` seconds."""
+        return bool(self.server) and (self.now - self.renewed_at).total_seconds() < self.lease
+
+
+class Leadership:
+    """One server's side of the lease: claim it, renew it, hand it back."""
+
+    def __init__(self, url: str, server: str, *, lease: float = LEASE) -> None:
+        self.server = server
+        self.lease = lease
+        self._store = PostgresStore(url, application=f"detente leadership {server}")
+
+    def close(self) -> None:
+        self._store.close()
+
+    def claim(self, console: str) -> int | None:
+        """Take over if no server holds a live lease; return the new epoch, or None."""
+        with self._store._write("take over as the station's active server") as db:
+            row = db.execute(
+                "UPDATE leadership SET epoch = epoch + 1, server = ?, console = ?, since = clock_timestamp(),"
+                " renewed_at = clock_timestamp()"
+                " WHERE id = 1 AND renewed_at < clock_timestamp() - make_interval(secs => ?) RETURNING epoch",
+                (self.server, console, self.lease),
+            ).fetchone()
+        return None if row is None else int(row[0])
+
+    def renew(self, epoch: int) -> bool:
+        """Renew the lease of ``epoch``; False once another server has taken over."""
+        rows = self._store._read(
+            "renew the active server's lease",
+            "UPDATE leadership SET renewed_at = clock_timestamp() WHERE id = 1 AND epoch = ? RETURNING epoch",
+            (epoch,),
+        )
+        return bool(rows)
+
+    def resign(self, epoch: int) -> None:
+        """Hand the lease back at once (an orderly stop): a standby need not wait for it to expire."""
+        self._store._read(
+            "hand over to a standby server",
+            "UPDATE leadership SET renewed_at = 'epoch' WHERE id = 1 AND epoch = ? RETURNING epoch",
+            (epoch,),
+        )
+
+    def current(self) -> Leader:
+        return read_leader(self._store, self.lease)
+
+
+def read_leader(store: PostgresStore, lease: float = LEASE) -> Leader:
+    row = store._read(
+        "read which server is active",
+        "SELECT server, epoch, console, since, renewed_at, clock_timestamp() FROM leadership WHERE id = 1",
+    )[0]
+    return Leader(str(row[0]), int(row[1]), str(row[2]), row[3], row[4], row[5], lease)
