@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench lint typecheck unit property integration protocol-diagram geodata console-assets schemas messages clean
+.PHONY: demo test chaos bench lint typecheck unit property integration protocol-diagram geodata console-assets schemas messages clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "détente needs Python 3.11 or newer")'
@@ -18,6 +18,10 @@ demo: $(STAMP)
 
 test: $(STAMP) lint typecheck
 	$(BIN)/pytest -q
+
+# The fault-injection scenarios (also part of `make test`, with 500 messages each way) at 5,000.
+chaos: $(STAMP)
+	DETENTE_CHAOS_MESSAGES=5000 $(BIN)/pytest -q -s tests/chaos
 
 # détente against this machine's floor and against Mosquitto and NATS JetStream (Debian's
 # mosquitto, nats-server and strace; `.ci/run` installs them, and so does this target with apt).

@@ -15,7 +15,7 @@ from .errors import StationError
 from .home import Home
 from .protocol.envelope import Precedence
 from .protocol.timestamps import parse_time
-from .store import MessageRecord, Store
+from .store import MessageRecord, Store, TranslationRecord
 
 # The notification catalogue (pydantic, shapely, pyproj…) is imported inside the handlers, so
 # that every other command starts fast.
@@ -51,19 +51,37 @@ def cmd_kinds(args: argparse.Namespace) -> int:
 
 def cmd_render(args: argparse.Namespace) -> int:
     from .compose import message_lateness
-    from .notifications import InvalidBodyError, Lang, render
+    from .notifications import InvalidBodyError, Lang, UsageError, render
+    from .notifications.formatting import reader_zone
+    from .reading import machine_translator, reader_zone_name
 
     home = Home(Path(args.home))
+    try:
+        zone = reader_zone(reader_zone_name(home.config, args.tz))
+    except UsageError as exc:
+        raise StationError(f"--tz: {exc}") from None
     store = home.open_store()
     try:
         record = _message(store, args.message_id)
+        certified = store.translations(record.id)
     finally:
         store.close()
     body = record.body
     original = body.get("lang") if isinstance(body.get("lang"), str) else None
     lang = cast(Lang, args.lang or home.config.language)
+    machine = machine_translator(home.config)
+    if machine.problem is not None:
+        print(f"warning: {machine.problem}", file=sys.stderr)
+    translator = None if any(t.lang == lang for t in certified) else machine.backend
     try:
-        rendering = render(record.kind, body, lang=lang, tz=args.tz, original_lang=cast(Lang | None, original))
+        rendering = render(
+            record.kind,
+            body,
+            lang=lang,
+            tz=zone,
+            original_lang=cast(Lang | None, original),
+            translator=translator,
+        )
     except InvalidBodyError as exc:
         raise StationError(f"message {record.id} ({record.kind}) cannot be rendered: {exc}") from None
     who = f"from {record.peer_party}" if record.direction == "in" else f"to {record.peer_party}"
@@ -72,7 +90,31 @@ def cmd_render(args: argparse.Namespace) -> int:
     if late is not None and late.late:
         print(late.describe(lang))
     print(rendering.text())
+    for line in _certified_lines(certified, lang, rendering.direction == "rtl", zone):
+        print(line)
     return 0
+
+
+def _certified_lines(certified: list[TranslationRecord], lang: str, rtl: bool, zone: Any) -> list[str]:
+    """The certified translations stored for a message (the reader's language first), each marked
+    with its translator and time in the reader's language; they are part of the record."""
+    from .notifications import Lang
+    from .notifications.bidi import RLM, isolate_auto
+    from .notifications.formatting import Formatter
+
+    fmt = Formatter(cast(Lang, lang), zone)
+    lines = []
+    for item in sorted(certified, key=lambda t: t.lang != lang):
+        mark = fmt.t.format(
+            "certified translation by {translator}, {time}",
+            translator=fmt.auto(item.translator),
+            time=fmt.time(_utc(parse_time(item.at))),
+        )
+        language = fmt.t.pgettext("language", item.lang)
+        first, *rest = item.text.split("\n")
+        lines.append(f"[{mark}] {language}: {isolate_auto(first, rtl_context=fmt.rtl)}")
+        lines.extend(f"    {isolate_auto(line, rtl_context=fmt.rtl)}" for line in rest)
+    return [RLM + line for line in lines] if rtl else lines
 
 
 def cmd_cap_export(args: argparse.Namespace) -> int:
@@ -176,7 +218,12 @@ def register(sub: Any) -> None:
     add_home(p)
     p.add_argument("message_id", metavar="MESSAGE_ID")
     p.add_argument("--lang", choices=LANGUAGES, help="the reader's language (default: the station's)")
-    p.add_argument("--tz", metavar="ZONE", help="the reader's time zone, e.g. Asia/Damascus (default: UTC only)")
+    p.add_argument(
+        "--tz",
+        metavar="ZONE",
+        help="the reader's time zone besides UTC, e.g. Asia/Damascus (default: the station's "
+        "notifications.time_zone; UTC only if that is empty)",
+    )
 
     cap = add_command(sub, "cap", cmd_kinds, "OASIS CAP 1.2 export and import", "Common Alerting Protocol 1.2.")
     group = cap.add_subparsers(dest="cap_command", required=True, metavar="SUBCOMMAND")

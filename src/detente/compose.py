@@ -115,7 +115,14 @@ def _advise(
     home: Home, party: str, kind: str, checked: ValidNotice, now: float, lang: Lang
 ) -> tuple[tuple[BorderAdvice, ...], Lateness | None]:
     try:
-        advice = border_advice(kind, checked.body, own=home.config.party, other=party, lang=lang)
+        advice = border_advice(
+            kind,
+            checked.body,
+            own=home.config.party,
+            other=party,
+            within_km=home.config.notifications.border_advice_km,
+            lang=lang,
+        )
     except UsageError:
         advice = ()  # a party that is not a country (UN, a mediator): no border to advise on
     return advice, lateness(kind, checked.body, _utc(now))
@@ -130,10 +137,11 @@ class Preview:
     late: Lateness | None
     precedence: Precedence | None
     receiver: Rendering | None
-    """The notice as the peer's people will read it, in the language of the peer's card."""
+    """The notice as the peer's people will read it, in the language of the peer's card (times in
+    UTC: the peer's zone is its own setting)."""
     receiver_lang: Lang
     reader: Rendering | None
-    """The notice in the operator's language."""
+    """The notice in the operator's language, times also in the station's ``time_zone``."""
 
 
 def preview(
@@ -156,7 +164,13 @@ def preview(
         precedence=Precedence(checked.precedence),
         receiver=render(kind, checked.body, lang=peer_lang, original_lang=original),
         receiver_lang=peer_lang,
-        reader=render(kind, checked.body, lang=operator_lang, original_lang=original),
+        reader=render(
+            kind,
+            checked.body,
+            lang=operator_lang,
+            tz=home.config.notifications.time_zone or None,
+            original_lang=original,
+        ),
     )
 
 

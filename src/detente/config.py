@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+import zoneinfo
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,9 +19,11 @@ from .protocol.link import LinkConfig
 
 __all__ = [
     "LANGUAGES",
+    "MACHINE_TRANSLATION",
     "DeadlineSettings",
     "LedgerSettings",
     "LinkSettings",
+    "NotificationSettings",
     "StationConfig",
     "WatchSettings",
     "format_address",
@@ -33,6 +36,9 @@ __all__ = [
 LANGUAGES = ("tr", "ar", "en", "ru")
 _PARTY = re.compile(r"^[A-Z]{2,3}$")
 _DIAL = ("auto", "always", "never")
+MACHINE_TRANSLATION = ("none", "argos")
+"""The machine-translation backends a station can choose: none, or Argos Translate."""
+_MAX_BORDER_ADVICE_KM = 500.0
 
 
 def parse_address(text: str, what: str = "address") -> tuple[str, int]:
@@ -124,6 +130,21 @@ class WatchSettings:
 
 
 @dataclass(frozen=True)
+class NotificationSettings:
+    """The ``[notifications]`` table: how structured notifications are checked and shown here."""
+
+    border_advice_km: float = 10.0
+    """On compose, report an area that lies within this many kilometres of the other party's
+    border (geodesic distance). Advice to the sender, never a refusal."""
+    time_zone: str = ""
+    """The operations centre's time zone (an IANA name such as ``Europe/Istanbul``): the console
+    and ``detente render`` show times in it as well as in UTC. Empty: UTC only."""
+    machine_translation: str = "none"
+    """Machine translation of free text, always marked as such and shown beside the original:
+    "none", or "argos" (Argos Translate with its language packages, installed on the server)."""
+
+
+@dataclass(frozen=True)
 class StationConfig:
     """The ``[station]`` table."""
 
@@ -159,6 +180,8 @@ class StationConfig:
     """Per-line deadlines, by the peer's party code."""
     watch: WatchSettings = field(default_factory=WatchSettings)
     """Watch checks and escalation."""
+    notifications: NotificationSettings = field(default_factory=NotificationSettings)
+    """Border advice, the local time zone and machine translation of notifications."""
 
     def deadlines_for(self, party: str) -> DeadlineSettings:
         return self.line_deadlines.get(party, self.deadlines)
@@ -218,6 +241,11 @@ check_interval = {config.watch.check_interval}      # seconds between watch chec
 check_ack = {config.watch.check_ack}            # seconds the other side has to acknowledge one
 notify = {strings(config.watch.notify)}        # Apprise URLs of supervisors, e.g. "mailtos://mail.example?to=duty@example"
 notify_peer_overdue = {"true" if config.watch.notify_peer_overdue else "false"}  # also when the peer answers late
+
+[notifications]
+border_advice_km = {config.notifications.border_advice_km}   # advise on areas this close to the other side's border
+time_zone = {quote(config.notifications.time_zone)}           # times also in this zone, e.g. "Europe/Istanbul"
+machine_translation = {quote(config.notifications.machine_translation)}  # of free text: "none" or "argos"
 """
 
 
@@ -230,7 +258,7 @@ def load_config(path: Path) -> StationConfig:
         raise ConfigError(f"{path} is not valid TOML: {exc}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path} cannot be read: {exc}") from None
-    unknown = set(raw) - {"station", "link", "ledger", "deadlines", "watch"}
+    unknown = set(raw) - {"station", "link", "ledger", "deadlines", "watch", "notifications"}
     if unknown:
         raise ConfigError(f"{path}: unknown table(s) {', '.join(sorted(unknown))}")
     station = _table(raw, "station", path)
@@ -289,6 +317,21 @@ def load_config(path: Path) -> StationConfig:
         notify_peer_overdue=notify_peer_overdue,
     )
     _no_unknown(watch_table, WatchSettings.__dataclass_fields__, "watch", path)
+    notifications_table = _table(raw, "notifications", path, required=False)
+    notifications = NotificationSettings(
+        border_advice_km=_number(
+            notifications_table,
+            "border_advice_km",
+            NotificationSettings.border_advice_km,
+            path,
+            where="notifications",
+        ),
+        time_zone=_string(notifications_table, "time_zone", path, NotificationSettings.time_zone),
+        machine_translation=_string(
+            notifications_table, "machine_translation", path, NotificationSettings.machine_translation
+        ),
+    )
+    _no_unknown(notifications_table, NotificationSettings.__dataclass_fields__, "notifications", path)
     config = StationConfig(
         name=_string(station, "name", path),
         party=_string(station, "party", path),
@@ -305,6 +348,7 @@ def load_config(path: Path) -> StationConfig:
         deadlines=deadlines,
         line_deadlines=line_deadlines,
         watch=watch,
+        notifications=notifications,
     )
     validate_config(config, str(path))
     return config
@@ -329,6 +373,27 @@ def validate_config(config: StationConfig, where: str) -> None:
         config.link.link_config("a", "b")
     except ValueError as exc:
         raise ConfigError(f"{where}: [link] {exc}") from None
+    _validate_notifications(config.notifications, where)
+
+
+def _validate_notifications(settings: NotificationSettings, where: str) -> None:
+    if not 0 < settings.border_advice_km <= _MAX_BORDER_ADVICE_KM:
+        raise ConfigError(
+            f"{where}: notifications.border_advice_km must be more than 0 and at most {_MAX_BORDER_ADVICE_KM:g} km"
+        )
+    if settings.time_zone:
+        try:
+            zoneinfo.ZoneInfo(settings.time_zone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+            raise ConfigError(
+                f"{where}: notifications.time_zone {settings.time_zone!r} is not an IANA time zone such as "
+                "Europe/Istanbul or Asia/Damascus"
+            ) from None
+    if settings.machine_translation not in MACHINE_TRANSLATION:
+        raise ConfigError(
+            f"{where}: notifications.machine_translation {settings.machine_translation!r} must be one of "
+            f"{', '.join(MACHINE_TRANSLATION)}"
+        )
 
 
 def _deadlines(table: dict[str, Any], base: DeadlineSettings, path: Path, where: str) -> DeadlineSettings:

@@ -5,6 +5,8 @@ HOME/
   keys/            mode 0700
     signing.key    Ed25519 private key (PKCS#8 PEM), mode 0600
     tls.key        ECDSA P-256 private key (PKCS#8 PEM), mode 0600
+    sealing-mlkem768x25519.key
+                   ML-KEM-768 seed and X25519 key (96 bytes), mode 0600: what courier files are sealed to
     tls.crt        self-signed TLS certificate, pinned by peers
   detente.db       SQLite database (WAL)
   serve.lock       held by the running ``detente serve``
@@ -29,6 +31,7 @@ from .errors import StationError
 from .identity import build_card, generate_signing_key, generate_tls_identity, load_signer
 from .ledger.note import NoteSigner, key_name
 from .protocol.signing import Signer
+from .sealing import Sealer, generate_sealing_key
 from .store import Store, open_store
 
 __all__ = ["Home", "ServeLock", "create_station"]
@@ -53,6 +56,24 @@ class Home:
     @property
     def checkpoint_key_path(self) -> Path:
         return self.keys_dir / "checkpoint-mldsa65.key"
+
+    @property
+    def sealing_key_path(self) -> Path:
+        return self.keys_dir / "sealing-mlkem768x25519.key"
+
+    @cached_property
+    def sealer(self) -> Sealer:
+        """The station's private sealing key; a station made before sealing existed gets one now
+        (its card then carries it: give the peer the new card, `peer update` takes it)."""
+        path = self.sealing_key_path
+        try:
+            if not path.exists():
+                generate_sealing_key(path)
+            return Sealer(path.read_bytes())
+        except FileExistsError:
+            return Sealer(path.read_bytes())
+        except (OSError, ValueError) as exc:
+            raise StationError(f"cannot load the sealing key {path}: {exc}") from None
 
     @property
     def tls_key_path(self) -> Path:
@@ -144,6 +165,7 @@ class Home:
             language=config.language,
             cert_pem=self.tls_certificate,
             endpoints=tuple(f"tls://{address}" for address in config.endpoints),
+            sealing_key=self.sealer.public,
         )
 
 
@@ -194,6 +216,7 @@ def create_station(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         ),
     )
+    generate_sealing_key(home.sealing_key_path)
     tls_key, tls_cert = generate_tls_identity(station_id, name, datetime.datetime.now(datetime.UTC))
     _write_private(home.tls_key_path, tls_key)
     home.tls_cert_path.write_bytes(tls_cert)

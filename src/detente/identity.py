@@ -27,6 +27,7 @@ from .ledger.note import KeyKind, NoteError, NoteKey, NoteSigner, key_name
 from .protocol.canonical import canonical_json
 from .protocol.envelope import PROTOCOL_VERSION
 from .protocol.signing import Signer, Verifier, b64decode, b64encode
+from .sealing import SealingKey
 
 __all__ = [
     "CARD_FORMAT",
@@ -63,6 +64,8 @@ class Card:
     fingerprint: str
     note_keys: dict[KeyKind, NoteKey]
     raw: dict[str, Any]
+    sealing_key: SealingKey | None = None
+    """The key that courier files and relays seal to (cards made before sealing existed lack it)."""
 
 
 def generate_signing_key() -> bytes:
@@ -147,6 +150,7 @@ def build_card(
     language: str,
     cert_pem: str,
     endpoints: tuple[str, ...],
+    sealing_key: SealingKey | None = None,
 ) -> dict[str, Any]:
     cert_hash = certificate_sha256(cert_pem)
     card: dict[str, Any] = {
@@ -170,6 +174,8 @@ def build_card(
             checkpoint_key=note_signer.keys[KeyKind.NOTE_MLDSA65].public_key,
         ),
     }
+    if sealing_key is not None:  # signed with the rest of the card, outside the fingerprint
+        card["sealing_key"] = sealing_key.to_json()
     signature = signer.sign(CARD_DOMAIN + canonical_json(card))
     card["signature"] = {"alg": signer.alg, "kid": signer.kid, "value": b64encode(signature)}
     return card
@@ -196,7 +202,7 @@ def parse_card(data: object, source: str = "card") -> Card:
         "fingerprint",
         "signature",
     }
-    missing, extra = expected - data.keys(), data.keys() - expected
+    missing, extra = expected - data.keys(), data.keys() - expected - {"sealing_key"}
     if missing or extra:
         raise PeerError(f"{source}: card lacks {sorted(missing)} / has unknown {sorted(extra)}")
     for key in ("name", "party", "station_id", "language", "tls_certificate", "tls_certificate_sha256", "fingerprint"):
@@ -219,6 +225,12 @@ def parse_card(data: object, source: str = "card") -> Card:
     if not isinstance(versions, list) or not versions or not all(type(v) is int for v in versions):
         raise PeerError(f"{source}: protocol_versions must be a non-empty list of integers")
     note_keys = _note_keys(data["note_keys"], data["station_id"], verifier, source)
+    sealing_key = None
+    if "sealing_key" in data:
+        try:
+            sealing_key = SealingKey.from_json(data["sealing_key"])
+        except ValueError as exc:
+            raise PeerError(f"{source}: sealing_key: {exc}") from None
     signature = data["signature"]
     unsigned = {k: v for k, v in data.items() if k != "signature"}
     try:
@@ -256,6 +268,7 @@ def parse_card(data: object, source: str = "card") -> Card:
         fingerprint=computed,
         note_keys=note_keys,
         raw=dict(data),
+        sealing_key=sealing_key,
     )
 
 

@@ -43,6 +43,7 @@ from .protocol.envelope import Envelope, Precedence, Receipt, seal_receipt
 from .protocol.frames import CheckpointFrame, CosignatureFrame, LedgerFrame
 from .protocol.link import Link, ReceiveCursor
 from .protocol.timestamps import format_time
+from .reading import machine_translator
 from .store import LinkStatus, PeerRecord, Store
 from .transports.tls import (
     TLSStream,
@@ -91,6 +92,7 @@ class _Peer:
     status_dirty: bool = True
     up: bool = False
     needs_rebuild: bool = False
+    rebuild_reason: str = "a write to the database failed; resuming from what is stored"
     last_warning: str = ""
 
 
@@ -167,6 +169,11 @@ class Station:
             log_event(log, logging.INFO, "station.listening", address=address, station=self.config.station_id)
 
     async def _start_console(self, host: str, port: int) -> None:
+        machine = await asyncio.to_thread(machine_translator, self.config)  # loading a model takes a while
+        if machine.problem is not None:
+            log_event(log, logging.WARNING, "console.machine_translation_unavailable", problem=machine.problem)
+        elif machine.backend is not None:
+            log_event(log, logging.INFO, "console.machine_translation", detail=machine.describe())
         app = create_app(Console(self.home, self.store, self.hub, self.clock))
         server = _ConsoleServer(
             uvicorn.Config(
@@ -315,8 +322,9 @@ class Station:
             logging.WARNING,
             "link.restarted",
             party=peer.record.party,
-            reason="a write to the database failed; resuming from what is stored",
+            reason=peer.rebuild_reason,
         )
+        peer.rebuild_reason = _Peer.rebuild_reason
         self._feed(peer)
         self._wake.set()
 
@@ -787,6 +795,7 @@ class Station:
             if changed:
                 self._load_peers()
                 for peer in self._peers.values():
+                    self._notice_line_moved(peer)
                     self._process(peer)
                 self.hub.publish({"type": "refresh"})  # another process (`detente send`): consoles reload
             for peer in self._peers.values():
@@ -797,6 +806,18 @@ class Station:
                 last_status = now
                 for peer in self._peers.values():
                     self._save_status(peer, force=True)
+
+    def _notice_line_moved(self, peer: _Peer) -> None:
+        """Another process (`courier import`) took in messages or receipts of this line: the
+        store is ahead of the link, which starts afresh from it."""
+        try:
+            cursor = self.store.receive_cursor(peer.record.station_id)
+            receipted = self.store.receipted_through(peer.record.station_id)
+        except StoreError:
+            return  # the next poll looks again
+        if cursor.next_seq > peer.link.next_expected_seq or receipted > peer.link.receipted_through:
+            peer.needs_rebuild = True
+            peer.rebuild_reason = "messages or receipts arrived by another path (a courier file)"
 
     def _save_status(self, peer: _Peer, *, force: bool = False) -> None:
         if not (force or peer.status_dirty):

@@ -236,6 +236,27 @@ def _check_standby_console(standby: StationProcess, active: StationProcess) -> N
         exc.close()
 
 
+def _reset(sock: socket.socket) -> None:
+    """Abort with a TCP RST (``shutdown(SHUT_RD)`` wakes a thread blocked in ``recv`` on it, which
+    would otherwise keep the socket open past ``close``)."""
+    with contextlib.suppress(OSError):
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        sock.shutdown(socket.SHUT_RD)
+    sock.close()
+
+
+def _sessions(url: str) -> list[tuple[object, ...]]:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        return conn.execute(
+            "SELECT a.pid, a.application_name, a.state, a.wait_event_type, a.wait_event, left(a.query, 60),"
+            " (SELECT string_agg(l.locktype || ':' || l.mode || ':' || l.granted, ',') FROM pg_locks l"
+            "  WHERE l.pid = a.pid AND l.locktype = 'advisory')"
+            " FROM pg_stat_activity a WHERE a.datname = current_database() AND a.pid <> pg_backend_pid()"
+        ).fetchall()
+
+
 class Cable:
     """A TCP path from one server to the database that can be cut: while cut, every byte in
     either direction is held back and new connections get no answer, as when a cable is cut;
@@ -276,9 +297,9 @@ class Cable:
         except OSError:
             pass
         finally:
-            for s in (source, sink):
-                with contextlib.suppress(OSError):
-                    s.shutdown(socket.SHUT_RDWR)
+            with contextlib.suppress(OSError):
+                sink.shutdown(socket.SHUT_RDWR)
+            source.close()  # the other direction closes the other socket
 
     def cut(self) -> None:
         self.open.clear()
@@ -287,9 +308,7 @@ class Cable:
         with self.lock:
             held, self.sockets = self.sockets, []
         for s in held:
-            with contextlib.suppress(OSError):
-                s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-                s.close()
+            _reset(s)
         self.open.set()
 
     def close(self) -> None:
@@ -314,7 +333,10 @@ def test_a_server_cut_off_from_the_database_is_replaced_and_stands_by_once_back(
         two_servers.queue(range(0, 100))
         cut = time.monotonic()
         cable.cut()
-        b.wait_log(r"server\.active", timeout=20, since_run=True)
+        try:
+            b.wait_log(r"server\.active", timeout=20, since_run=True)
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}; the database's sessions: {_sessions(postgres_url)}") from None
         takeover = time.monotonic() - cut
         two_servers.queue(range(100, 200))
         time.sleep(2.0)
@@ -325,6 +347,8 @@ def test_a_server_cut_off_from_the_database_is_replaced_and_stands_by_once_back(
         two_servers.check_all_delivered(300)
         print(f"takeover after the cut: {takeover:.2f} s")
         assert takeover < 5.0
+        status = json.loads(run_cli("status", "--json", "--home", str(two_servers.homes["b"])).stdout)
+        assert status["servers"]["active"]["server"] == "ankara-b", "a does not take the line back"
         two_servers.stop_and_verify()
     finally:
         cable.close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 from lxml import etree
 
@@ -126,6 +128,86 @@ def test_import_arabic_point() -> None:
     assert imported.body["location"] == {"type": "Point", "coordinates": [38.96, 36.65]}
     assert imported.body["lang"] == "ar"
     assert "&" in imported.body["description"]
+
+
+OASIS = {
+    "oasis-cap12-example1-homeland-security-advisory.xml": (
+        "d1dceac71450af12b43d5a9a0cabc7c3f100201fb81ff32b166b0e6dd4c78d49"
+    ),
+    "oasis-cap12-example2-severe-thunderstorm-warning.xml": (
+        "a81f20fafb156772119975a0376e64f47c7027447a80571dbadaf6a15911f71d"
+    ),
+    "oasis-cap12-example3-earthquake-report-update.xml": (
+        "d021268c51459ae96de61ac370c2d01606c73a049513815f6d1b27973153eeaa"
+    ),
+    "oasis-cap12-example4-amber-alert-en-es.xml": "76bbc53a7887c561d70a545083c956721b046fcb054e90d2b6ae278adf2b6c46",
+}
+"""The CAP 1.2 specification's own examples (Appendix A), verbatim: see data/cap/SOURCES.md."""
+
+
+@pytest.mark.parametrize("name", sorted(OASIS))
+def test_oasis_examples_are_the_verbatim_copies_and_schema_valid(name: str) -> None:
+    data = (DATA / "cap" / name).read_bytes()
+    assert hashlib.sha256(data).hexdigest() == OASIS[name], "SOURCES.md records this file's digest"
+    assert b"Copyright OASIS Open 2010 All Rights Reserved" in data
+    assert schema_errors(parse_untrusted(data)) == []
+
+
+def test_oasis_severe_thunderstorm_warning_imports_with_its_polygon() -> None:
+    imported = from_cap((DATA / "cap" / "oasis-cap12-example2-severe-thunderstorm-warning.xml").read_bytes())
+    body = imported.body
+    assert (imported.identifier, imported.sender, imported.msg_type, imported.status) == (
+        "KSTO1055887203",
+        "KSTO@NWS.NOAA.GOV",
+        "Alert",
+        "Actual",
+    )
+    assert (imported.language, body["lang"], body["type"], body["request"]) == ("en-US", "en", "other", "none")
+    assert body["time"] == "2003-06-17T21:57:00Z", "no onset or effective: the alert's sent time"
+    assert body["location"] == {
+        "type": "Polygon",
+        "coordinates": [[[-120.14, 38.47], [-119.95, 38.34], [-119.74, 38.52], [-119.89, 38.62], [-120.14, 38.47]]],
+    }
+    assert body["description"].startswith("SEVERE THUNDERSTORM\nSEVERE THUNDERSTORM WARNING\nAT 254 PM PDT")
+    assert "TAKE COVER IN A SUBSTANTIAL SHELTER UNTIL THE STORM PASSES." in body["description"]
+    assert body["description"].endswith("CAP Alert KSTO1055887203 — KSTO@NWS.NOAA.GOV, 2003-06-17T21:57:00Z")
+
+
+def test_oasis_earthquake_update_imports_as_a_point_quoting_what_it_updates() -> None:
+    imported = from_cap((DATA / "cap" / "oasis-cap12-example3-earthquake-report-update.xml").read_bytes())
+    body = imported.body
+    assert imported.msg_type == "Update" and imported.identifier == "TRI13970876.2"
+    assert body["location"] == {"type": "Point", "coordinates": [-115.5527, 32.9525]}, "a circle of radius 0"
+    assert body["time"] == "2003-06-12T03:56:00Z"
+    assert body["description"].startswith("Earthquake\nEQ 3.4 Imperial County CA\nA minor earthquake measuring 3.4")
+    assert body["description"].endswith(
+        "CAP Update TRI13970876.2 — trinet@caltech.edu, 2003-06-12T03:56:00Z; "
+        "refers to trinet@caltech.edu,TRI13970876.1,2003-06-11T20:30:00-07:00"
+    )
+    assert "references" not in body, "an outside alert's identifiers are not détente message ids"
+
+
+def test_oasis_alerts_without_a_position_are_refused_clearly() -> None:
+    with pytest.raises(CapImportError) as homeland:
+        from_cap((DATA / "cap" / "oasis-cap12-example1-homeland-security-advisory.xml").read_bytes())
+    assert str(homeland.value) == (
+        "CAP alert 43b080713727 has no <polygon> or <circle>: an incident report needs a position or an area "
+        "(areas described: U.S. nationwide and interests worldwide)"
+    )
+    with pytest.raises(CapImportError) as amber:
+        from_cap((DATA / "cap" / "oasis-cap12-example4-amber-alert-en-es.xml").read_bytes())
+    assert str(amber.value) == (
+        "CAP alert KAR0-0306112239-SW has no <polygon> or <circle>: an incident report needs a position or an "
+        "area (areas described: Los Angeles County; geocodes SAME 006037, which détente cannot place without a "
+        "gazetteer)"
+    )
+
+
+def test_an_exercise_is_marked_as_one() -> None:
+    point = _alert(status="Exercise").replace(
+        b"<areaDesc>somewhere</areaDesc>", b"<areaDesc>a</areaDesc><circle>36.65,37.08 1</circle>"
+    )
+    assert from_cap(point).body["description"].endswith("(status: Exercise)")
 
 
 def _alert(extra: str = "", info: str | None = None, status: str = "Actual") -> bytes:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import timedelta
 
@@ -47,6 +48,8 @@ def test_example_round_trips(kind: str) -> None:
 def test_defaults() -> None:
     assert spec("clarification-request").precedence == Precedence.FLASH
     assert spec("clarification-request").answer_within == timedelta(minutes=10)
+    assert spec("clarification-request").acknowledge_within == Precedence.FLASH
+    assert [entry.name for entry in kinds() if entry.acknowledge_within is not None] == ["clarification-request"]
     assert spec("incident-report").precedence == Precedence.IMMEDIATE
     assert spec("free-text").precedence == Precedence.ROUTINE
     assert spec("flight-notice").min_lead == timedelta(hours=1)
@@ -55,6 +58,11 @@ def test_defaults() -> None:
         assert (entry.min_lead is None) == (
             entry.name in {"incident-report", "clarification-request", "clarification-response", "free-text"}
         )
+
+
+def test_a_kind_cannot_declare_an_acknowledgement_deadline_of_nothing() -> None:
+    with pytest.raises(ValueError, match="acknowledge_within must be positive"):
+        dataclasses.replace(spec("free-text"), acknowledge_within=timedelta(0))
 
 
 def test_free_text_stays_what_the_cli_sends() -> None:

@@ -6,7 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from detente.config import LinkSettings, StationConfig, load_config, parse_address, render_config
+from detente.config import (
+    LinkSettings,
+    NotificationSettings,
+    StationConfig,
+    load_config,
+    parse_address,
+    render_config,
+)
 from detente.errors import ConfigError
 
 BASE = StationConfig(
@@ -43,6 +50,19 @@ def test_render_and_load_round_trip(tmp_path: Path) -> None:
         ("[station]", "[station]\nlisten_on = 1", "unknown setting(s) in [station]: listen_on"),
         ('listen = ["127.0.0.1:7001", "[::1]:7001"]', 'listen = ["nowhere"]', "is not HOST:PORT"),
         ('name = "Ankara \\"Harekât\\" Merkezi"', "", "name must be a string and is required"),
+        ("border_advice_km = 10.0", "border_advice_km = 0", "notifications.border_advice_km must be positive"),
+        ("border_advice_km = 10.0", 'border_advice_km = "far"', "notifications.border_advice_km must be a number"),
+        ("border_advice_km = 10.0", "border_advice_km = 5000", "border_advice_km must be more than 0 and at most 500"),
+        ('time_zone = ""', 'time_zone = "Asia/Atlantis"', "time_zone 'Asia/Atlantis' is not an IANA time zone"),
+        ('time_zone = ""', 'time_zone = "Europe"', "time_zone 'Europe' is not an IANA time zone"),
+        ('time_zone = ""', 'time_zone = "../../etc/passwd"', "is not an IANA time zone"),
+        ('time_zone = ""', "time_zone = 3", "time_zone must be a string"),
+        (
+            'machine_translation = "none"',
+            'machine_translation = "google"',
+            "notifications.machine_translation 'google' must be one of none, argos",
+        ),
+        ("[notifications]", "[notifications]\nborder_km = 5", "unknown setting(s) in [notifications]: border_km"),
     ],
 )
 def test_invalid_settings_are_refused_by_name(tmp_path: Path, old: str, new: str, message: str) -> None:
@@ -51,6 +71,21 @@ def test_invalid_settings_are_refused_by_name(tmp_path: Path, old: str, new: str
     with pytest.raises(ConfigError) as error:
         load_config(_write(tmp_path, text.replace(old, new)))
     assert message in str(error.value) and "station.toml" in str(error.value)
+
+
+def test_notification_settings_round_trip(tmp_path: Path) -> None:
+    assert load_config(_write(tmp_path, render_config(BASE))).notifications == NotificationSettings()
+    text = (
+        render_config(BASE)
+        .replace("border_advice_km = 10.0", "border_advice_km = 25")
+        .replace('time_zone = ""', 'time_zone = "Europe/Istanbul"')
+        .replace('machine_translation = "none"', 'machine_translation = "argos"')
+    )
+    loaded = load_config(_write(tmp_path, text))
+    assert loaded.notifications == NotificationSettings(25, "Europe/Istanbul", "argos")
+    assert load_config(_write(tmp_path, render_config(loaded))) == loaded
+    without = render_config(BASE).split("[notifications]")[0]
+    assert load_config(_write(tmp_path, without)).notifications == NotificationSettings(), "an older station.toml"
 
 
 def test_not_toml_and_missing_files(tmp_path: Path) -> None:

@@ -10,7 +10,14 @@ from pathlib import Path
 import pytest
 
 from detente.cli import build_parser
-from detente.config import DeadlineSettings, LedgerSettings, LinkSettings, StationConfig, WatchSettings
+from detente.config import (
+    DeadlineSettings,
+    LedgerSettings,
+    LinkSettings,
+    NotificationSettings,
+    StationConfig,
+    WatchSettings,
+)
 from detente.protocol.codes import CloseReason, RejectCode
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,7 +38,7 @@ def _commands(parser: argparse.ArgumentParser, prefix: str = "") -> list[str]:
     return found
 
 
-_TABLES = ("link", "ledger", "deadlines", "line_deadlines", "watch")
+_TABLES = ("link", "ledger", "deadlines", "line_deadlines", "watch", "notifications")
 """StationConfig fields that are tables of their own, documented setting by setting."""
 
 
@@ -51,7 +58,7 @@ def test_every_command_is_documented(command: str) -> None:
     [f.name for f in dataclasses.fields(StationConfig) if f.name not in _TABLES]
     + [
         f.name
-        for table in (LinkSettings, LedgerSettings, DeadlineSettings, WatchSettings)
+        for table in (LinkSettings, LedgerSettings, DeadlineSettings, WatchSettings, NotificationSettings)
         for f in dataclasses.fields(table)
     ],
 )

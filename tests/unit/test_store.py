@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from detente.errors import StoreError
+from detente.ledger.records import seal_record
 from detente.protocol.envelope import GENESIS_HASH, Envelope, Precedence, seal_envelope, seal_receipt
 from detente.protocol.ids import uuid7
 from detente.protocol.link import ReceiveCursor
@@ -135,6 +136,31 @@ def test_peers_are_unique_by_party_and_station(store: Store) -> None:
         store.add_peer(_peer("SY-2", "SY"))
     store.add_peer(_peer("RU-1", "RU"))
     assert [p.party for p in store.peers()] == ["RU", "SY"]
+
+
+def test_the_escalation_steps_of_the_messages_asked_about_in_the_order_taken(store: Store) -> None:
+    sent = [store.append_outgoing("SY-1", _builder(TR, "TR-1", "SY-1", i), format_time(T0)) for i in range(3)]
+    taken = [(sent[2], "link-wait"), (sent[0], "link-wait"), (sent[0], "peer-overdue")]
+    for n, (envelope, step) in enumerate(taken):
+        at = format_time(T0 + n)
+        record = seal_record(
+            TR,
+            id=uuid7(int(T0 * 1000) + n, bytes(10)),
+            station="TR-1",
+            peer="SY-1",
+            event=f"escalation.{step}",
+            at=at,
+            detail=step,
+        )
+        assert store.record_escalation(envelope.id, "SY-1", step, at, step, (record.id, record.canonical))
+    many = [sent[0].id, sent[1].id, sent[2].id, sent[0].id] + [f"other-{n}" for n in range(150)]
+    assert [(e.message_id, e.step, e.at) for e in store.escalations_of(many)] == [
+        (sent[2].id, "link-wait", format_time(T0)),
+        (sent[0].id, "link-wait", format_time(T0 + 1)),
+        (sent[0].id, "peer-overdue", format_time(T0 + 2)),
+    ]
+    assert [e.step for e in store.escalations_of([sent[0].id])] == ["link-wait", "peer-overdue"]
+    assert store.escalations_of([sent[1].id]) == [] and store.escalations_of([]) == []
 
 
 def test_changes_by_another_process_are_noticed(

@@ -3,10 +3,13 @@ as an escalation row and as a record signed with the station's key in its log of
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
+from datetime import timedelta
 
 import pytest
 
+from detente import notifications
 from detente.protocol.timestamps import format_time
 from detente.store import SQLiteStore
 from detente.watch.acks import acknowledge
@@ -48,6 +51,14 @@ def test_an_unacknowledged_message_goes_through_every_step_in_order(make_line: L
         assert tick(line, watch, "TR", at) == at_tr, f"TR at T0+{at - T0}"
     assert steps(line, "SY") == [(m, "half-time"), (m, "overdue")]
     assert steps(line, "TR") == [(m, "link-wait"), (m, "peer-overdue")]
+    of_message = line.store("SY").escalations_of([m, "no-such-message", m])  # as the watch list asks
+    assert [(e.message_id, e.step, e.at) for e in of_message] == [
+        (m, "half-time", format_time(T0 + 3)),
+        (m, "overdue", format_time(T0 + 5)),
+    ]
+    assert line.store("SY").escalations_of([]) == []
+    many = [f"other-{n}" for n in range(250)] + [m]  # more ids than one statement asks about
+    assert [e.step for e in line.store("SY").escalations_of(many)] == ["half-time", "overdue"]
     for party, expected in (("SY", ["half-time", "overdue"]), ("TR", ["link-wait", "peer-overdue"])):
         records = line.records(party)
         assert [r.event for r in records] == [f"escalation.{s}" for s in expected]
@@ -188,12 +199,27 @@ def test_a_station_upgraded_from_before_acknowledgements_does_not_escalate_its_h
     assert tick(line, watch, "SY", T0 + 10_000) == [(new.id, "half-time"), (new.id, "overdue")]
 
 
-@pytest.mark.parametrize("kind", ["watch-check", "clarification-request"])
-def test_watch_checks_and_clarification_requests_have_their_own_deadlines(make_line: LineFactory, kind: str) -> None:
+@pytest.mark.parametrize(
+    ("kind", "declared", "due"),
+    [
+        ("watch-check", None, 2.0),  # [watch] check_ack
+        ("clarification-request", None, 6.0),  # the catalogue declares FLASH: this station's flash
+        ("incident-report", timedelta(seconds=4), 4.0),  # a kind that declares its own duration
+        ("incident-report", timedelta(hours=2), 600.0),  # never longer than its precedence's deadline
+    ],
+)
+def test_watch_checks_and_kinds_that_declare_a_deadline_have_their_own(
+    make_line: LineFactory, monkeypatch: pytest.MonkeyPatch, kind: str, declared: timedelta | None, due: float
+) -> None:
+    if declared is not None:  # what one line in the kind's KindSpec declares
+        declaring = dataclasses.replace(notifications.spec(kind), acknowledge_within=declared)
+        catalogue = notifications.spec
+        monkeypatch.setattr(notifications, "spec", lambda name: declaring if name == kind else catalogue(name))
     line = make_line(both={"deadlines": {"flash": 6.0, "priority": 600.0}, "watch": {"check_ack": 2.0}})
     watch = watchmen(line)
     message = line.send("TR", T0, kind=kind, precedence="priority", body={"x": 1})
     line.deliver(message, T0)
-    due = 2.0 if kind == "watch-check" else 6.0
+    assert tick(line, watch, "SY", T0 + due / 2 - 0.001) == []
     assert tick(line, watch, "SY", T0 + due - 0.001) == [(message.id, "half-time")]
     assert tick(line, watch, "SY", T0 + due) == [(message.id, "overdue")]
+    assert line.records("SY")[-1].evidence["deadline_s"] == due

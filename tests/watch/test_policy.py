@@ -66,7 +66,10 @@ def test_default_deadlines_by_precedence_and_kind(make_line: LineFactory) -> Non
     ]
     assert deadline_seconds(config, "acknowledgement", "flash", "SY") is None
     assert deadline_seconds(config, "watch-check", "priority", "SY") == 300.0
-    assert deadline_seconds(config, "clarification-request", "routine", "SY") == 120.0, "FLASH-like whatever it says"
+    assert deadline_seconds(config, "clarification-request", "routine", "SY") == 120.0, "it declares FLASH"
+    assert deadline_seconds(config, "clarification-request", "flash", "SY") == 120.0
+    assert deadline_seconds(config, "incident-report", "routine", "SY") == 21600.0, "it declares nothing"
+    assert deadline_seconds(config, "a-newer-peers-kind", "immediate", "SY") == 600.0, "not in the catalogue"
 
 
 def test_deadlines_per_line_from_station_toml(make_line: LineFactory) -> None:

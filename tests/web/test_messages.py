@@ -4,10 +4,14 @@ acknowledging, certified translations, the preview, and the journal of it all.""
 from __future__ import annotations
 
 import copy
+import typing
 
 import pytest
 
 from detente.protocol.timestamps import format_time
+from detente.watch.escalation import Step
+from detente.watch.watchman import Watchman
+from detente.web.models import EscalationStep
 
 from .conftest import Desk, example
 
@@ -154,6 +158,43 @@ async def test_an_operator_acknowledges_through_the_api(desk: Desk) -> None:
     assert itself["kind"] == "acknowledgement" and itself["body"]["acknowledges"] == message_id
     listed = (await desk.call("GET", "/api/v1/messages", caller)).json()["messages"]
     assert [m["id"] for m in listed] == [message_id], "the acknowledgement shows on what it acknowledges"
+
+
+async def test_the_list_carries_the_escalation_steps_and_the_alarm_they_raise(desk: Desk) -> None:
+    """What the console's louder alarm comes from: half-time, then overdue, for what this station
+    has not acknowledged; nothing once a person has, nor for what waits on the other side."""
+    caller = desk.session("Yzb. Kaya")
+    watchman, peer = Watchman(desk.home, desk.store, started=desk.clock()), desk.peer.config.station_id
+    waiting, answered = desk.incoming(precedence="flash"), desk.incoming(precedence="flash")  # 120 s each
+    sent = (await desk.call("POST", "/api/v1/messages", caller, json=_TEXT)).json()["id"]
+
+    async def lines() -> dict[str, tuple[list[str], str | None]]:
+        listed = (await desk.call("GET", "/api/v1/messages", caller)).json()["messages"]
+        return {m["id"]: (m["escalation"], m["alarm"]) for m in listed}
+
+    watchman.tick(desk.clock(), {peer: False})
+    assert await lines() == {waiting: ([], None), answered: ([], None), sent: (["link-wait"], None)}
+    desk.clock.advance(60)
+    watchman.tick(desk.clock(), {peer: False})
+    assert await lines() == {
+        waiting: (["half-time"], "half-time"),
+        answered: (["half-time"], "half-time"),
+        sent: (["link-wait"], None),
+    }
+    assert (await desk.call("POST", f"/api/v1/messages/{answered}/ack", caller, json={})).status_code == 200
+    assert (await lines())[answered] == (["half-time"], None), "acknowledged: the alarm stops, the record stays"
+    desk.clock.advance(60)
+    watchman.tick(desk.clock(), {peer: False})
+    assert (await lines())[waiting] == (["half-time", "overdue"], "overdue")
+    one = (await desk.call("GET", "/api/v1/messages", caller, params={"id_prefix": waiting, "limit": 1})).json()
+    assert [(m["escalation"], m["alarm"]) for m in one["messages"]] == [(["half-time", "overdue"], "overdue")]
+    detail = (await desk.call("GET", f"/api/v1/messages/{waiting}", caller)).json()
+    assert (detail["escalation"], detail["alarm"]) == (["half-time", "overdue"], "overdue")
+    assert [h["event"] for h in detail["history"] if h["event"].startswith("escalation")] == [
+        "escalation: half-time",
+        "escalation: overdue",
+    ]
+    assert set(typing.get_args(EscalationStep)) == {step.value for step in Step}
 
 
 async def test_acknowledgements_that_cannot_be_given_are_refused(desk: Desk) -> None:

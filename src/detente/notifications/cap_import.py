@@ -5,7 +5,10 @@ malformed or invalid document is refused with the reason. An alert that détente
 incident report carries its body as the parameter ``detente:body`` and is read back exactly; any
 other alert is mapped: the first ``<info>`` in one of the line's languages (in the order asked
 for), its onset (or effective, or the alert's sent time), its polygons and circles, and its
-headline, description and instruction with the alert's identity as the description.
+headline, description and instruction with the alert's identity (and status other than Actual,
+and the alerts it refers to) as the description. An alert that says where only by a description
+or geocodes (a county's FIPS/SAME code…) is refused: without a gazetteer there is no position to
+report, and an incident report needs one.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ __all__ = ["ImportedAlert", "from_cap"]
 
 _NS: Final = {"cap": CAP_NS}
 _MAX_DESCRIPTION: Final = 2000
+_MAX_REFERENCES_TEXT: Final = 400
 
 
 @dataclass(frozen=True)
@@ -80,12 +84,20 @@ def from_cap(data: bytes | str, *, prefer: Sequence[Lang] = LANGUAGES) -> Import
             notice, identifier, sender, sent, status, msg_type, _text(info, "cap:language") or "", True
         )
     when = _text(info, "cap:onset") or _text(info, "cap:effective")
+    source = f"CAP {msg_type} {identifier} — {sender}, {format_utc(sent)}"
+    if status != "Actual":
+        source += f" (status: {status})"
+    references = " ".join((_text(root, "cap:references") or "").split())
+    if references:
+        if len(references) > _MAX_REFERENCES_TEXT:
+            references = references[: _MAX_REFERENCES_TEXT - 1].rstrip() + "…"
+        source += f"; refers to {_clean(references)}"
     body: dict[str, Any] = {
         "lang": lang,
         "type": "other",
         "time": format_utc(_time(when, "onset") if when else sent),
         "location": _location(info, identifier),
-        "description": _description(info, identifier, sender, sent, msg_type),
+        "description": _description(info, source),
         "request": "none",
     }
     notice = _validated(body, identifier)
@@ -152,8 +164,11 @@ def _location(info: etree._Element, identifier: str) -> dict[str, Any]:
     polygons: list[list[tuple[float, float]]] = []
     circles: list[tuple[float, float, float]] = []
     names = []
+    geocodes = []
     for index, area in enumerate(info.findall("cap:area", _NS), 1):
         names.append(_text(area, "cap:areaDesc") or "")
+        for geocode in area.findall("cap:geocode", _NS):
+            geocodes.append(f"{_text(geocode, 'cap:valueName') or ''} {_text(geocode, 'cap:value') or ''}".strip())
         for polygon in area.findall("cap:polygon", _NS):
             polygons.append(_pairs(polygon.text or "", f"area {index} polygon"))
         for circle in area.findall("cap:circle", _NS):
@@ -168,9 +183,15 @@ def _location(info: etree._Element, identifier: str) -> dict[str, Any]:
         polygons.append(_exterior(shape))
     if not polygons:
         described = "; ".join(name for name in names if name) or "none"
+        coded = (
+            f"; geocodes {', '.join(geocodes[:5])}{', …' if len(geocodes) > 5 else ''}, which détente cannot "
+            "place without a gazetteer"
+            if geocodes
+            else ""
+        )
         raise CapImportError(
             f"CAP alert {identifier} has no <polygon> or <circle>: an incident report needs a position "
-            f"or an area (areas described: {described})"
+            f"or an area (areas described: {described}{coded})"
         )
     if len(polygons) == 1:
         return {"type": "Polygon", "coordinates": [[list(p) for p in polygons[0]]]}
@@ -206,9 +227,8 @@ def _clean(text: str) -> str:
     )
 
 
-def _description(info: etree._Element, identifier: str, sender: str, sent: datetime, msg_type: str) -> str:
+def _description(info: etree._Element, source: str) -> str:
     parts = [_text(info, name) for name in ("cap:event", "cap:headline", "cap:description", "cap:instruction")]
-    source = f"CAP {msg_type} {identifier} — {sender}, {format_utc(sent)}"
     text = "\n".join(_clean(part) for part in parts if part)
     room = _MAX_DESCRIPTION - len(source) - 2
     if len(text) > room:

@@ -34,7 +34,7 @@ def reader_zone(tz: str | ZoneInfo | None) -> ZoneInfo | None:
         return tz
     try:
         return ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder of zones ("Europe")
         raise UsageError(
             f"time zone {tz!r} is not an IANA time zone such as Europe/Istanbul or Asia/Damascus"
         ) from None

@@ -51,3 +51,24 @@ class KindSpec:
     """How long before the announced activity starts the notice must be sent (None: no minimum)."""
     answer_within: timedelta | None = None
     """How soon the other side is asked to answer, unless the body sets its own deadline."""
+    acknowledge_within: timedelta | Precedence | None = None
+    """A shorter deadline for a person's acknowledgement at the receiving station than the
+    message's precedence gives: a duration, or a precedence whose deadline in the receiving
+    station's ``station.toml`` (``[deadlines]``, or the line's own table) applies, so that
+    ``Precedence.FLASH`` follows whatever that station set for FLASH. The station's deadline for
+    the message's own precedence stays the upper bound: the shorter of the two applies, so a kind
+    can make its messages more urgent to acknowledge, never less. None: the precedence alone.
+
+    Not :attr:`answer_within`, on purpose. An acknowledgement says that a person at the other
+    station has seen the message: it is the watch's discipline (minutes), which the receiving
+    station times, escalates (half-time alarm, supervisors at the deadline) and counts in its
+    response figures. An answer is the substance the sender asks for (a clarification-response,
+    after someone has looked): it takes longer, the sender may set it per message in the body
+    (``answer_by``), and nobody escalates it. Deriving one from the other would let a sender's
+    body set the other station's watch, or make the acknowledgement wait as long as the answer.
+    """
+
+    def __post_init__(self) -> None:
+        within = self.acknowledge_within
+        if isinstance(within, timedelta) and within <= timedelta(0):
+            raise ValueError(f"{self.name}: acknowledge_within must be positive, not {within}")

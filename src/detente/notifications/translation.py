@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib
 import json
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, Protocol, runtime_checkable
@@ -94,6 +95,26 @@ class ArgosTranslation:
     @property
     def installed(self) -> bool:
         return self._module is not None
+
+    def pairs(self, languages: Sequence[Lang]) -> list[tuple[Lang, Lang]]:
+        """The (source, target) pairs among ``languages`` that the installed language packages
+        translate: empty when Argos or its packages are not installed, or cannot be read."""
+        if self._module is None:
+            return []
+        try:
+            installed = {lang.code: lang for lang in self._module.get_installed_languages()}
+            return [
+                (source, target)
+                for source in languages
+                for target in languages
+                if source != target
+                and source in installed
+                and target in installed
+                and installed[source].get_translation(installed[target]) is not None
+            ]
+        except Exception as exc:  # a broken installation: say so, and translate nothing
+            _log.warning("machine translation: Argos language packages cannot be read: %s", exc)
+            return []
 
     def translate(self, text: str, source: Lang, target: Lang) -> MachineTranslation | None:
         if self._module is None or source == target:

@@ -204,6 +204,11 @@ class Link:
         return self._recv_next
 
     @property
+    def receipted_through(self) -> int:
+        """Every envelope up to this sequence number has its receipt."""
+        return self._receipted_through
+
+    @property
     def last_queued_seq(self) -> int:
         return self._last_queued
 

@@ -437,6 +437,10 @@ class Store(abc.ABC):
     def escalations(self, *, since: str = "") -> list[EscalationRecord]: ...
 
     @abc.abstractmethod
+    def escalations_of(self, message_ids: Sequence[str]) -> list[EscalationRecord]:
+        """The escalation steps taken for these messages, in the order they were taken."""
+
+    @abc.abstractmethod
     def acknowledgement_times(self, since: str) -> list[AwaitingRecord]:
         """Messages stored since ``since`` that need an acknowledgement, acknowledged or not."""
 

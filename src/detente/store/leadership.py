@@ -10,13 +10,19 @@ servers' clocks may disagree without harm.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 from dataclasses import dataclass
 
-from .postgres import PostgresStore
+import psycopg
+import psycopg.errors
+
+from .postgres import WRITE_LOCK, PostgresStore
 
 __all__ = ["LEASE", "Leader", "Leadership", "read_leader"]
 
+_STUCK_SECONDS = 1.0
+"""A write transaction idle this long, once the lease has lapsed, is a former server's, stuck."""
 LEASE = 2.5
 """Seconds without a renewal after which a standby takes over: with the standby looking four
 times a second, a dead active server is replaced within three seconds."""
@@ -56,13 +62,45 @@ class Leadership:
 
     def claim(self, console: str) -> int | None:
         """Take over if no server holds a live lease; return the new epoch, or None."""
-        with self._store._write("take over as the station's active server") as db:
-            row = db.execute(
-                "UPDATE leadership SET epoch = epoch + 1, server = ?, console = ?, since = clock_timestamp(),"
-                " renewed_at = clock_timestamp()"
-                " WHERE id = 1 AND renewed_at < clock_timestamp() - make_interval(secs => ?) RETURNING epoch",
-                (self.server, console, self.lease),
-            ).fetchone()
+        store = self._store
+        with store._guard("take over as the station's active server"):
+            conn = store._conn
+            conn.execute("BEGIN")
+            try:
+                conn.execute("SET LOCAL lock_timeout = '1s'")
+                row = conn.execute(
+                    "SELECT renewed_at < clock_timestamp() - make_interval(secs => %s) FROM leadership WHERE id = 1",
+                    (self.lease,),
+                ).fetchone()
+                if row is None or not row[0]:
+                    conn.execute("ROLLBACK")
+                    return None
+                # The lease lapsed. A write transaction of the former active server that stands
+                # idle (it froze, or its network was cut half-way through a statement, so the
+                # database still waits for the rest) holds the write lock: end its session.
+                conn.execute(
+                    "SELECT pg_terminate_backend(a.pid) FROM pg_stat_activity a JOIN pg_locks l ON l.pid = a.pid"
+                    " WHERE l.locktype = 'advisory' AND l.granted AND l.classid = 0 AND l.objid = %s"
+                    " AND a.state LIKE 'idle in transaction%%' AND a.pid <> pg_backend_pid()"
+                    " AND a.state_change < clock_timestamp() - make_interval(secs => %s)",
+                    (WRITE_LOCK, _STUCK_SECONDS),
+                )
+                conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
+                row = conn.execute(
+                    "UPDATE leadership SET epoch = epoch + 1, server = %s, console = %s, since = clock_timestamp(),"
+                    " renewed_at = clock_timestamp()"
+                    " WHERE id = 1 AND renewed_at < clock_timestamp() - make_interval(secs => %s) RETURNING epoch",
+                    (self.server, console, self.lease),
+                ).fetchone()
+                conn.execute("UPDATE store_changes SET n = n + 1 WHERE id = 1")
+                conn.execute("COMMIT")
+            except psycopg.errors.LockNotAvailable:  # still held: look again next time
+                conn.execute("ROLLBACK")
+                return None
+            except BaseException:
+                with contextlib.suppress(psycopg.Error):
+                    conn.execute("ROLLBACK")
+                raise
         return None if row is None else int(row[0])
 
     def renew(self, epoch: int) -> bool:

@@ -32,6 +32,9 @@ from .sqlite import migrations
 
 __all__ = ["FencedOff", "PostgresStore", "redact"]
 
+_IDLE_IN_TRANSACTION_MS = 2000
+"""A write transaction's statements follow each other within milliseconds; one idle this long
+belongs to a server that froze or was cut off, and the database ends it."""
 WRITE_LOCK = 0x64E7E47E
 """The advisory lock every write transaction holds (any constant; one per database)."""
 
@@ -94,8 +97,14 @@ class PostgresStore(LineQueries, PeopleQueries):
                 connect_timeout=max(1, round(self._connect_timeout)),
                 application_name=self._application,
                 # Whatever the server's default: a commit returns once it is durable (and, with
-                # synchronous replication, on the replica), because a receipt follows it.
-                options="-c synchronous_commit=on",
+                # synchronous replication, on the replica), because a receipt follows it. And a
+                # server cut off in the middle of a write transaction must not keep the write lock
+                # (a standby could never take over): the database ends a transaction left idle.
+                # The database notices a client gone silent in seconds too (its own keepalives).
+                options=(
+                    f"-c synchronous_commit=on -c idle_in_transaction_session_timeout={_IDLE_IN_TRANSACTION_MS}"
+                    " -c tcp_keepalives_idle=5 -c tcp_keepalives_interval=2 -c tcp_keepalives_count=3"
+                ),
                 # A cut network is noticed in seconds, not after the kernel's two hours.
                 keepalives=1,
                 keepalives_idle=5,
@@ -239,6 +248,8 @@ class PostgresStore(LineQueries, PeopleQueries):
     def snapshot(self) -> Iterator[None]:
         with self._guard("start reading"):
             self._conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            # A long read (verifying a whole ledger) holds no write lock: no idle limit for it.
+            self._conn.execute("SET LOCAL idle_in_transaction_session_timeout = 0")
         try:
             yield
         finally:

@@ -31,6 +31,9 @@ from .sql_base import (
 
 __all__ = ["PeopleQueries"]
 
+_CHUNK = 100
+"""Message ids asked about per statement (a watch list of up to 1000 lines takes ten)."""
+
 
 class PeopleQueries(SQLEngine):
     # --- operators, acknowledgements, escalation ------------------------------------------------------
@@ -123,6 +126,21 @@ class PeopleQueries(SQLEngine):
             (since,),
         )
         return [EscalationRecord(*row) for row in rows]
+
+    def escalations_of(self, message_ids: Sequence[str]) -> list[EscalationRecord]:
+        found: list[tuple[int, EscalationRecord]] = []
+        ids = list(dict.fromkeys(message_ids))
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start : start + _CHUNK]
+            chunk += chunk[-1:] * (_CHUNK - len(chunk))  # always the same statement (prepared once)
+            rows = self._read(
+                "read the escalation steps of messages",
+                f"SELECT id, message_id, step, at, detail FROM escalations"
+                f" WHERE message_id IN ({', '.join('?' * _CHUNK)})",
+                chunk,
+            )
+            found.extend((row[0], EscalationRecord(*row[1:])) for row in rows)
+        return [record for _, record in sorted(found, key=lambda pair: pair[0])]
 
     def acknowledgement_times(self, since: str) -> list[AwaitingRecord]:
         rows = self._read(

@@ -1,8 +1,14 @@
-"""How long a person has to acknowledge a message."""
+"""How long a person has to acknowledge a message.
+
+The receiving station's ``[deadlines]`` (or the line's own table) give the time by precedence; a
+kind of the notification catalogue may declare a shorter one (``KindSpec.acknowledge_within``),
+which applies when it is shorter; a watch check has ``[watch] check_ack``.
+"""
 
 from __future__ import annotations
 
-from ..config import StationConfig
+from ..config import DeadlineSettings, StationConfig
+from ..protocol.envelope import Precedence
 
 __all__ = ["ACKNOWLEDGEMENT", "NO_ACKNOWLEDGEMENT", "WATCH_CHECK", "deadline_seconds"]
 
@@ -11,8 +17,20 @@ WATCH_CHECK = "watch-check"
 NO_ACKNOWLEDGEMENT = frozenset({ACKNOWLEDGEMENT})
 """Kinds that no person acknowledges (an acknowledgement of an acknowledgement would never end)."""
 
-_FLASH_LIKE = frozenset({"clarification-request"})
-"""Kinds that default to FLASH urgency whatever their precedence ("is this yours?" cannot wait)."""
+
+def _kind_deadline(kind: str, table: DeadlineSettings) -> float | None:
+    """The seconds ``kind`` declares for its acknowledgement (a precedence's read from ``table``);
+    None if it declares none, or is not in the catalogue (a watch check, a newer peer's kind)."""
+    # Imported here: the catalogue is heavy to import, and most CLI commands never need it.
+    from ..notifications import UsageError, spec
+
+    try:
+        declared = spec(kind).acknowledge_within
+    except UsageError:
+        return None
+    if isinstance(declared, Precedence):
+        return float(getattr(table, declared.value))
+    return None if declared is None else declared.total_seconds()
 
 
 def deadline_seconds(config: StationConfig, kind: str, precedence: str, party: str) -> float | None:
@@ -23,6 +41,5 @@ def deadline_seconds(config: StationConfig, kind: str, precedence: str, party: s
         return config.watch.check_ack
     table = config.deadlines_for(party)
     seconds = float(getattr(table, precedence, table.routine))
-    if kind in _FLASH_LIKE:
-        seconds = min(seconds, table.flash)
-    return seconds
+    own = _kind_deadline(kind, table)
+    return seconds if own is None else min(seconds, own)

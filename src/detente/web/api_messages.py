@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from typing import Any
 
@@ -15,6 +16,7 @@ from ..operators import ACKNOWLEDGING_ROLES
 from ..protocol.envelope import Precedence
 from ..protocol.ids import uuid7
 from ..protocol.timestamps import format_time
+from ..reading import machine_translator
 from ..store import TranslationRecord
 from ..watch.acks import AcknowledgementRefused, acknowledge, acknowledge_by_reply
 from .api import ANYONE, Call, Operation, Reply, error
@@ -34,7 +36,7 @@ from .models import (
     SendRequest,
     TranslationRequest,
 )
-from .presenter import message_detail, message_line
+from .presenter import message_detail, message_line, rendered_message, uses_machine_translation
 
 __all__ = ["OPERATIONS"]
 
@@ -61,14 +63,24 @@ async def _list_messages(call: Call[NoBody, MessagesQuery]) -> Response:
         since=q.since, until=q.until, kinds=q.kind, direction=q.direction, id_prefix=q.id_prefix, limit=q.limit
     )
     config, lang = call.home.config, call.lang()
-    return JSONResponse({"messages": [message_line(config, r, lang) for r in records], "now": format_time(call.now())})
+    steps: dict[str, list[str]] = {}
+    for step in call.store.escalations_of([r.id for r in records]):
+        steps.setdefault(step.message_id, []).append(step.step)
+    lines = [message_line(config, r, lang, escalation=steps.get(r.id, ())) for r in records]
+    return JSONResponse({"messages": lines, "now": format_time(call.now())})
 
 
 async def _get_message(call: Call[NoBody, LangQuery]) -> Response:
     record = call.store.message(call.param("message_id"))
     if record is None:
         return error(404, "no such message at this station")
-    return JSONResponse(message_detail(call.home.config, call.store, record, call.lang()))
+    config, lang = call.home.config, call.lang()
+    machine = machine_translator(config)  # looked up once, when the station started the console
+    shown = None
+    if uses_machine_translation(machine.backend, call.store.translations(record.id), lang):
+        # A model takes a second or more: not on the event loop that also runs the line.
+        shown = await asyncio.to_thread(rendered_message, config, record, lang, machine.backend)
+    return JSONResponse(message_detail(config, call.store, record, lang, shown=shown))
 
 
 async def _send_message(call: Call[SendRequest, LangQuery]) -> Response:

@@ -79,6 +79,8 @@ __all__ = [
 Lang = Literal["tr", "ar", "en", "ru"]
 Role = Literal["operator", "supervisor", "translator", "auditor", "admin"]
 PrecedenceName = Literal["flash", "immediate", "priority", "routine"]
+EscalationStep = Literal["half-time", "overdue", "link-wait", "peer-overdue", "late"]
+"""``watch.escalation.Step``'s values (docs/operations.md §7)."""
 Timestamp = Annotated[
     str,
     WithJsonSchema(
@@ -232,6 +234,13 @@ class MessageLine(_Strict):
     due_at: Timestamp | None = Field(description="When a person's acknowledgement is due, while it is awaited.")
     needs_acknowledgement: bool = Field(description="A received message this station's people must acknowledge.")
     late_notice: bool = Field(description="Sent later than its kind's minimum lead time.")
+    escalation: list[EscalationStep] = Field(
+        description="The escalation steps the station has taken for the message, in order (docs/operations.md §7)."
+    )
+    alarm: Literal["half-time", "overdue"] | None = Field(
+        description="While this station's people have not acknowledged a received message: `half-time` once half "
+        "its deadline has passed, `overdue` once all of it has (the console's louder alarm); otherwise null."
+    )
 
 
 class MessagesReply(_Strict):

@@ -1,29 +1,33 @@
 """What the console shows of a message: a line in the watch list, and the full detail, in the
-reader's language. Plain data (JSON-ready); the browser only lays it out."""
+reader's language, with times in UTC and in the operations centre's time zone
+(``notifications.time_zone``). Plain data (JSON-ready); the browser only lays it out.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, cast
 
 from ..compose import message_lateness
 from ..config import StationConfig
-from ..notifications import InvalidBodyError, Lang, NotificationError, render, spec
+from ..notifications import InvalidBodyError, Lang, NotificationError, TranslationBackend, render, spec
 from ..protocol.timestamps import format_time, parse_time
-from ..store import MessageRecord, Store
+from ..reading import reader_zone_name
+from ..store import MessageRecord, Store, TranslationRecord
 from ..views import message_view
 from ..watch.deadlines import deadline_seconds
 
-__all__ = ["geometries", "message_detail", "message_line"]
+__all__ = ["geometries", "message_detail", "message_line", "rendered_message", "uses_machine_translation"]
 
 _GEOMETRY_TYPES = {"Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon"}
 _FOREIGN_MEMBERS = ("radius_km", "corridor_km")
 
 
-def _title(record: MessageRecord, lang: Lang) -> tuple[str, str]:
+def _title(record: MessageRecord, lang: Lang, tz: str | None) -> tuple[str, str]:
     """(title of the kind, a one-line summary) in the reader's language."""
     body = record.body
     try:
-        rendering = render(record.kind, body, lang=lang)
+        rendering = render(record.kind, body, lang=lang, tz=tz)
         title = rendering.title
     except (InvalidBodyError, NotificationError):
         title = record.kind
@@ -45,9 +49,15 @@ def _due(config: StationConfig, record: MessageRecord) -> float | None:
     return None if started is None else parse_time(started) + deadline
 
 
-def message_line(config: StationConfig, record: MessageRecord, lang: Lang) -> dict[str, Any]:
+def message_line(
+    config: StationConfig, record: MessageRecord, lang: Lang, *, escalation: Sequence[str] = ()
+) -> dict[str, Any]:
+    """One line of the watch list. ``escalation``: the steps taken for the message, in order
+    (``Store.escalations_of``); from them comes ``alarm``, the console's louder alarm for a message
+    this station's people have not acknowledged past half its deadline (the map's lines leave
+    them out)."""
     view = message_view(record, config.party)
-    title, summary = _title(record, lang)
+    title, summary = _title(record, lang, reader_zone_name(config))
     due = _due(config, record)
     state = "acknowledged" if record.acked_at else record.state
     late = message_lateness(record)
@@ -67,7 +77,21 @@ def message_line(config: StationConfig, record: MessageRecord, lang: Lang) -> di
         "due_at": format_time(due) if due is not None else None,
         "needs_acknowledgement": due is not None and record.direction == "in",
         "late_notice": bool(late and late.late),
+        "escalation": list(escalation),
+        "alarm": _alarm(record, due, escalation),
     }
+
+
+_ALARM_STEPS = ("overdue", "half-time")
+"""The escalation steps at which the console raises its louder alarm, the later first."""
+
+
+def _alarm(record: MessageRecord, due: float | None, escalation: Sequence[str]) -> str | None:
+    """The step whose alarm the console raises for the message now: the latest of ``half-time``
+    and ``overdue`` that was taken, while this station's people have still to acknowledge it."""
+    if due is None or record.direction != "in":
+        return None
+    return next((step for step in _ALARM_STEPS if step in escalation), None)
 
 
 def geometries(value: Any, path: str = "") -> list[dict[str, Any]]:
@@ -105,21 +129,58 @@ def _acknowledgement(store: Store, record: MessageRecord) -> dict[str, Any] | No
     }
 
 
-def message_detail(config: StationConfig, store: Store, record: MessageRecord, lang: Lang) -> dict[str, Any]:
+def uses_machine_translation(
+    translator: TranslationBackend | None, translations: Sequence[TranslationRecord], lang: Lang
+) -> bool:
+    """Whether a reader of ``lang`` is shown a machine translation: not when a translator has
+    certified one in that language."""
+    return translator is not None and not any(t.lang == lang for t in translations)
+
+
+def rendered_message(
+    config: StationConfig, record: MessageRecord, lang: Lang, translator: TranslationBackend | None = None
+) -> dict[str, Any]:
+    """``rendered`` (as the reader reads it) and ``original`` (as the sender wrote it), times in UTC
+    and the station's zone. Free text stays in the original; ``translator`` adds a machine
+    translation beside it, marked as one. Touches no store, so it may run in a worker thread (a
+    translation model takes a while)."""
     body = record.body
     original = cast(Lang | None, body.get("lang") if body.get("lang") in ("tr", "ar", "en", "ru") else None)
-    translations = store.translations(record.id)
-    detail = message_line(config, record, lang)
+    tz = reader_zone_name(config)
     try:
-        reader = render(record.kind, body, lang=lang, original_lang=original)
-        sender = render(record.kind, body, lang=original, original_lang=original) if original else None
-        detail["rendered"] = {"lang": lang, "direction": reader.direction, "text": reader.text()}
-        detail["original"] = (
-            {"lang": original, "direction": sender.direction, "text": sender.text()} if sender else None
-        )
+        reader = render(record.kind, body, lang=lang, tz=tz, original_lang=original, translator=translator)
+        sender = render(record.kind, body, lang=original, tz=tz, original_lang=original) if original else None
     except (InvalidBodyError, NotificationError) as exc:
-        detail["rendered"] = {"lang": lang, "direction": "ltr", "text": f"(cannot be rendered: {exc})"}
-        detail["original"] = None
+        return {
+            "rendered": {"lang": lang, "direction": "ltr", "text": f"(cannot be rendered: {exc})"},
+            "original": None,
+        }
+    return {
+        "rendered": {"lang": lang, "direction": reader.direction, "text": reader.text()},
+        "original": {"lang": original, "direction": sender.direction, "text": sender.text()} if sender else None,
+    }
+
+
+def message_detail(
+    config: StationConfig,
+    store: Store,
+    record: MessageRecord,
+    lang: Lang,
+    *,
+    translator: TranslationBackend | None = None,
+    shown: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Everything the detail view shows. ``shown`` is :func:`rendered_message`'s result when the
+    caller rendered it already (in a worker thread); otherwise it is rendered here, with a machine
+    translation by ``translator`` unless one is certified in the reader's language."""
+    body = record.body
+    translations = store.translations(record.id)
+    escalations = store.escalations_of([record.id])
+    detail = message_line(config, record, lang, escalation=[step.step for step in escalations])
+    if shown is None:
+        backend = translator if uses_machine_translation(translator, translations, lang) else None
+        shown = rendered_message(config, record, lang, backend)
+    detail["rendered"], detail["original"] = shown["rendered"], shown["original"]
     late = message_lateness(record)
     detail["late"] = late.describe(lang) if late is not None and late.late else None
     detail["body"] = body
@@ -148,9 +209,8 @@ def message_detail(config: StationConfig, store: Store, record: MessageRecord, l
         history.append({"event": "received and receipted", "at": record.stored_at, "clock": "ours"})
         if record.acked_at:
             history.append({"event": f"acknowledged by {record.acked_by}", "at": record.acked_at, "clock": "ours"})
-    for step in store.escalations():
-        if step.message_id == record.id:
-            history.append({"event": f"escalation: {step.step}", "at": step.at, "clock": "ours", "detail": step.detail})
+    for step in escalations:
+        history.append({"event": f"escalation: {step.step}", "at": step.at, "clock": "ours", "detail": step.detail})
     history.sort(key=lambda item: item["at"])
     detail["history"] = history
     try:

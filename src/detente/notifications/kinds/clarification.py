@@ -109,6 +109,7 @@ REQUEST = KindSpec(
     model=ClarificationRequest,
     precedence=Precedence.FLASH,
     answer_within=timedelta(minutes=10),
+    acknowledge_within=Precedence.FLASH,  # "is this yours?" cannot wait, whatever precedence it was sent at
     cap=CapProfile(category="Security", severity="Severe", certainty="Observed"),
 )
 

@@ -1,17 +1,38 @@
 // Telling the duty officer something arrived: a tone for FLASH and IMMEDIATE made with the Web
 // Audio API (no sound file), which the operator may mute, and a desktop notification when the
-// browser permits one.
+// browser permits one. And the louder alarm for a message nobody here has acknowledged by half
+// its deadline (escalation.js): its own harsher tones, which that mute does not silence.
 
 import * as prefs from "./prefs.js";
 
 let audio = null;
+const audioListeners = new Set();
+
+function audioChanged() {
+  for (const listener of audioListeners) listener(audioReady());
+}
 
 /** Browsers allow sound only after a gesture: call from a click or key handler. */
 export function unlockAudio() {
   const Context = window.AudioContext || window.webkitAudioContext;
   if (!Context) return;
-  if (!audio) audio = new Context();
+  if (!audio) {
+    audio = new Context();
+    audio.addEventListener("statechange", audioChanged);
+    audioChanged();
+  }
   if (audio.state === "suspended") audio.resume().catch(() => {});
+}
+
+/** Whether the browser lets this page make a sound now (after the operator's first click or key). */
+export function audioReady() {
+  return audio !== null && audio.state === "running";
+}
+
+/** Call ``listener(ready)`` whenever that changes; returns the function that stops it. */
+export function onAudioChange(listener) {
+  audioListeners.add(listener);
+  return () => audioListeners.delete(listener);
 }
 
 export function muted() {
@@ -28,9 +49,40 @@ const PATTERNS = {
   immediate: { tones: [880, 660], length: 0.2, gap: 0.1, wave: "sine", gain: 0.2 },
 };
 
+// The escalation alarm, louder and harsher than any arrival: at half-time a falling two-tone
+// siren, four times; at the deadline the same, faster and higher, six times.
+const ALARMS = {
+  "half-time": {
+    tones: [1568, 1046, 1568, 1046, 1568, 1046, 1568, 1046],
+    length: 0.22,
+    gap: 0.04,
+    wave: "sawtooth",
+    gain: 0.45,
+  },
+  overdue: {
+    tones: [1976, 1318, 1976, 1318, 1976, 1318, 1976, 1318, 1976, 1318, 1976, 1318],
+    length: 0.14,
+    gap: 0.03,
+    wave: "sawtooth",
+    gain: 0.5,
+  },
+};
+
 export function sound(precedence) {
   const pattern = PATTERNS[precedence];
-  if (!pattern || muted() || !audio) return false;
+  if (!pattern || muted()) return false;
+  return play(pattern);
+}
+
+/** Sound the escalation alarm of ``step`` (``half-time`` or ``overdue``) once, muted or not:
+ * the operator silences it in its banner. False if the browser does not allow sound yet. */
+export function alarm(step) {
+  const pattern = ALARMS[step];
+  return pattern ? play(pattern) : false;
+}
+
+function play(pattern) {
+  if (!audio) return false;
   let at = audio.currentTime + 0.02;
   for (const frequency of pattern.tones) {
     const oscillator = audio.createOscillator();

@@ -1,7 +1,7 @@
 // The live message list the station holds, newest first, kept current from the station's events:
-// a message that arrives, is delivered or acknowledged is fetched again on its own (the station
-// renders one line, not the whole list), anything else reloads the list. New incoming messages
-// sound (FLASH and IMMEDIATE) and raise a desktop notification.
+// a message that arrives, is delivered, acknowledged or escalated is fetched again on its own (the
+// station renders one line, not the whole list), anything else reloads the list. New incoming
+// messages sound (FLASH and IMMEDIATE) and raise a desktop notification.
 
 import { api } from "./api.js";
 import * as alerts from "./alerts.js";
@@ -98,7 +98,7 @@ export function refreshOne(id) {
   return enqueue(() => fetchOne(id));
 }
 
-const ONE_MESSAGE = new Set(["received", "message", "delivered", "acknowledged"]);
+const ONE_MESSAGE = new Set(["received", "message", "delivered", "acknowledged", "escalation"]);
 
 let stopListening = () => {};
 

@@ -11,6 +11,7 @@ import { startTicking } from "./countdown.js";
 import { composeView } from "./compose.js";
 import { detailView } from "./detail.js";
 import { bdi, h, replace } from "./dom.js";
+import { escalationBanner } from "./escalation.js";
 import * as events from "./events.js";
 import * as feed from "./feed.js";
 import { loadCatalogues, setLang, t } from "./i18n.js";
@@ -161,7 +162,11 @@ function shell() {
   main = h("main#view");
   closeAlarms();
   const alarms = alarmBar();
-  closeAlarms = alarms.close;
+  const escalations = escalationBanner();
+  closeAlarms = () => {
+    alarms.close();
+    escalations.close();
+  };
   replace(
     root,
     h(
@@ -191,6 +196,7 @@ function shell() {
           h("button.small.logout", { type: "button", id: "logout", onclick: logout }, t("shell.logout")),
         ),
       ),
+      escalations.element,
       alarms.element,
     ),
     main,

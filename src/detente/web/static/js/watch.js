@@ -1,5 +1,6 @@
 // The watch: every message in and out, newest first, live. FLASH rows are red; messages waiting
-// for a person's acknowledgement count down to their deadline.
+// for a person's acknowledgement count down to their deadline; those whose louder alarm is raised
+// (half the deadline gone, or all of it: escalation.js) are marked so that none can be missed.
 
 import { filterMessages } from "./watchfilters.js";
 import { directionMark, precedenceBadge, stateBadge } from "./badges.js";
@@ -59,8 +60,20 @@ export function watchView(container, app) {
     return h(
       `tr.message.prec-${message.precedence}.dir-${message.direction}.state-${message.state}`,
       {
-        dataset: { id: message.id, kind: message.kind, precedence: message.precedence, state: message.state },
-        class: awaiting && message.needs_acknowledgement ? "awaiting-us" : null,
+        dataset: {
+          id: message.id,
+          kind: message.kind,
+          precedence: message.precedence,
+          state: message.state,
+          ...(message.alarm ? { alarm: message.alarm } : {}),
+        },
+        class:
+          [
+            awaiting && message.needs_acknowledgement ? "awaiting-us" : null,
+            message.alarm ? `alarm-${message.alarm}` : null,
+          ]
+            .filter(Boolean)
+            .join(" ") || null,
         tabindex: 0,
         onclick: open,
         onkeydown: (event) => {
