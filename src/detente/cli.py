@@ -76,15 +76,20 @@ def cmd_card(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_peer_add(args: argparse.Namespace) -> int:
-    home = _home(args)
-    path = Path(args.card_file)
+def _read_card(name: str) -> tuple[Path, object]:
+    """A card file (or standard input for "-") as JSON."""
+    path = Path(name)
     try:
-        data = parse_json(sys.stdin.buffer.read() if args.card_file == "-" else path.read_bytes())
+        return path, parse_json(sys.stdin.buffer.read() if name == "-" else path.read_bytes())
     except OSError as exc:
         raise StationError(f"cannot read peer card {path}: {exc.strerror}") from None
     except ValueError as exc:
         raise StationError(f"peer card {path} is not JSON: {exc}") from None
+
+
+def cmd_peer_add(args: argparse.Namespace) -> int:
+    home = _home(args)
+    path, data = _read_card(args.card_file)
     store = home.open_store()
     try:
         card = pin_peer(home, store, data, source=str(path), now=time.time(), expected_fingerprint=args.fingerprint)
@@ -99,13 +104,7 @@ def cmd_peer_add(args: argparse.Namespace) -> int:
 
 def cmd_peer_update(args: argparse.Namespace) -> int:
     home = _home(args)
-    path = Path(args.card_file)
-    try:
-        data = parse_json(sys.stdin.buffer.read() if args.card_file == "-" else path.read_bytes())
-    except OSError as exc:
-        raise StationError(f"cannot read peer card {path}: {exc.strerror}") from None
-    except ValueError as exc:
-        raise StationError(f"peer card {path} is not JSON: {exc}") from None
+    path, data = _read_card(args.card_file)
     store = home.open_store()
     try:
         old, new = update_peer(store, data, source=str(path))

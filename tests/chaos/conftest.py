@@ -15,7 +15,7 @@ import pytest
 from detente.home import Home
 from detente.outbox import queue_message
 from detente.protocol.envelope import Precedence
-from integration.stations import StationProcess, free_port, run_cli, wait_until
+from integration.stations import StationProcess, init_station, run_cli, wait_until
 
 from .proxy import FaultProxy, Faults
 
@@ -92,26 +92,6 @@ class Line:
             assert shown["alarms"] == [], f"{station.party}: {shown['alarms']}"
 
 
-def _init(home: Path, name: str, party: str, lang: str) -> StationProcess:
-    port = free_port()
-    run_cli(
-        "init",
-        "--home",
-        str(home),
-        "--name",
-        name,
-        "--party",
-        party,
-        "--listen",
-        f"127.0.0.1:{port}",
-        "--console",
-        "off",
-        "--lang",
-        lang,
-    )
-    return StationProcess(home, name, party, port)
-
-
 def _advertise(station: StationProcess, port: int) -> None:
     config = station.home / "station.toml"
     text, count = re.subn(
@@ -125,8 +105,8 @@ def _advertise(station: StationProcess, port: int) -> None:
 def chaos_line(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Line]:
     """Ankara and Damascus, each reachable only through its own fault-injecting proxy (the
     faults are set by the test through ``line.proxies[...].faults``), pinned, not started."""
-    tr = _init(tmp_path / "tr", "Ankara Operations Centre", "TR", "tr")
-    sy = _init(tmp_path / "sy", "Damascus Operations Centre", "SY", "ar")
+    tr = init_station(tmp_path / "tr", "Ankara Operations Centre", "TR", "tr", console=False)
+    sy = init_station(tmp_path / "sy", "Damascus Operations Centre", "SY", "ar", console=False)
     seed = sum(map(ord, request.node.name))
     proxies = {
         "TR": FaultProxy(("127.0.0.1", tr.port), Faults(), seed),

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from .stations import StationProcess, free_port, run_cli
+from .stations import StationProcess, init_station
 
 StationFactory = Callable[..., StationProcess]
 
@@ -16,24 +16,7 @@ def make_station(tmp_path: Path) -> Iterator[StationFactory]:
     made: list[StationProcess] = []
 
     def make(name: str = "Ankara Operations Centre", party: str = "TR", lang: str = "tr") -> StationProcess:
-        port, console = free_port(), free_port()
-        home = tmp_path / party.lower()
-        run_cli(
-            "init",
-            "--home",
-            str(home),
-            "--name",
-            name,
-            "--party",
-            party,
-            "--listen",
-            f"127.0.0.1:{port}",
-            "--console",
-            f"127.0.0.1:{console}",
-            "--lang",
-            lang,
-        )
-        station = StationProcess(home, name, party, port, console_port=console)
+        station = init_station(tmp_path / party.lower(), name, party, lang)
         made.append(station)
         return station
 

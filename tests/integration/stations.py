@@ -46,6 +46,29 @@ def wait_until(predicate: Any, timeout: float = 30.0, interval: float = 0.05, wh
         time.sleep(interval)
 
 
+def init_station(home: Path, name: str, party: str, lang: str, *, console: bool = True) -> StationProcess:
+    """`detente init` a station listening on a free loopback port (its console on another, or
+    none), and return it, not started."""
+    port = free_port()
+    console_port = free_port() if console else None
+    run_cli(
+        "init",
+        "--home",
+        str(home),
+        "--name",
+        name,
+        "--party",
+        party,
+        "--listen",
+        f"127.0.0.1:{port}",
+        "--console",
+        f"127.0.0.1:{console_port}" if console_port else "off",
+        "--lang",
+        lang,
+    )
+    return StationProcess(home, name, party, port, console_port=console_port)
+
+
 @dataclass
 class StationProcess:
     """One station folder and, while it runs, its `detente serve` process."""
