@@ -66,6 +66,11 @@ log = logging.getLogger("detente.station")
 
 _POLL_INTERVAL = 0.05
 _WATCH_INTERVAL = 0.5
+_WATCH_BATCH = 50
+"""Escalation steps taken per turn of the watch loop before the link gets its turn."""
+_LINK_WAIT_GRACE = 3.0
+"""Seconds a link must have been down before its messages are said to wait on it (not at start,
+while the first connection is being made)."""
 _STATUS_INTERVAL = 1.0
 
 
@@ -683,15 +688,21 @@ class Station:
                     self._flush(peer)
 
     async def _watch_loop(self) -> None:
-        """Deadlines, escalation and watch checks, twice a second."""
+        """Deadlines, escalation and watch checks, twice a second (more often while a backlog of
+        steps is being worked through, a batch at a time)."""
+        full = False
         while True:
-            await asyncio.sleep(_WATCH_INTERVAL)
+            await asyncio.sleep(0 if full else _WATCH_INTERVAL)
             now = self.clock()
-            up = {p.record.station_id: p.link.current_connection is not None for p in self._peers.values()}
+            up = {
+                p.record.station_id: p.link.current_connection is not None or now - p.since < _LINK_WAIT_GRACE
+                for p in self._peers.values()
+            }
             try:
-                escalated = self.watchman.tick(now, up)
+                escalated = self.watchman.tick(now, up, limit=_WATCH_BATCH)
+                full = len(escalated) >= _WATCH_BATCH
                 checks = self.watchman.watch_checks_due(
-                    now, [p.record for p in self._peers.values() if up[p.record.station_id]]
+                    now, [p.record for p in self._peers.values() if p.link.current_connection is not None]
                 )
             except StoreError as exc:
                 log_event(log, logging.ERROR, "store.failed", action="watch deadlines", error=str(exc))

@@ -223,3 +223,18 @@ def test_watch_checks_and_kinds_that_declare_a_deadline_have_their_own(
     assert tick(line, watch, "SY", T0 + due - 0.001) == [(message.id, "half-time")]
     assert tick(line, watch, "SY", T0 + due) == [(message.id, "overdue")]
     assert line.records("SY")[-1].evidence["deadline_s"] == due
+
+
+def test_a_backlog_of_steps_is_taken_a_batch_at_a_time_each_once(make_line: LineFactory) -> None:
+    """Thousands of messages waiting on a down link must not stall the station: a tick takes at
+    most ``limit`` steps, the next ones continue where it stopped, none is taken twice."""
+    line = make_line()
+    watch = watchmen(line)
+    sent = [line.send("TR", T0).id for _ in range(7)]
+    peer = line.station_id("SY")
+    batches = []
+    while batch := [(e.message_id, e.step.value) for e in watch["TR"].tick(T0 + 1, {peer: False}, limit=3)]:
+        batches.append(batch)
+    assert [len(b) for b in batches] == [3, 3, 1]
+    assert [step for b in batches for step in b] == [(m, "link-wait") for m in sent]
+    assert steps(line, "TR") == [(m, "link-wait") for m in sent]

@@ -95,8 +95,8 @@ def test_nobody_answers_the_supervisors_get_an_email_and_every_step_is_on_record
     run_stations(  # the peer is away: the message waits on the link, not on a person
         [Station(line.tr)],
         until=lambda: "watch.link-wait" in journal(line.store("TR")),
-        timeout=5,
-        what="the link-wait step at TR",
+        timeout=15,
+        what="the link-wait step at TR (the link counts as down after 3 s without a connection)",
     )
     sy = Station(line.sy)
     operator = line.operator("SY", "Lt. Haddad")

@@ -48,11 +48,15 @@ class Watchman:
         self._acks_seen = 0
         """The store row of the newest acknowledgement already looked at for lateness."""
 
-    def tick(self, now: float, link_up: Mapping[str, bool]) -> list[Escalated]:
-        """Take every escalation step that is due; ``link_up`` by the peer's station id."""
+    def tick(self, now: float, link_up: Mapping[str, bool], *, limit: int | None = None) -> list[Escalated]:
+        """Take the escalation steps that are due, at most ``limit`` of them (the station asks
+        again at once while a tick comes back full, letting its link run in between: a backlog
+        of thousands of messages must not stall the line); ``link_up`` by the peer's station id."""
         taken: list[Escalated] = []
         records = self.store.awaiting(self._acks_seen)
         for record in records:
+            if limit is not None and len(taken) >= limit:
+                return taken  # the rest next time; acknowledgements seen are advanced only by a full pass
             item = self._awaiting(record)
             if item is None:
                 continue
