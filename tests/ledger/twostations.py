@@ -17,7 +17,7 @@ from detente.outbox import queue_message
 from detente.peers import peer_by_party
 from detente.protocol.envelope import Precedence
 from detente.station import Station
-from integration.stations import StationProcess, free_port, run_cli
+from integration.stations import StationProcess, init_station
 
 FAST_LEDGER = ("checkpoint_seconds = 2.0", "checkpoint_seconds = 0.3")
 """Checkpoints within 0.3 s rather than 2 s, so that the tests settle quickly."""
@@ -28,26 +28,11 @@ def two_stations(folder: Path) -> Iterator[tuple[StationProcess, StationProcess]
     """Ankara (TR) and Damascus (SY), made by ``detente init`` and pinned to each other."""
     made = []
     for name, party, lang in (("Ankara Operations Centre", "TR", "tr"), ("Damascus Operations Centre", "SY", "ar")):
-        home = folder / party.lower()
-        port = free_port()
-        run_cli(
-            "init",
-            "--home",
-            str(home),
-            "--name",
-            name,
-            "--party",
-            party,
-            "--listen",
-            f"127.0.0.1:{port}",
-            "--console",
-            "off",
-            "--lang",
-            lang,
-        )
+        station = init_station(folder / party.lower(), name, party, lang, console=False)
+        home = station.home
         config = home / "station.toml"
         config.write_text(config.read_text().replace(*FAST_LEDGER))
-        made.append(StationProcess(home, name, party, port))
+        made.append(station)
     tr, sy = made
     try:
         tr.pin(sy)
