@@ -4,16 +4,16 @@ copy and its checks are :func:`detente.store.transfer.transfer`."""
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from pathlib import Path
 from typing import Any
 
 from .cli import add_command, add_home, print_json
+from .config import set_station_setting
 from .errors import StationError
 from .home import Home, ServeLock
 
-__all__ = ["register", "set_store_setting"]
+__all__ = ["register"]
 
 
 def cmd_store_migrate(args: argparse.Namespace) -> int:
@@ -40,7 +40,7 @@ def cmd_store_migrate(args: argparse.Namespace) -> int:
                 target.close()
         finally:
             source.close()
-        set_store_setting(home.config_path, args.to)
+        set_station_setting(home.config_path, "store", args.to)
         moved_home = Home(home.path)
         store = moved_home.open_store()
         try:
@@ -71,22 +71,6 @@ def cmd_store_migrate(args: argparse.Namespace) -> int:
         print("the moved ledger does not verify: do not serve from it; see `detente ledger verify`", file=sys.stderr)
         return 1
     return 0
-
-
-def set_store_setting(config_path: Path, url: str) -> None:
-    """Write ``store = "URL"`` into station.toml's ``[station]`` table, keeping everything else
-    (comments included) as it is."""
-    text = config_path.read_text(encoding="utf-8")
-    value = '"' + url.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    line = re.compile(r"^store\s*=.*$", re.MULTILINE)
-    if line.search(text):
-        text = line.sub(lambda _: f"store = {value}", text, count=1)
-    else:
-        header = re.search(r"^\[station\][^\n]*\n", text, re.MULTILINE)
-        if header is None:
-            raise StationError(f"{config_path} has no [station] table")
-        text = text[: header.end()] + f"store = {value}\n" + text[header.end() :]
-    config_path.write_text(text, encoding="utf-8")
 
 
 def register(sub: Any) -> None:

@@ -29,7 +29,9 @@ __all__ = [
     "format_address",
     "load_config",
     "parse_address",
+    "toml_string",
     "render_config",
+    "set_station_setting",
     "validate_config",
 ]
 
@@ -191,29 +193,31 @@ class StationConfig:
         return self.advertise or self.listen
 
 
+def toml_string(text: str) -> str:
+    """A TOML basic string."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 def render_config(config: StationConfig) -> str:
     """The station.toml text for ``config``, with comments for the administrator."""
 
-    def quote(text: str) -> str:
-        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
     def strings(items: tuple[str, ...]) -> str:
-        return "[" + ", ".join(quote(i) for i in items) + "]"
+        return "[" + ", ".join(toml_string(i) for i in items) + "]"
 
     link = config.link
     return f"""# détente station. Written by `detente init`; see docs/operations.md for every setting.
 
 [station]
-name = {quote(config.name)}
-party = {quote(config.party)}
-station_id = {quote(config.station_id)}
-language = {quote(config.language)}          # tr, ar, en or ru
+name = {toml_string(config.name)}
+party = {toml_string(config.party)}
+station_id = {toml_string(config.station_id)}
+language = {toml_string(config.language)}          # tr, ar, en or ru
 listen = {strings(config.listen)}
 advertise = {strings(config.endpoints)}      # endpoints published in the station card
-database = {quote(config.database)}
-store = {quote(config.store)}                   # "postgresql://…" to use PostgreSQL instead of database
-server = {quote(config.server)}                  # this server's name when several serve the station
-console = {quote(config.console)}          # the operator console (HOST:PORT, "" for none)
+database = {toml_string(config.database)}
+store = {toml_string(config.store)}                   # "postgresql://…" to use PostgreSQL instead of database
+server = {toml_string(config.server)}                  # this server's name when several serve the station
+console = {toml_string(config.console)}          # the operator console (HOST:PORT, "" for none)
 
 [link]
 heartbeat_interval = {link.heartbeat_interval}   # seconds between heartbeats
@@ -221,7 +225,7 @@ dead_after = {link.dead_after}           # seconds of silence before the link is
 window = {link.window}                 # messages in flight without a receipt
 max_frame_bytes = {link.max_frame_bytes}
 reconnect_max = {link.reconnect_max}        # longest wait between connection attempts
-dial = {quote(link.dial)}                 # auto (lower station id connects), always, never
+dial = {toml_string(link.dial)}                 # auto (lower station id connects), always, never
 
 [ledger]
 checkpoint_entries = {config.ledger.checkpoint_entries}      # checkpoint once this many entries await a cosignature
@@ -244,8 +248,8 @@ notify_peer_overdue = {"true" if config.watch.notify_peer_overdue else "false"} 
 
 [notifications]
 border_advice_km = {config.notifications.border_advice_km}   # advise on areas this close to the other side's border
-time_zone = {quote(config.notifications.time_zone)}           # times also in this zone, e.g. "Europe/Istanbul"
-machine_translation = {quote(config.notifications.machine_translation)}  # of free text: "none" or "argos"
+time_zone = {toml_string(config.notifications.time_zone)}           # times also in this zone, e.g. "Europe/Istanbul"
+machine_translation = {toml_string(config.notifications.machine_translation)}  # of free text: "none" or "argos"
 """
 
 
@@ -444,3 +448,23 @@ def _number(
     if value <= 0:
         raise ConfigError(f"{path}: {where}.{key} must be positive")
     return value
+
+
+def set_station_setting(config_path: Path, key: str, value: str | list[str]) -> None:
+    """Set one ``[station]`` setting in station.toml, keeping everything else (comments
+    included) as it is; the line is added under the table's header if it is not there."""
+    text = config_path.read_text(encoding="utf-8")
+
+    rendered = toml_string(value) if isinstance(value, str) else "[" + ", ".join(toml_string(v) for v in value) + "]"
+    header = re.search(r"^\[station\][^\n]*\n", text, re.MULTILINE)
+    if header is None:
+        raise ConfigError(f"{config_path} has no [station] table")
+    following = re.search(r"^\[", text[header.end() :], re.MULTILINE)
+    end = header.end() + following.start() if following else len(text)
+    table = text[header.end() : end]
+    line = re.compile(rf"^{re.escape(key)}\s*=.*$", re.MULTILINE)
+    if line.search(table):
+        table = line.sub(lambda _: f"{key} = {rendered}", table, count=1)
+    else:
+        table = f"{key} = {rendered}\n" + table
+    config_path.write_text(text[: header.end()] + table + text[end:], encoding="utf-8")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -12,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from detente.config import set_station_setting
 from detente.home import Home
 from detente.outbox import queue_message
 from detente.protocol.envelope import Precedence
@@ -93,12 +93,7 @@ class Line:
 
 
 def _advertise(station: StationProcess, port: int) -> None:
-    config = station.home / "station.toml"
-    text, count = re.subn(
-        r"^advertise = .*$", f'advertise = ["127.0.0.1:{port}"]', config.read_text(), flags=re.MULTILINE
-    )
-    assert count == 1
-    config.write_text(text)
+    set_station_setting(station.home / "station.toml", "advertise", [f"127.0.0.1:{port}"])
 
 
 @pytest.fixture

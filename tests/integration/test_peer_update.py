@@ -4,18 +4,16 @@ running station too; a card with the same station id but other keys is refused."
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
+
+from detente.config import set_station_setting
 
 from .conftest import StationFactory
 from .stations import StationProcess, free_port
 
 
-def _set_in_station_toml(home: Path, key: str, value: object) -> None:
-    config = home / "station.toml"
-    text, count = re.subn(rf"^{key} = .*$", f"{key} = {json.dumps(value)}", config.read_text(), flags=re.MULTILINE)
-    assert count == 1
-    config.write_text(text)
+def _set_in_station_toml(home: Path, key: str, value: str | list[str]) -> None:
+    set_station_setting(home / "station.toml", key, value)
 
 
 def test_a_newer_card_of_the_same_station_replaces_its_endpoints(

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+from detente.config import set_station_setting
 from detente.home import Home
 from detente.outbox import queue_message
 from detente.protocol.envelope import Precedence
@@ -36,12 +37,8 @@ KILL_AT = (2, 5, 8)
 
 
 def _set(config: Path, **settings: str | list[str]) -> None:
-    text = config.read_text(encoding="utf-8")
     for key, value in settings.items():
-        rendered = json.dumps(value)
-        text, count = re.subn(rf"^{key} = .*$", lambda _, r=rendered, k=key: f"{k} = {r}", text, flags=re.MULTILINE)
-        assert count == 1, key
-    config.write_text(text, encoding="utf-8")
+        set_station_setting(config, key, value)
 
 
 def _queue(home: Path, peer: str, texts: list[str], lang: str) -> None:
