@@ -171,6 +171,7 @@ class Pipe:
 class WireConnection:
     id: int
     dialer: int
+    path: str = "direct"
     to: tuple[Pipe, Pipe] = field(default_factory=lambda: (Pipe(), Pipe()))
     """``to[i]`` carries frames towards side ``i``."""
     open: list[bool] = field(default_factory=lambda: [True, True])
@@ -208,6 +209,8 @@ class Pair:
         self.on_settle = on_settle
         self.conns: dict[int, WireConnection] = {}
         self.pending_dials = [0, 0]
+        self.dial_paths: list[list[str]] = [[], []]
+        """The path of each dial a side has asked for and not yet had answered, oldest first."""
         self.next_id = 1
         self.sides = [
             Side(self.durables[0], self.durables[1], configs[0], now + skew[0], seed * 2),
@@ -232,6 +235,7 @@ class Pair:
         for event in events:
             if isinstance(event, ev.DialRequested):
                 self.pending_dials[i] += 1
+                self.dial_paths[i].append(event.path)
             elif isinstance(event, ev.ConnectionClosed):
                 closed.append(event.connection)
         if self.on_settle is not None:
@@ -261,26 +265,27 @@ class Pair:
 
     # --- dialing -------------------------------------------------------------------------------
 
-    def connect(self, dialer: int) -> int:
-        """Open a connection from ``dialer`` (it need not have asked) and return its id."""
+    def connect(self, dialer: int, path: str = "direct") -> int:
+        """Open a connection on ``path`` from ``dialer`` (it need not have asked) and return its id."""
         cid = self.next_id
         self.next_id += 1
-        self.conns[cid] = WireConnection(cid, dialer)
-        self.link(dialer).connection_made(cid, dialed=True, now=self.clock(dialer))
+        self.conns[cid] = WireConnection(cid, dialer, path)
+        self.link(dialer).connection_made(cid, dialed=True, now=self.clock(dialer), path=path)
         self.settle(dialer)
         other = 1 - dialer
-        self.link(other).connection_made(cid, dialed=False, now=self.clock(other))
+        self.link(other).connection_made(cid, dialed=False, now=self.clock(other), path=path)
         self.settle(other)
         return cid
 
-    def answer_dial(self, i: int, succeed: bool = True) -> int | None:
-        """Carry out one dial that side ``i`` asked for."""
+    def answer_dial(self, i: int, succeed: bool = True, *, down: Sequence[str] = ()) -> int | None:
+        """Carry out the oldest dial that side ``i`` asked for (failing it if its path is in ``down``)."""
         if not self.pending_dials[i]:
             return None
         self.pending_dials[i] -= 1
-        if succeed:
-            return self.connect(i)
-        self.call(i, lambda link, now: link.dial_failed(now))
+        path = self.dial_paths[i].pop(0) if self.dial_paths[i] else "direct"
+        if succeed and path not in down:
+            return self.connect(i, path)
+        self.call(i, lambda link, now: link.dial_failed(now, path))
         return None
 
     # --- the wire --------------------------------------------------------------------------------
@@ -391,6 +396,7 @@ class Pair:
             if conn.open[i]:
                 self._closed_by(i, conn.id)
         self.pending_dials[i] = 0
+        self.dial_paths[i].clear()
         self.sides[i].restart(self.clock(i))
         self.settle(i)
 
@@ -424,9 +430,10 @@ class Pair:
             if timer is not None and timer <= self.clock(i):
                 self.call(i, lambda link, now: link.handle_timer(now))
 
-    def advance(self, dt: float, *, pump: bool = True, dial: bool = True) -> None:
+    def advance(self, dt: float, *, pump: bool = True, dial: bool = True, down: Sequence[str] = ()) -> None:
         """Let ``dt`` seconds pass, firing every timer when it is due; with ``pump`` every frame is
-        delivered at once, with ``dial`` every dial request succeeds at once.
+        delivered at once, with ``dial`` every dial request succeeds at once (except on the paths
+        in ``down``, where it fails).
 
         Skews should be multiples of 2**-22 s so that ``now + skew`` is exact near ``T0``."""
         end = self.now + dt
@@ -437,7 +444,7 @@ class Pair:
             if dial:
                 for i in (0, 1):
                     while self.pending_dials[i]:
-                        self.answer_dial(i)
+                        self.answer_dial(i, down=down)
                 if pump:
                     self.pump()
             deadline = self.next_deadline()

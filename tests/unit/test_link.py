@@ -34,7 +34,7 @@ from detente.protocol.frames import (
 )
 from detente.protocol.ids import uuid7
 from detente.protocol.link import Link, LinkConfig, ReceiveCursor
-from detente.protocol.states import TRANSITIONS, ConnState, Input, LinkState
+from detente.protocol.states import TRANSITIONS, ConnState, Input, LinkState, PathState
 from detente.protocol.timestamps import format_time
 from pairs import T0, Durable, Pair, signer_for
 
@@ -114,7 +114,8 @@ def up(link: Link, cid: int = 1, *, now: float = T0, dialed: bool = False, next_
     """Open connection ``cid`` and complete its handshake with a scripted peer."""
     link.connection_made(cid, dialed=dialed, now=now)
     events = feed(link, cid, hello(link.peer, next_seq=next_seq), now=now)
-    assert of(events, ev.LinkEstablished)
+    assert of(events, ev.ConnectionEstablished)
+    assert link.current_connection == cid
     ours = written(link, cid)
     assert isinstance(ours[0], Hello)
     return events
@@ -143,7 +144,8 @@ def test_handshake() -> None:
     assert pair.link(0).next_timer() == T0 and pair.link(1).next_timer() is None
     pair.fire_timers()
     assert pair.pending_dials == [1, 0]
-    assert (pair.link(0).state, pair.link(1).state) == (LinkState.DIALING, LinkState.DOWN)
+    assert (pair.link(0).state, pair.link(1).state) == (LinkState.DOWN, LinkState.DOWN)
+    assert pair.link(0).path_state("direct") is PathState.DIALING
     cid = pair.connect(0)
     hellos = [parse_frame(pair.conns[cid].to[i].frames[0][4:]) for i in (1, 0)]
     assert hellos == [Hello((1,), A, 1, micros(T0)), Hello((1,), B, 1, micros(T0))]
@@ -436,14 +438,14 @@ def test_reconnect_backoff_doubles_with_jitter_up_to_the_cap() -> None:
     ratios = []
     for attempt in range(12):
         link.handle_timer(now)
-        assert link.events() == [ev.DialRequested()]
-        assert link.state is LinkState.DIALING
+        assert link.events() == [ev.DialRequested("direct")]
+        assert link.path_state("direct") is PathState.DIALING
         assert link.next_timer() is None  # nothing to wake for while the dial is under way
         link.handle_timer(now + 1000)
         assert link.events() == []  # and no second request
         now += 0.75  # the attempt takes a while, then fails
         link.dial_failed(now)
-        assert link.state is LinkState.DOWN
+        assert link.state is LinkState.DOWN and link.path_state("direct") is PathState.WAITING
         wake = link.next_timer()
         assert wake is not None
         nominal = min(5.0, 0.25 * 2**attempt)
@@ -518,11 +520,12 @@ def test_dial_failed() -> None:
     # The peer's connection brought the link up while our own attempt was under way.
     link.handle_timer(wake)
     link.events()
-    assert link.state is LinkState.DIALING
+    assert link.path_state("direct") is PathState.DIALING
     up(link, 7, now=wake + 0.1, dialed=False)
     assert link.state is LinkState.UP
     link.dial_failed(wake + 0.2)
     assert link.state is LinkState.UP and link.events() == []
+    assert link.path_state("direct") is PathState.OPEN and link.next_timer() != wake + 0.2
 
 
 def test_connection_lost_brings_the_link_down_and_schedules_a_dial() -> None:
@@ -570,6 +573,7 @@ def test_a_newer_connection_from_the_same_dialer_replaces_the_current_one() -> N
     up(link, 1)
     events = up(link, 2, now=T0 + 1)  # the peer redialed: it must have lost connection 1
     assert of(events, ev.ConnectionClosed) == [ev.ConnectionClosed(1, "superseded", "connection 2 is preferred")]
+    assert of(events, ev.CurrentPathChanged) == [ev.CurrentPathChanged(2, "direct", "direct", "newer connection")]
     assert link.current_connection == 2
     assert written(link, 1) == [Bye("superseded")]
 
@@ -653,7 +657,7 @@ def test_retransmission_timeout_doubles_up_to_the_maximum_and_resets_on_progress
 
 
 def test_no_retransmission_timer_without_a_connection_or_without_unreceipted_envelopes() -> None:
-    link = make_link(A, B, dead_after=100.0, heartbeat_interval=50.0)
+    link = make_link(A, B, dead_after=100.0, heartbeat_interval=50.0, failover_after=60.0)
     envelope = outbox(count=1)[0]
     link.send_envelope(envelope, T0)
     assert link.next_timer() is None  # down: nothing to retransmit on
@@ -877,7 +881,7 @@ def test_a_stale_hello_is_not_lost_messages() -> None:
     assert of(feed(link, 1, ReceiptFrame(1, receipt(envelope)), now=T0 + 0.2), ev.ReceiptReceived)
     events = feed(link, 2, hello(B, next_seq=1), now=T0 + 0.3)
     assert not of(events, ev.PeerLostMessages)
-    assert of(events, ev.LinkEstablished)
+    assert of(events, ev.ConnectionEstablished) and link.current_connection == 2
 
 
 # --- abort and close --------------------------------------------------------------------------------
@@ -1071,7 +1075,9 @@ def test_mermaid_diagram_shows_every_state_and_transition() -> None:
         assert f"connection_{state.value}" in diagram
     for state in LinkState:
         assert f"link_{state.value}" in diagram
+    for state in PathState:
+        assert f"path_{state.value}" in diagram
     for (source, event), target in TRANSITIONS.items():
-        machine = "connection" if isinstance(source, ConnState) else "link"
+        machine = {ConnState: "connection", PathState: "path", LinkState: "link"}[type(source)]
         assert f"{machine}_{source.value} --> {machine}_{target.value}: {event.value}" in diagram
     assert "[*] --> connection_HANDSHAKING" in diagram and "[*] --> link_DOWN" in diagram

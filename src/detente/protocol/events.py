@@ -9,6 +9,8 @@ from .frames import LedgerFrame
 
 __all__ = [
     "ConnectionClosed",
+    "ConnectionEstablished",
+    "CurrentPathChanged",
     "DialRequested",
     "DuplicateEnvelopeReceived",
     "EnvelopeReceived",
@@ -27,18 +29,44 @@ __all__ = [
 
 @dataclass(frozen=True)
 class DialRequested:
-    """The link is down and it is this side's turn to connect; call ``connection_made`` or
-    ``dial_failed`` when the attempt ends."""
+    """``path`` has no connection and it is this side's turn to connect on it; call
+    ``connection_made`` or ``dial_failed`` with that path when the attempt ends."""
+
+    path: str = "direct"
 
 
 @dataclass(frozen=True)
 class LinkEstablished:
-    """A connection finished its handshake and now carries the link."""
+    """A connection finished its handshake and now carries the link, which was down."""
 
     connection: int
     version: int
     dialed: bool
     peer_next_seq: int
+    path: str = "direct"
+
+
+@dataclass(frozen=True)
+class ConnectionEstablished:
+    """A connection on ``path`` finished its handshake (whether or not it carries the link):
+    the path works from end to end."""
+
+    connection: int
+    path: str
+    version: int
+    dialed: bool
+
+
+@dataclass(frozen=True)
+class CurrentPathChanged:
+    """The link moved to the connection on ``path``: the one on ``previous`` closed or went silent
+    (failover), or ``path`` is preferred and came back (failback). Unreceipted envelopes have
+    been sent again on the new connection."""
+
+    connection: int
+    path: str
+    previous: str
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -138,6 +166,8 @@ class PeerLostMessages:
 Event = (
     DialRequested
     | LinkEstablished
+    | ConnectionEstablished
+    | CurrentPathChanged
     | LinkLost
     | ConnectionClosed
     | FrameRefused

@@ -18,6 +18,15 @@ a reorder buffer no larger than the window. The sender keeps every envelope unti
 receipt arrives, re-sends all of them on each new connection and, while a connection lasts,
 after a retransmission timeout that doubles up to a maximum. Heartbeats (ping/pong) run on
 every established connection; silence longer than ``dead_after`` closes it.
+
+Paths: the driver names the path each connection travels (``"direct"``, ``"relay:NAME"``).
+Connections on different paths stay open side by side, each with its own heartbeats; the link
+is carried by the established connection on the most preferred path (``LinkConfig.paths``
+order) that has been heard from within ``failover_after``. When it closes or falls silent the
+link moves at once to the next such connection and sends every unreceipted envelope again
+there; when a more preferred path comes back, the link moves back. Both sides number and chain
+envelopes the same whichever path carries them, so a message that travels two paths is still
+delivered once.
 """
 
 from __future__ import annotations
@@ -50,7 +59,7 @@ from .frames import (
     parse_frame,
 )
 from .signing import Verifier
-from .states import ConnState, Input, LinkState, advance
+from .states import ConnState, Input, LinkState, PathState, advance
 
 __all__ = ["Link", "LinkConfig", "ReceiveCursor"]
 
@@ -83,12 +92,21 @@ class LinkConfig:
     """Upper bound of the reconnection delay."""
     dial: bool = True
     """Whether this side connects to the peer (otherwise it only accepts connections)."""
+    paths: tuple[str, ...] = ("direct",)
+    """The paths to the peer, most preferred first; this side dials each of them if ``dial``."""
+    failover_after: float = 2.0
+    """Silence on the current connection after which the link moves to a connection on another
+    path that has been heard from more recently (the silent one stays open until ``dead_after``)."""
     versions: tuple[int, ...] = (PROTOCOL_VERSION,)
     """Protocol versions this side speaks; the highest common one is used."""
 
     def __post_init__(self) -> None:
         if self.heartbeat_interval <= 0 or self.dead_after <= self.heartbeat_interval:
             raise ValueError("dead_after must be longer than heartbeat_interval, and both positive")
+        if not self.heartbeat_interval < self.failover_after <= self.dead_after:
+            raise ValueError("failover_after must be longer than heartbeat_interval and at most dead_after")
+        if not self.paths or len(set(self.paths)) != len(self.paths):
+            raise ValueError("paths must name at least one path, each once")
         if self.window < 1:
             raise ValueError("window must be at least 1")
         if self.max_frame < 4096:
@@ -108,9 +126,25 @@ class ReceiveCursor:
     last_hash: str = GENESIS_HASH
 
 
+class _Path:
+    """Dialing on one path: its state, the next attempt and the backoff."""
+
+    def __init__(self, name: str, rank: int) -> None:
+        self.name = name
+        self.rank = rank
+        self.state: PathState = PathState.WAITING
+        self.next_dial_at: float | None = None
+        self.attempts = 0
+        self.open_since = 0.0
+
+    def move(self, event: Input) -> None:
+        self.state = advance(self.state, event)  # type: ignore[assignment]
+
+
 class _Connection:
-    def __init__(self, ident: int, dialed: bool, now: float, max_frame: int) -> None:
+    def __init__(self, ident: int, path: _Path, dialed: bool, now: float, max_frame: int) -> None:
         self.id = ident
+        self.path = path
         self.dialed = dialed
         self.state: ConnState = ConnState.HANDSHAKING
         self.decoder = FrameDecoder(max_frame)
@@ -176,10 +210,11 @@ class Link:
         self._last_queued = receipted_through
         self._rto = self.config.retransmit_initial
         self._last_progress = now
-        # reconnection
-        self._dial_attempts = 0
-        self._next_dial_at: float | None = now if self.config.dial else None
-        self._up_since = now
+        # paths and reconnection
+        self._paths: dict[str, _Path] = {}
+        for name in self.config.paths:
+            path = self._path(name)
+            path.next_dial_at = now if self.config.dial else None
 
     # --- what the driver reads ------------------------------------------------------------
 
@@ -190,6 +225,18 @@ class Link:
     @property
     def current_connection(self) -> int | None:
         return self._current.id if self._current else None
+
+    @property
+    def current_path(self) -> str | None:
+        return self._current.path.name if self._current else None
+
+    def path_state(self, path: str) -> PathState:
+        known = self._paths.get(path)
+        return known.state if known else PathState.WAITING
+
+    def connection_path(self, connection: int) -> str | None:
+        conn = self._conns.get(connection)
+        return conn.path.name if conn else None
 
     @property
     def window_space(self) -> int:
@@ -247,31 +294,39 @@ class Link:
                 deadlines.append(conn.last_received + self.config.dead_after)
         if self._current is not None and self._unacked:
             deadlines.append(self._last_progress + self._rto)
-        if self._dial_wanted() and self._next_dial_at is not None:
-            deadlines.append(self._next_dial_at)
+        current = self._current
+        if current is not None and any(c.last_received > current.last_received for c in self._established()):
+            deadlines.append(current.last_received + self.config.failover_after)
+        if self._dialing_allowed():
+            deadlines += [p.next_dial_at for p in self._paths.values() if p.next_dial_at is not None]
         return min(deadlines) if deadlines else None
 
     # --- what the driver calls --------------------------------------------------------------
 
-    def connection_made(self, connection: int, *, dialed: bool, now: float) -> None:
+    def connection_made(self, connection: int, *, dialed: bool, now: float, path: str = "direct") -> None:
         if connection in self._conns:
             raise LocalProtocolError(f"connection {connection} is already known")
-        conn = _Connection(connection, dialed, now, self.config.max_frame)
+        route = self._path(path)
+        conn = _Connection(connection, route, dialed, now, self.config.max_frame)
         conn.receipted_at_open = self._receipted_through
         self._conns[connection] = conn
-        if dialed and self._state is LinkState.DIALING:
-            self._move(Input.DIAL_CONNECTED)
+        route.move(Input.DIAL_CONNECTED if dialed and route.state is PathState.DIALING else Input.CONNECTION_MADE)
+        if route.state is PathState.OPEN:
+            route.next_dial_at = None
+            if len(self._on_path(route)) == 1:
+                route.open_since = now
         if self._closing:
             self._close(conn, Input.CLOSED_LOCALLY, CloseReason.SHUTDOWN, "station is shutting down", now=now, bye=True)
             return
         conn.write(Hello(self.config.versions, self.local, self._recv_next, _micros(now)))
 
-    def dial_failed(self, now: float) -> None:
-        """The connection attempt asked for by DialRequested failed; the next one is scheduled.
-        (If another connection brought the link up meanwhile, there is nothing to do.)"""
-        if self._state is LinkState.DIALING:
-            self._move(Input.DIAL_FAILED)
-            self._schedule_dial(now)
+    def dial_failed(self, now: float, path: str = "direct") -> None:
+        """The connection attempt on ``path`` asked for by DialRequested failed; the next one is
+        scheduled (unless a connection on that path was made meanwhile)."""
+        route = self._path(path)
+        if route.state is PathState.DIALING:
+            route.move(Input.DIAL_FAILED)
+            self._schedule_dial(route, now)
 
     def receive_data(self, connection: int, data: bytes, now: float) -> None:
         conn = self._conns.get(connection)
@@ -285,6 +340,9 @@ class Link:
                     return
         except RemoteProtocolError as exc:
             self._refuse(conn, exc.code, exc.detail, now)
+            return
+        if conn is not self._current:
+            self._choose_current(now)
 
     def connection_lost(self, connection: int, now: float, detail: str = "") -> None:
         conn = self._conns.pop(connection, None)
@@ -376,13 +434,16 @@ class Link:
                     continue
                 if now >= conn.next_ping_at:
                     self._ping(conn, now)
+        self._choose_current(now)
         if self._current is not None and self._unacked and now >= self._last_progress + self._rto:
             self._retransmit(self._current, now)
             self._rto = min(self._rto * 2, self.config.retransmit_max)
-        if self._dial_wanted() and self._next_dial_at is not None and now >= self._next_dial_at:
-            self._next_dial_at = None
-            self._move(Input.DIAL_DUE)
-            self._events.append(ev.DialRequested())
+        if self._dialing_allowed():
+            for route in self._paths.values():
+                if route.next_dial_at is not None and now >= route.next_dial_at:
+                    route.next_dial_at = None
+                    route.move(Input.DIAL_DUE)
+                    self._events.append(ev.DialRequested(route.name))
 
     # --- frames -------------------------------------------------------------------------------
 
@@ -443,32 +504,28 @@ class Link:
         conn.next_ping_at = now + self.config.heartbeat_interval
         if hello.next_seq <= conn.receipted_at_open:
             self._events.append(ev.PeerLostMessages(hello.next_seq, conn.receipted_at_open))
-        current = self._current
-        if current is not None and self._preferred(current, conn):
+        # One established connection per path: of two (both sides dialed at once, or a newer one
+        # from the same dialer), both sides keep the same one.
+        twin = next((c for c in self._established() if c.path is conn.path and c is not conn), None)
+        if twin is not None and self._preferred(twin, conn):
             self._close(
-                conn,
-                Input.SUPERSEDED,
-                CloseReason.SUPERSEDED,
-                f"connection {current.id} is preferred",
-                now=now,
-                bye=True,
+                conn, Input.SUPERSEDED, CloseReason.SUPERSEDED, f"connection {twin.id} is preferred", now=now, bye=True
             )
             return
-        self._move(Input.CONNECTION_ESTABLISHED)
-        self._current = conn
-        self._up_since = now
-        self._events.append(ev.LinkEstablished(conn.id, conn.version, conn.dialed, hello.next_seq))
-        if current is not None:
+        self._events.append(ev.ConnectionEstablished(conn.id, conn.path.name, conn.version, conn.dialed))
+        current = self._current
+        if current is None:
+            self._move(Input.CONNECTION_ESTABLISHED)
+            self._current = conn
+            self._events.append(ev.LinkEstablished(conn.id, conn.version, conn.dialed, hello.next_seq, conn.path.name))
+            if self._unacked:
+                self._retransmit(conn, now)
+        elif current is twin or conn.path.rank < current.path.rank:
+            self._switch(conn, now, "preferred path is back" if current is not twin else "newer connection")
+        if twin is not None:
             self._close(
-                current,
-                Input.SUPERSEDED,
-                CloseReason.SUPERSEDED,
-                f"connection {conn.id} is preferred",
-                now=now,
-                bye=True,
+                twin, Input.SUPERSEDED, CloseReason.SUPERSEDED, f"connection {conn.id} is preferred", now=now, bye=True
             )
-        if self._unacked:
-            self._retransmit(conn, now)
 
     def _handle_envelope(self, envelope: Envelope) -> None:
         if envelope.sender != self.peer or envelope.recipient != self.local:
@@ -555,22 +612,22 @@ class Link:
         if not conn.output:
             self._conns.pop(conn.id, None)
         self._events.append(ev.ConnectionClosed(conn.id, reason, detail))
+        route = conn.path
+        if not self._on_path(route):
+            route.move(Input.PATH_CLOSED)
+            if route.state is PathState.WAITING:
+                if now - route.open_since >= _LONG_LIVED:
+                    route.attempts = 0
+                self._schedule_dial(route, now)
         if conn is not self._current:
-            if (
-                conn.dialed
-                and self._state is LinkState.DOWN
-                and not any(c.dialed and c.state is ConnState.HANDSHAKING for c in self._conns.values())
-            ):
-                self._schedule_dial(now)
             return
-        # At most one connection is established at any time: a newly established connection
-        # either closes at once or replaces the current one, so no other can take over here.
+        successor = self._best(now, fresh_only=False)
+        if successor is not None:
+            self._switch(successor, now, f"{reason}: {detail}")
+            return
         self._current = None
         self._move(Input.CURRENT_CLOSED)
         self._events.append(ev.LinkLost(reason, detail))
-        if now - self._up_since >= _LONG_LIVED:
-            self._dial_attempts = 0
-        self._schedule_dial(now)
 
     def _preferred(self, current: _Connection, new: _Connection) -> bool:
         """True if ``current`` should be kept over ``new``: both sides apply the same rule, so
@@ -593,15 +650,54 @@ class Link:
         conn.write(Ping(conn.ping_counter, _micros(now), self._acked))
         conn.next_ping_at = now + self.config.heartbeat_interval
 
-    def _dial_wanted(self) -> bool:
-        return self.config.dial and not self._closing and self._state is LinkState.DOWN
+    def _path(self, name: str) -> _Path:
+        route = self._paths.get(name)
+        if route is None:
+            rank = self.config.paths.index(name) if name in self.config.paths else len(self.config.paths)
+            route = self._paths[name] = _Path(name, rank)
+        return route
 
-    def _schedule_dial(self, now: float) -> None:
-        if not self._dial_wanted():
+    def _on_path(self, route: _Path) -> list[_Connection]:
+        return [c for c in self._conns.values() if c.path is route and c.state is not ConnState.CLOSED]
+
+    def _established(self) -> list[_Connection]:
+        return [c for c in self._conns.values() if c.state is ConnState.ESTABLISHED]
+
+    def _best(self, now: float, *, fresh_only: bool) -> _Connection | None:
+        """The established connection on the most preferred path, among those heard from within
+        ``failover_after`` if any is (or all of them unless ``fresh_only``)."""
+        established = [c for c in self._established() if c is not self._current or not fresh_only]
+        fresh = [c for c in established if now - c.last_received < self.config.failover_after]
+        pool = fresh or ([] if fresh_only else established)
+        return min(pool, key=lambda c: (c.path.rank, -c.last_received), default=None)
+
+    def _choose_current(self, now: float) -> None:
+        """Fail over from a silent current connection to a live one on another path."""
+        current = self._current
+        if current is None or now - current.last_received < self.config.failover_after:
             return
-        delay = min(self.config.reconnect_max, self.config.reconnect_initial * 2**self._dial_attempts)
-        self._dial_attempts = min(self._dial_attempts + 1, 32)
-        self._next_dial_at = now + delay * (0.5 + self._rng.random() / 2)
+        live = self._best(now, fresh_only=True)
+        if live is not None and live is not current:
+            self._switch(live, now, f"no frame on {current.path.name} for {now - current.last_received:.1f} s")
+
+    def _switch(self, conn: _Connection, now: float, reason: str) -> None:
+        previous = self._current
+        self._current = conn
+        self._move(Input.FAILED_OVER)
+        before = previous.path.name if previous else ""
+        self._events.append(ev.CurrentPathChanged(conn.id, conn.path.name, before, reason))
+        if self._unacked:
+            self._retransmit(conn, now)
+
+    def _dialing_allowed(self) -> bool:
+        return self.config.dial and not self._closing
+
+    def _schedule_dial(self, route: _Path, now: float) -> None:
+        if not self._dialing_allowed() or route.name not in self.config.paths:
+            return
+        delay = min(self.config.reconnect_max, self.config.reconnect_initial * 2**route.attempts)
+        route.attempts = min(route.attempts + 1, 32)
+        route.next_dial_at = now + delay * (0.5 + self._rng.random() / 2)
 
     def _move(self, event: Input) -> None:
         self._state = advance(self._state, event)  # type: ignore[assignment]

@@ -1,10 +1,12 @@
 """Every state transition of the link, in one table.
 
-Two machines move together. Each *connection* (one TLS stream) goes from HANDSHAKING to
-ESTABLISHED to CLOSED. The *link* to a peer is DOWN, DIALING (this side is connecting) or UP
-(an established connection carries it). ``Link`` changes state only through :func:`advance`,
-so the table below is the whole behaviour; ``PROTOCOL.md`` draws its diagram from it
-(``make protocol-diagram`` prints the Mermaid source).
+Three machines move together. Each *connection* (one TLS stream, or one session through a
+relay) goes from HANDSHAKING to ESTABLISHED to CLOSED. Each *path* to the peer (the direct TLS
+link, a relay) is WAITING (no connection on it; this side dials again when its timer fires, if
+it dials at all), DIALING (this side is connecting) or OPEN (a connection on it exists). The
+*link* to a peer is DOWN or UP (an established connection, on the best live path, carries it).
+``Link`` changes state only through :func:`advance`, so the table below is the whole behaviour;
+``PROTOCOL.md`` draws its diagram from it (``make protocol-diagram`` prints the Mermaid source).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from enum import StrEnum
 
 from ..errors import LocalProtocolError
 
-__all__ = ["TRANSITIONS", "ConnState", "Input", "LinkState", "advance", "mermaid"]
+__all__ = ["TRANSITIONS", "ConnState", "Input", "LinkState", "PathState", "advance", "mermaid"]
 
 
 class ConnState(StrEnum):
@@ -22,9 +24,14 @@ class ConnState(StrEnum):
     CLOSED = "CLOSED"
 
 
+class PathState(StrEnum):
+    WAITING = "WAITING"
+    DIALING = "DIALING"
+    OPEN = "OPEN"
+
+
 class LinkState(StrEnum):
     DOWN = "DOWN"
-    DIALING = "DIALING"
     UP = "UP"
 
 
@@ -40,12 +47,16 @@ class Input(StrEnum):
     SUPERSEDED = "superseded by a preferred connection"
     TRANSPORT_LOST = "transport lost"
     CLOSED_LOCALLY = "closed locally"
-    # link inputs
+    # path inputs
     DIAL_DUE = "dial timer fired"
     DIAL_FAILED = "dial failed"
     DIAL_CONNECTED = "dial connected"
+    CONNECTION_MADE = "other connection made on the path"
+    PATH_CLOSED = "last connection on the path closed"
+    # link inputs
     CONNECTION_ESTABLISHED = "connection established"
-    CURRENT_CLOSED = "current connection closed"
+    FAILED_OVER = "current connection replaced (another path, or a newer connection)"
+    CURRENT_CLOSED = "current connection closed, no other established"
 
 
 _CONN_END = (
@@ -64,12 +75,15 @@ TRANSITIONS: dict[tuple[StrEnum, Input], StrEnum] = {
     (ConnState.ESTABLISHED, Input.SILENCE_TIMEOUT): ConnState.CLOSED,
     (ConnState.ESTABLISHED, Input.SUPERSEDED): ConnState.CLOSED,
     **{(ConnState.ESTABLISHED, i): ConnState.CLOSED for i in _CONN_END},
-    (LinkState.DOWN, Input.DIAL_DUE): LinkState.DIALING,
+    (PathState.WAITING, Input.DIAL_DUE): PathState.DIALING,
+    (PathState.WAITING, Input.CONNECTION_MADE): PathState.OPEN,
+    (PathState.DIALING, Input.DIAL_FAILED): PathState.WAITING,
+    (PathState.DIALING, Input.DIAL_CONNECTED): PathState.OPEN,
+    (PathState.DIALING, Input.CONNECTION_MADE): PathState.OPEN,
+    (PathState.OPEN, Input.CONNECTION_MADE): PathState.OPEN,
+    (PathState.OPEN, Input.PATH_CLOSED): PathState.WAITING,
     (LinkState.DOWN, Input.CONNECTION_ESTABLISHED): LinkState.UP,
-    (LinkState.DIALING, Input.DIAL_FAILED): LinkState.DOWN,
-    (LinkState.DIALING, Input.DIAL_CONNECTED): LinkState.DOWN,
-    (LinkState.DIALING, Input.CONNECTION_ESTABLISHED): LinkState.UP,
-    (LinkState.UP, Input.CONNECTION_ESTABLISHED): LinkState.UP,
+    (LinkState.UP, Input.FAILED_OVER): LinkState.UP,
     (LinkState.UP, Input.CURRENT_CLOSED): LinkState.DOWN,
 }
 
@@ -83,9 +97,9 @@ def advance(state: StrEnum, event: Input) -> StrEnum:
 
 
 def mermaid() -> str:
-    """The Mermaid state diagram of both machines, drawn from :data:`TRANSITIONS`."""
+    """The Mermaid state diagram of the three machines, drawn from :data:`TRANSITIONS`."""
     lines = ["stateDiagram-v2"]
-    for machine, states in (("connection", ConnState), ("link", LinkState)):
+    for machine, states in (("connection", ConnState), ("path", PathState), ("link", LinkState)):
         lines.append(f"    state {machine} {{")
         lines.append(f"        [*] --> {machine}_{next(iter(states)).value}")
         for (source, event), target in TRANSITIONS.items():
