@@ -521,12 +521,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--check", action="store_true", help="verify exactly-once delivery and receipts, then exit")
     p.add_argument("--dir", metavar="DIR", help="folder for the two stations (default: a new temporary folder)")
     p.add_argument("--timeout", type=float, default=60.0, help="seconds --check waits for delivery (default 60)")
-    from . import cli_bench, cli_courier, cli_ledger, cli_notices, cli_store, cli_watch  # groups in own modules
+    from . import (  # groups in own modules
+        cli_bench,
+        cli_courier,
+        cli_ledger,
+        cli_notices,
+        cli_relay,
+        cli_store,
+        cli_watch,
+    )
 
     cli_bench.register(sub)
     cli_courier.register(sub)
     cli_ledger.register(sub)
     cli_notices.register(sub)
+    cli_relay.register(sub)
     cli_store.register(sub)
     cli_watch.register(sub)
     return parser

@@ -31,6 +31,7 @@ from .errors import StationError
 from .identity import build_card, generate_signing_key, generate_tls_identity, load_signer
 from .ledger.note import NoteSigner, key_name
 from .protocol.signing import Signer
+from .relays import card_entries, load_relays
 from .sealing import Sealer, generate_sealing_key
 from .store import Store, open_store
 
@@ -166,6 +167,7 @@ class Home:
             cert_pem=self.tls_certificate,
             endpoints=tuple(f"tls://{address}" for address in config.endpoints),
             sealing_key=self.sealer.public,
+            relays=card_entries(load_relays(self.path)),
         )
 
 

@@ -66,6 +66,8 @@ class Card:
     raw: dict[str, Any]
     sealing_key: SealingKey | None = None
     """The key that courier files and relays seal to (cards made before sealing existed lack it)."""
+    relays: tuple[dict[str, Any], ...] = ()
+    """The relays the station uses (name, and endpoints or NATS server): where else it can be reached."""
 
 
 def generate_signing_key() -> bytes:
@@ -151,6 +153,7 @@ def build_card(
     cert_pem: str,
     endpoints: tuple[str, ...],
     sealing_key: SealingKey | None = None,
+    relays: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     cert_hash = certificate_sha256(cert_pem)
     card: dict[str, Any] = {
@@ -176,6 +179,8 @@ def build_card(
     }
     if sealing_key is not None:  # signed with the rest of the card, outside the fingerprint
         card["sealing_key"] = sealing_key.to_json()
+    if relays:  # likewise: a station adds or drops a relay without a new fingerprint
+        card["relays"] = relays
     signature = signer.sign(CARD_DOMAIN + canonical_json(card))
     card["signature"] = {"alg": signer.alg, "kid": signer.kid, "value": b64encode(signature)}
     return card
@@ -202,7 +207,7 @@ def parse_card(data: object, source: str = "card") -> Card:
         "fingerprint",
         "signature",
     }
-    missing, extra = expected - data.keys(), data.keys() - expected - {"sealing_key"}
+    missing, extra = expected - data.keys(), data.keys() - expected - {"sealing_key", "relays"}
     if missing or extra:
         raise PeerError(f"{source}: card lacks {sorted(missing)} / has unknown {sorted(extra)}")
     for key in ("name", "party", "station_id", "language", "tls_certificate", "tls_certificate_sha256", "fingerprint"):
@@ -231,6 +236,11 @@ def parse_card(data: object, source: str = "card") -> Card:
             sealing_key = SealingKey.from_json(data["sealing_key"])
         except ValueError as exc:
             raise PeerError(f"{source}: sealing_key: {exc}") from None
+    relays = data.get("relays", [])
+    if not isinstance(relays, list) or not all(
+        isinstance(r, dict) and isinstance(r.get("name"), str) and len(r) <= 8 for r in relays
+    ):
+        raise PeerError(f"{source}: relays must be a list of objects, each with a name")
     signature = data["signature"]
     unsigned = {k: v for k, v in data.items() if k != "signature"}
     try:
@@ -269,6 +279,7 @@ def parse_card(data: object, source: str = "card") -> Card:
         note_keys=note_keys,
         raw=dict(data),
         sealing_key=sealing_key,
+        relays=tuple(relays),
     )
 
 

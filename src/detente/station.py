@@ -23,7 +23,7 @@ import socket
 import ssl
 import time
 from collections.abc import Callable, Coroutine, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
 import uvicorn
@@ -44,7 +44,10 @@ from .protocol.frames import CheckpointFrame, CosignatureFrame, LedgerFrame
 from .protocol.link import Link, ReceiveCursor
 from .protocol.timestamps import format_time
 from .reading import machine_translator
-from .store import LinkStatus, PeerRecord, Store
+from .relay.home import RelayCard
+from .relays import load_relays
+from .store import LinkStatus, PathStatus, PeerRecord, Store
+from .transports.relay import PeerKeys, RelayPath, RelayStream, TLSRelay
 from .transports.tls import (
     TLSStream,
     TransportError,
@@ -80,6 +83,18 @@ def monotonic_wall_clock() -> Callable[[], float]:
     return lambda: wall + (time.monotonic() - mono)
 
 
+Stream = TLSStream | RelayStream
+
+
+@dataclass
+class _PathSeen:
+    """What the station knows of one path to a peer, for `status` and the console."""
+
+    round_trip: float | None = None
+    last_success: float | None = None
+    detail: str = "not connected yet"
+
+
 @dataclass
 class _Peer:
     record: PeerRecord
@@ -87,7 +102,9 @@ class _Peer:
     link: Link
     context: ssl.SSLContext
     ledger: LineLedger
-    streams: dict[int, TLSStream] = field(default_factory=dict)
+    streams: dict[int, Stream] = field(default_factory=dict)
+    conn_paths: dict[int, str] = field(default_factory=dict)
+    paths: dict[str, _PathSeen] = field(default_factory=dict)
     since: float = 0.0
     detail: str = "not connected yet"
     round_trip: float | None = None
@@ -117,6 +134,7 @@ class Station:
         self.store: Store = store or home.open_store()
         self._peers: dict[str, _Peer] = {}
         self._by_cert: dict[str, _Peer] = {}
+        self._relays: dict[str, RelayPath] = {}
         self._server_context = server_context(home.tls_cert_path, home.tls_key_path, [])
         self._servers: list[asyncio.Server] = []
         self._tasks: set[asyncio.Task[None]] = set()
@@ -142,9 +160,12 @@ class Station:
         crash-only, and restarting from the database is always safe."""
         self._stop = stop
         try:
+            self._make_relays()
             self._load_peers()
             await self._listen()
             self._open_wake_socket()
+            for relay in self._relays.values():
+                self._spawn(relay.run(), f"relay-{relay.name}")
             if on_ready is not None:
                 on_ready(self)
             self._spawn(self._timer_loop(), "timers")
@@ -161,6 +182,37 @@ class Station:
             raise StationError(
                 f"internal error, the station stopped: {self._fault!r}; nothing stored is lost, start it again"
             ) from self._fault
+
+    def _make_relays(self) -> None:
+        for relay in load_relays(self.home.path):
+            common: dict[str, Any] = {
+                "local": self.config.station_id,
+                "signer": self.home.signer,
+                "sealer": self.home.sealer,
+                "peer_keys": self._peer_keys,
+                "on_session": self._relay_session,
+                "clock": self.clock,
+            }
+            path: RelayPath
+            if isinstance(relay, RelayCard):
+                path = TLSRelay(relay, cert=self.home.tls_cert_path, key=self.home.tls_key_path, **common)
+            else:
+                from .transports.jetstream import JetStreamRelay
+
+                path = JetStreamRelay(relay.name, url=relay.url, stream=relay.stream, prefix=relay.prefix, **common)
+            self._relays[path.path] = path
+
+    def _peer_keys(self, station_id: str) -> PeerKeys | None:
+        peer = self._peers.get(station_id)
+        return PeerKeys(peer.card.signing_key, peer.card.sealing_key) if peer is not None else None
+
+    def _relay_session(self, stream: RelayStream) -> None:
+        """A peer opened a session to this station through a relay."""
+        peer = self._peers.get(stream.peer)
+        if peer is None:
+            stream.close()
+            return
+        self._spawn(self._run_stream(peer, stream, dialed=False, path=stream.relay.path), f"conn-{peer.record.party}")
 
     async def _listen(self) -> None:
         for address in self.config.listen:
@@ -302,7 +354,10 @@ class Station:
             now=now,
             cursor=self.store.receive_cursor(record.station_id),
             receipted_through=self.store.receipted_through(record.station_id),
-            config=self.config.link.link_config(self.config.station_id, record.station_id),
+            config=replace(
+                self.config.link.link_config(self.config.station_id, record.station_id),
+                paths=("direct", *self._relays),
+            ),
             rng=self._rng,
         )
 
@@ -362,9 +417,22 @@ class Station:
             )
             stream.close()
             return
-        await self._run_stream(peer, stream, dialed=False)
+        await self._run_stream(peer, stream, dialed=False, path="direct")
 
-    async def _dial(self, peer: _Peer) -> None:
+    async def _dial(self, peer: _Peer, path: str) -> None:
+        if path != "direct":
+            relay = self._relays.get(path)
+            try:
+                if relay is None:
+                    raise TransportError(f"no relay {path} is configured")
+                session = relay.open_session(peer.record.station_id)
+            except TransportError as exc:
+                self._path_seen(peer, path).detail = f"dial failed: {exc}"
+                peer.link.dial_failed(self.clock(), path)
+                self._wake.set()
+                return
+            self._spawn(self._run_stream(peer, session, dialed=True, path=path), f"conn-{peer.record.party}")
+            return
         errors = []
         for endpoint in peer.card.endpoints:
             try:
@@ -373,20 +441,29 @@ class Station:
             except TransportError as exc:
                 errors.append(str(exc))
                 continue
-            self._spawn(self._run_stream(peer, stream, dialed=True), f"conn-{peer.record.party}")
+            self._spawn(self._run_stream(peer, stream, dialed=True, path="direct"), f"conn-{peer.record.party}")
             return
         reason = "; ".join(errors) or "the peer's card lists no endpoint"
         if peer.detail != f"dial failed: {reason}":
             log_event(log, logging.INFO, "dial.failed", party=peer.record.party, reason=reason)
-        peer.detail = f"dial failed: {reason}"
+        if not peer.up:
+            peer.detail = f"dial failed: {reason}"
+        self._path_seen(peer, "direct").detail = f"dial failed: {reason}"
         peer.status_dirty = True
-        peer.link.dial_failed(self.clock())
+        peer.link.dial_failed(self.clock(), "direct")
         self._wake.set()
 
-    async def _run_stream(self, peer: _Peer, stream: TLSStream, *, dialed: bool) -> None:
+    def _path_seen(self, peer: _Peer, path: str) -> _PathSeen:
+        seen = peer.paths.get(path)
+        if seen is None:
+            seen = peer.paths[path] = _PathSeen()
+        return seen
+
+    async def _run_stream(self, peer: _Peer, stream: Stream, *, dialed: bool, path: str) -> None:
         self._next_connection += 1
         ident = self._next_connection
         peer.streams[ident] = stream
+        peer.conn_paths[ident] = path
         log_event(
             log,
             logging.DEBUG,
@@ -395,8 +472,9 @@ class Station:
             conn=ident,
             remote=stream.remote,
             dialed=dialed,
+            path=path,
         )
-        peer.link.connection_made(ident, dialed=dialed, now=self.clock())
+        peer.link.connection_made(ident, dialed=dialed, now=self.clock(), path=path)
         self._process(peer)
         detail = "peer closed the connection"
         try:
@@ -410,9 +488,12 @@ class Station:
         except (OSError, ssl.SSLError, ConnectionError) as exc:
             detail = f"connection error: {exc}"
         finally:
+            if isinstance(stream, RelayStream) and stream.failure:
+                detail = stream.failure
             if peer.streams.pop(ident, None) is not None:
                 peer.link.connection_lost(ident, self.clock(), detail)
                 self._process(peer)
+            peer.conn_paths.pop(ident, None)
             stream.close()
 
     # --- the driver ------------------------------------------------------------------------------
@@ -519,18 +600,34 @@ class Station:
         match event:
             case ev.DuplicateEnvelopeReceived(envelope=envelope):
                 self._resend_receipt(peer, envelope, now)
-            case ev.DialRequested():
-                self._spawn(self._dial(peer), f"dial-{party}")
-            case ev.LinkEstablished(connection=conn, version=version, dialed=dialed):
+            case ev.DialRequested(path=path):
+                self._spawn(self._dial(peer, path), f"dial-{party}")
+            case ev.ConnectionEstablished(connection=conn, path=path, dialed=dialed):
+                seen = self._path_seen(peer, path)
+                seen.detail = f"established (connection {conn}, {'dialed' if dialed else 'accepted'})"
+                seen.last_success = now
+                peer.status_dirty = True
+                log_event(log, logging.INFO, "path.up", party=party, path=path, conn=conn)
+            case ev.CurrentPathChanged(connection=conn, path=path, previous=previous, reason=why):
+                peer.detail = f"up on {path} (connection {conn}; moved from {previous}: {why})"
+                peer.status_dirty = True
+                log_event(
+                    log, logging.WARNING, "link.path_changed", party=party, path=path, previous=previous, reason=why
+                )
+                self._journal("link.path_changed", peer, f"{previous} → {path}: {why}", now)
+                self.hub.publish({"type": "link", "party": party, "state": "UP", "path": path})
+            case ev.LinkEstablished(connection=conn, version=version, dialed=dialed, path=path):
                 if not peer.up:
                     peer.since, peer.up = now, True
-                peer.detail = f"up (connection {conn}, {'dialed' if dialed else 'accepted'}, protocol v{version})"
+                how = "dialed" if dialed else "accepted"
+                peer.detail = f"up on {path} (connection {conn}, {how}, protocol v{version})"
                 peer.status_dirty = True
                 log_event(
                     log,
                     logging.INFO,
                     "link.up",
                     party=party,
+                    path=path,
                     conn=conn,
                     version=version,
                     dialed=dialed,
@@ -546,6 +643,9 @@ class Station:
                 self._journal("link.down", peer, f"{reason}: {detail}", now)
                 self.hub.publish({"type": "link", "party": party, "state": "DOWN", "detail": detail})
             case ev.ConnectionClosed(connection=conn, reason=reason, detail=detail):
+                if (closed_path := peer.conn_paths.get(conn)) is not None:
+                    self._path_seen(peer, closed_path).detail = f"closed: {reason}: {detail}"
+                    peer.status_dirty = True
                 stream = peer.streams.pop(conn, None)
                 if stream is not None:
                     stream.write(peer.link.data_to_send(conn))
@@ -568,8 +668,12 @@ class Station:
             case ev.PeerErrorReported(code=code, detail=detail):
                 log_event(log, logging.WARNING, "peer.reported_error", party=party, code=code, detail=detail)
                 self._journal("peer.reported_error", peer, f"{code}: {detail}", now)
-            case ev.HeartbeatAnswered(round_trip=rtt, clock_offset=offset):
-                peer.round_trip, peer.clock_offset, peer.last_heartbeat = rtt, offset, now
+            case ev.HeartbeatAnswered(connection=conn, round_trip=rtt, clock_offset=offset):
+                if (beat_path := peer.conn_paths.get(conn)) is not None:
+                    seen = self._path_seen(peer, beat_path)
+                    seen.round_trip, seen.last_success = rtt, now
+                if conn == peer.link.current_connection:
+                    peer.round_trip, peer.clock_offset, peer.last_heartbeat = rtt, offset, now
             case ev.EnvelopesRetransmitted(first_seq=first, count=count):
                 log_event(log, logging.DEBUG, "messages.retransmitted", party=party, first_seq=first, count=count)
             case ev.LedgerFrameReceived(frame=frame):
@@ -844,10 +948,41 @@ class Station:
             last_heartbeat=format_time(peer.last_heartbeat) if peer.last_heartbeat else None,
             updated_at=format_time(now),
             serve_pid=os.getpid(),
+            paths=self._path_statuses(peer),
         )
         with self._guard(peer, "save link status"):
             self.store.save_link_status(status)
             peer.status_dirty = False
+
+    def _path_statuses(self, peer: _Peer) -> tuple[PathStatus, ...]:
+        link = peer.link
+        current = link.current_path
+        statuses = []
+        for name in link.config.paths:
+            seen = self._path_seen(peer, name)
+            established = any(p == name for c, p in peer.conn_paths.items() if c in peer.streams)
+            if name == current:
+                state = "current"
+            elif established and "established" in seen.detail:
+                state = "standby"
+            elif link.path_state(name).value != "WAITING" or established:
+                state = "connecting"
+            else:
+                state = "down"
+            if name != "direct" and (relay := self._relays.get(name)) is not None and not relay.connected:
+                detail = f"{relay.detail}; {seen.detail}"
+            else:
+                detail = seen.detail
+            statuses.append(
+                PathStatus(
+                    name=name,
+                    state=state,
+                    round_trip=seen.round_trip,
+                    last_success=format_time(seen.last_success) if seen.last_success else None,
+                    detail=detail,
+                )
+            )
+        return tuple(statuses)
 
 
 class _ConsoleServer(uvicorn.Server):

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import signal
+import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -15,7 +18,7 @@ from detente.config import set_station_setting
 from detente.home import Home
 from detente.outbox import queue_message
 from detente.protocol.envelope import Precedence
-from integration.stations import StationProcess, init_station, run_cli, wait_until
+from integration.stations import CLI, StationProcess, free_port, init_station, run_cli, wait_until
 
 from .proxy import FaultProxy, Faults
 
@@ -118,3 +121,102 @@ def chaos_line(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Line]
             station.close()
         for proxy in proxies.values():
             proxy.close()
+
+
+@dataclass
+class RelayProcess:
+    """A `detente relay serve` (a mediator's relay) on loopback, in its own directory."""
+
+    home: Path
+    port: int
+    process: subprocess.Popen[bytes] | None = None
+    runs: int = 0
+
+    @property
+    def log_path(self) -> Path:
+        return self.home.parent / "relay.log"
+
+    def start(self) -> None:
+        self.runs += 1
+        with open(self.log_path, "ab") as log:
+            log.write(f"--- run {self.runs}\n".encode())
+            log.flush()
+            self.process = subprocess.Popen(
+                [*CLI, "relay", "serve", "--home", str(self.home)], stdout=log, stderr=log, start_new_session=True
+            )
+        wait_until(lambda: "relay.ready" in self.log().rsplit(f"--- run {self.runs}", 1)[-1], 30, what="relay up")
+
+    def log(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace") if self.log_path.exists() else ""
+
+    def kill(self) -> None:
+        assert self.process is not None
+        os.kill(self.process.pid, signal.SIGKILL)
+        self.process.wait(15)
+
+    def close(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+@dataclass
+class RelayedLine:
+    line: Line
+    relay: RelayProcess
+    relay_proxy: FaultProxy
+
+    def direct(self) -> list[FaultProxy]:
+        return list(self.line.proxies.values())
+
+    def path_changes(self, party: str) -> list[tuple[float, str]]:
+        """(unix time, new path) of every `link.path_changed` and `link.up` in a station's log."""
+        found = []
+        for match in re.finditer(
+            r"^(\S+) \S+\s+link\.(?:path_changed|up) .*?path=(\S+)", self.line.station(party).log(), re.MULTILINE
+        ):
+            found.append((_unix(match.group(1)), match.group(2)))
+        return found
+
+
+def _unix(stamp: str) -> float:
+    import datetime
+
+    return datetime.datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
+
+
+@pytest.fixture
+def relayed_line(chaos_line: Line, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[RelayedLine]:
+    """The chaos line plus a relay run by a third party (the UN), which both stations use as a
+    second path; the stations reach the relay through a fault-injecting proxy of its own."""
+    port = free_port()
+    relay_home = tmp_path / "relay"
+    proxy = FaultProxy(("127.0.0.1", port), Faults(), sum(map(ord, request.node.name)) + 7)
+    run_cli(
+        "relay", "init", "--home", str(relay_home), "--name", "un", "--listen", f"127.0.0.1:{port}",
+        "--advertise", f"tls://127.0.0.1:{proxy.port}",
+    )  # fmt: skip
+    relay_card = tmp_path / "relay.card.json"
+    relay_card.write_text(run_cli("relay", "card", "--home", str(relay_home)).stdout)
+    line = chaos_line
+    for station in (line.tr, line.sy):
+        station.cli("relay", "use", str(relay_card))
+        card_file = tmp_path / f"{station.home.name}.relay-card.json"
+        card_file.write_text(json.dumps(station.card()))
+        run_cli("relay", "allow", "--home", str(relay_home), str(card_file))
+    for station, other in ((line.tr, line.sy), (line.sy, line.tr)):
+        card_file = tmp_path / f"{other.home.name}.card.json"
+        card_file.write_text(json.dumps(other.card()))
+        station.cli("peer", "update", str(card_file))
+    relay = RelayProcess(relay_home, port)
+    relay.start()
+    try:
+        yield RelayedLine(line, relay, proxy)
+    finally:
+        for station in (line.tr, line.sy):
+            station.close()
+        relay.close()
+        proxy.close()

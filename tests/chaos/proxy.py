@@ -36,6 +36,10 @@ class Faults:
     jitter: float = 0.0
     reset_every: tuple[float, float] | None = None
     """Reset every connection at random intervals between these many seconds."""
+    loss: float = 0.0
+    """Share of chunks "lost": each is held back as TCP holds a segment it must retransmit (a
+    retransmission timeout of 0.2 to 1 s, everything behind it waiting), since a byte stream
+    cannot lose bytes without breaking (this kernel has no netem to drop real packets)."""
 
 
 @dataclass(order=True)
@@ -60,6 +64,7 @@ class FaultProxy:
         self._closed = threading.Event()
         self.connections = 0
         self.resets = 0
+        self.losses = 0
         threading.Thread(target=self._accept, daemon=True, name="proxy-accept").start()
         threading.Thread(target=self._random_resets, daemon=True, name="proxy-resets").start()
 
@@ -150,6 +155,9 @@ class _Direction:
                     i = self.proxy.rng.randrange(len(data))
                     data = data[:i] + bytes([data[i] ^ 0x5A]) + data[i + 1 :]
                 hold = faults.delay + self.proxy.rng.uniform(0, faults.jitter)
+                if faults.loss and self.proxy.rng.random() < faults.loss:
+                    hold += self.proxy.rng.uniform(0.2, 1.0)
+                    self.proxy.losses += 1
                 release = max(self.last_release, time.monotonic() + hold)  # order is kept
                 self.last_release = release
                 with self.ready:

@@ -95,6 +95,29 @@ class MessageRecord:
 
 
 @dataclass(frozen=True)
+class PathStatus:
+    """One path to a peer, as the running station last saw it."""
+
+    name: str
+    """``direct`` or ``relay:NAME``."""
+    state: str
+    """``current`` (carries the link), ``standby`` (established, tested, idle), ``connecting`` or ``down``."""
+    round_trip: float | None
+    last_success: str | None
+    """When a heartbeat last came back on this path (RFC 3339)."""
+    detail: str
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "state": self.state,
+            "round_trip": self.round_trip,
+            "last_success": self.last_success,
+            "detail": self.detail,
+        }
+
+
+@dataclass(frozen=True)
 class LinkStatus:
     peer: str
     state: str
@@ -105,6 +128,7 @@ class LinkStatus:
     last_heartbeat: str | None
     updated_at: str
     serve_pid: int | None
+    paths: tuple[PathStatus, ...] = ()
 
 
 @dataclass(frozen=True)

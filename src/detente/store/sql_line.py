@@ -21,6 +21,7 @@ from .base import (
     LinkStatus,
     LogName,
     MessageRecord,
+    PathStatus,
     PeerRecord,
 )
 from .ledger_sql import (
@@ -249,11 +250,11 @@ class LineQueries(SQLEngine):
         with self._write("save link status") as db:
             db.execute(
                 "INSERT INTO link_status (peer, state, since, detail, round_trip, clock_offset,"
-                " last_heartbeat, updated_at, serve_pid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " last_heartbeat, updated_at, serve_pid, paths) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (peer) DO UPDATE SET state = excluded.state, since = excluded.since,"
                 " detail = excluded.detail, round_trip = excluded.round_trip, clock_offset = excluded.clock_offset,"
                 " last_heartbeat = excluded.last_heartbeat, updated_at = excluded.updated_at,"
-                " serve_pid = excluded.serve_pid",
+                " serve_pid = excluded.serve_pid, paths = excluded.paths",
                 (
                     status.peer,
                     status.state,
@@ -264,16 +265,31 @@ class LineQueries(SQLEngine):
                     status.last_heartbeat,
                     status.updated_at,
                     status.serve_pid,
+                    json.dumps([p.to_json() for p in status.paths]),
                 ),
             )
 
     def link_statuses(self) -> list[LinkStatus]:
         rows = self._read(
             "read link status",
-            "SELECT peer, state, since, detail, round_trip, clock_offset, last_heartbeat, updated_at, serve_pid"
-            " FROM link_status ORDER BY peer",
+            "SELECT peer, state, since, detail, round_trip, clock_offset, last_heartbeat, updated_at, serve_pid,"
+            " paths FROM link_status ORDER BY peer",
         )
-        return [LinkStatus(*row) for row in rows]
+        return [
+            LinkStatus(
+                peer=row[0],
+                state=row[1],
+                since=row[2],
+                detail=row[3],
+                round_trip=row[4],
+                clock_offset=row[5],
+                last_heartbeat=row[6],
+                updated_at=row[7],
+                serve_pid=row[8],
+                paths=_paths(row[9]),
+            )
+            for row in rows
+        ]
 
     def journal(self, event: str, detail: str, at: str, peer: str | None = None) -> None:
         with self._write("write the journal") as db:
@@ -426,3 +442,10 @@ class LineQueries(SQLEngine):
 
     def scan_records(self, peer: str) -> Iterator[list[tuple[str, bytes]]]:
         return self._scan("read records", lambda: self._batches(SCAN_RECORDS_SQL, (peer,)))
+
+
+def _paths(text: str) -> tuple[PathStatus, ...]:
+    try:
+        return tuple(PathStatus(**entry) for entry in json.loads(text))
+    except (ValueError, TypeError):
+        return ()
