@@ -330,6 +330,12 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(f"  {peer['party']:<4} {peer['name']}")
         print(f"       link {peer['link']} since {peer['since'] or '-'}  ({peer['detail']})")
         print(f"       round trip {rtt}   last heartbeat {peer['last_heartbeat'] or '-'}   clock offset {offset}")
+        for path in peer["paths"] if len(peer["paths"]) > 1 else []:
+            path_rtt = f"{path['round_trip_ms']:.1f} ms" if path["round_trip_ms"] is not None else "-"
+            print(
+                f"       path {path['name']:<16} {path['state']:<10} round trip {path_rtt:<9} "
+                f"last success {path['last_success'] or '-'}  ({path['detail']})"
+            )
         print(f"       queue depth {peer['queue_depth']} message(s) awaiting a receipt")
         alarms = peer["alarms"]
         if alarms["count"]:

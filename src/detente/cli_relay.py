@@ -181,7 +181,8 @@ def cmd_relay_list(args: argparse.Namespace) -> int:
     entries = card_entries(load_relays(home.path))
     if args.json:
         print_json({"relays": entries})
-    elif not entries:
+        return 0
+    if not entries:
         print("no relay: the direct link is this station's only network path")
     for entry in entries:
         where = ", ".join(entry.get("endpoints", [])) or f"{entry.get('nats')} stream {entry.get('stream')}"

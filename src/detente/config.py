@@ -75,9 +75,15 @@ class LinkSettings:
     """Longest wait between two connection attempts."""
     dial: str = "auto"
     """Who connects: "auto" (the station with the lower station id), "always" or "never"."""
+    failover_after: float = 2.0
+    """Seconds of silence on the path carrying the link after which it moves to another live path."""
+    prefer: tuple[str, ...] = ()
+    """Paths in order of preference ("direct", "relay:NAME"); those not named follow: the direct
+    link, then the relays by name."""
 
-    def link_config(self, local: str, peer: str) -> LinkConfig:
+    def link_config(self, local: str, peer: str, paths: tuple[str, ...] = ("direct",)) -> LinkConfig:
         dial = self.dial == "always" or (self.dial == "auto" and local < peer)
+        preferred = tuple(p for p in self.prefer if p in paths)
         return LinkConfig(
             heartbeat_interval=self.heartbeat_interval,
             dead_after=self.dead_after,
@@ -85,6 +91,8 @@ class LinkSettings:
             max_frame=self.max_frame_bytes,
             reconnect_max=self.reconnect_max,
             dial=dial,
+            failover_after=self.failover_after,
+            paths=preferred + tuple(p for p in paths if p not in preferred),
         )
 
 
@@ -226,6 +234,8 @@ window = {link.window}                 # messages in flight without a receipt
 max_frame_bytes = {link.max_frame_bytes}
 reconnect_max = {link.reconnect_max}        # longest wait between connection attempts
 dial = {toml_string(link.dial)}                 # auto (lower station id connects), always, never
+failover_after = {link.failover_after}       # seconds of silence before the link moves to another live path
+prefer = [{", ".join(toml_string(p) for p in link.prefer)}]   # paths by preference: "direct", "relay:NAME"
 
 [ledger]
 checkpoint_entries = {config.ledger.checkpoint_entries}      # checkpoint once this many entries await a cosignature
@@ -274,6 +284,8 @@ def load_config(path: Path) -> StationConfig:
         max_frame_bytes=int(_number(link, "max_frame_bytes", LinkSettings.max_frame_bytes, path, integer=True)),
         reconnect_max=_number(link, "reconnect_max", LinkSettings.reconnect_max, path),
         dial=_string(link, "dial", path, LinkSettings.dial),
+        failover_after=_number(link, "failover_after", LinkSettings.failover_after, path),
+        prefer=_strings(link, "prefer", path),
     )
     _no_unknown(link, LinkSettings.__dataclass_fields__, "link", path)
     ledger_table = _table(raw, "ledger", path, required=False)
@@ -371,6 +383,9 @@ def validate_config(config: StationConfig, where: str) -> None:
         parse_address(config.console, f"{where}: console")
     if config.store and not config.store.startswith(("postgresql://", "postgres://")):
         raise ConfigError(f"{where}: store must be a PostgreSQL URL (postgresql://user@host:5432/dbname) or empty")
+    for name in config.link.prefer:
+        if name != "direct" and not re.fullmatch(r"relay:[A-Za-z0-9_-]{1,40}", name):
+            raise ConfigError(f'{where}: link.prefer names {name!r}; paths are "direct" and "relay:NAME"')
     if config.link.dial not in _DIAL:
         raise ConfigError(f"{where}: link.dial {config.link.dial!r} must be one of {', '.join(_DIAL)}")
     try:

@@ -16,7 +16,16 @@ from typing import Any
 from .errors import ConfigError, PeerError
 from .relay.home import RelayCard, parse_relay_card
 
-__all__ = ["NATS_FORMAT", "NatsRelay", "RelayConfig", "add_relay", "card_entries", "load_relays", "remove_relay"]
+__all__ = [
+    "NATS_FORMAT",
+    "NatsRelay",
+    "RelayConfig",
+    "add_relay",
+    "card_entries",
+    "load_relays",
+    "relays_dir",
+    "remove_relay",
+]
 
 NATS_FORMAT = "detente-nats-relay/1"
 

@@ -23,7 +23,7 @@ import socket
 import ssl
 import time
 from collections.abc import Callable, Coroutine, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, cast
 
 import uvicorn
@@ -354,9 +354,8 @@ class Station:
             now=now,
             cursor=self.store.receive_cursor(record.station_id),
             receipted_through=self.store.receipted_through(record.station_id),
-            config=replace(
-                self.config.link.link_config(self.config.station_id, record.station_id),
-                paths=("direct", *self._relays),
+            config=self.config.link.link_config(
+                self.config.station_id, record.station_id, ("direct", *sorted(self._relays))
             ),
             rng=self._rng,
         )

@@ -9,7 +9,7 @@ from typing import Any
 
 from .home import Home, ServeLock
 from .protocol.timestamps import format_time
-from .store import AlarmRecord, MessageRecord, Store
+from .store import AlarmRecord, MessageRecord, PathStatus, Store
 from .watch.figures import WINDOWS, response_figures
 from .watch.state import watch_state
 
@@ -71,6 +71,7 @@ def status_view(home: Home, store: Store, now: float | None = None) -> dict[str,
                 if status and status.clock_offset is not None
                 else None,
                 "status_updated_at": status.updated_at if status else None,
+                "paths": [_path_view(p, running) for p in status.paths] if status else [],
                 "queue_depth": store.queue_depth(peer.station_id),
                 "watch": watch_state(store, config, peer.station_id, now),
                 "alarms": _alarms([a for a in alarms if a.peer == peer.station_id]),
@@ -87,6 +88,17 @@ def status_view(home: Home, store: Store, now: float | None = None) -> dict[str,
         "servers": servers,
         "peers": peers,
         "figures": [asdict(f) for f in response_figures(store, config, now, WINDOWS[:1])],
+    }
+
+
+def _path_view(path: PathStatus, running: bool) -> dict[str, Any]:
+    return {
+        "name": path.name,
+        "state": path.state if running else "unknown",
+        "current": path.state == "current",
+        "round_trip_ms": round(path.round_trip * 1000, 3) if path.round_trip is not None else None,
+        "last_success": path.last_success,
+        "detail": path.detail,
     }
 
 

@@ -44,6 +44,9 @@ def test_render_and_load_round_trip(tmp_path: Path) -> None:
         ("window = 256", 'window = "many"', "link.window must be an integer"),
         ("window = 256", "window = 2.5", "link.window must be an integer"),
         ('dial = "auto"', 'dial = "sometimes"', "link.dial 'sometimes' must be one of"),
+        ("prefer = []", 'prefer = ["satellite"]', "link.prefer names 'satellite'"),
+        ("prefer = []", 'prefer = "direct"', "prefer must be a list of strings"),
+        ("failover_after = 2.0", "failover_after = 4.0", "failover_after must be longer than heartbeat_interval"),
         ('language = "tr"', 'language = "fr"', "language 'fr' must be one of"),
         ('party = "TR"', 'party = "tr"', "party 'tr' must be two or three capital letters"),
         ("[link]", "[link]\nheartbeat = 2", "unknown setting(s) in [link]: heartbeat"),
@@ -100,6 +103,19 @@ def test_who_dials() -> None:
     assert LinkSettings().link_config("TR-1", "SY-1").dial is False
     assert LinkSettings(dial="always").link_config("TR-1", "SY-1").dial is True
     assert LinkSettings(dial="never").link_config("SY-1", "TR-1").dial is False
+
+
+def test_path_preference() -> None:
+    paths = ("direct", "relay:nats", "relay:un")
+    assert LinkSettings().link_config("SY-1", "TR-1", paths).paths == paths
+    chosen = LinkSettings(prefer=("relay:un", "relay:gone")).link_config("SY-1", "TR-1", paths).paths
+    assert chosen == ("relay:un", "direct", "relay:nats")  # a preferred path not configured is left out
+    assert LinkSettings(failover_after=2.5).link_config("SY-1", "TR-1").failover_after == 2.5
+
+
+def test_path_settings_are_read(tmp_path: Path) -> None:
+    text = render_config(BASE).replace("prefer = []", 'prefer = ["relay:un", "direct"]')
+    assert load_config(_write(tmp_path, text)).link.prefer == ("relay:un", "direct")
 
 
 @pytest.mark.parametrize(

@@ -48,7 +48,7 @@ FAMILIES: dict[str, set[str]] = {
     "role": set(ROLES),
     "language": set(LANGUAGES),
     "language.native": set(LANGUAGES),
-    "link": {s.value for s in LinkState} | {"UNKNOWN", "STOPPED"},
+    "link": {s.value for s in LinkState} | {"UNKNOWN", "STOPPED", "STANDBY", "DIALING"},  # DIALING, STANDBY: paths
     "relation": {"reply", "update", "cancel"},
     "shape": {"Polygon", "MultiPolygon", "Circle", "Point", "Route"},
     "nav": {"watch", "compose", "map", "status", "print", "account", "accounts"},

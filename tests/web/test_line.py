@@ -10,7 +10,7 @@ from importlib import resources
 import pytest
 
 from detente.protocol.timestamps import format_time, parse_time
-from detente.store import CheckpointRecord, LinkStatus
+from detente.store import CheckpointRecord, LinkStatus, PathStatus
 
 from .conftest import Desk, example
 
@@ -33,7 +33,7 @@ async def test_line_status_per_peer_and_path(desk: Desk) -> None:
     [peer] = reply["peers"]
     assert (peer["party"], peer["language"], peer["station_id"]) == ("SY", "ar", sy)
     [path] = peer["paths"]
-    assert path["name"] == "tls" and path["endpoints"] == ["tls://127.0.0.1:2"]
+    assert path["name"] == "direct" and path["endpoints"] == ["tls://127.0.0.1:2"]
     assert path["state"] == "STOPPED", "no `serve` holds this station: the stored state is stale"
     assert (path["round_trip_ms"], path["clock_offset_ms"], path["last_heartbeat"]) == (12.3, -250.0, at)
     assert peer["queue_depth"] == 2
@@ -41,6 +41,35 @@ async def test_line_status_per_peer_and_path(desk: Desk) -> None:
     assert peer["checkpoints"]["own"] == {"latest_size": 5, "latest_at": at, "cosigned_size": 3, "cosigned_at": at}
     assert peer["checkpoints"]["peer"]["cosigned_size"] is None
     assert reply["serve_running"] is False and reply["now"] == at
+
+
+async def test_line_status_shows_every_path(desk: Desk) -> None:
+    caller = desk.session("Yzb. Kaya")
+    sy = desk.peer.config.station_id
+    at = format_time(desk.clock())
+    paths = (
+        PathStatus("direct", "down", None, None, "closed: link-timeout: no frame from the peer for 3.0 s"),
+        PathStatus("relay:un", "current", 0.0456, at, "established (connection 7, dialed)"),
+    )
+    status = LinkStatus(sy, "UP", at, "up on relay:un", 0.0456, 0.5, at, at, 4242, paths)
+    desk.store.save_link_status(status)
+    assert desk.store.link_statuses() == [status]
+    [peer] = (await desk.call("GET", "/api/v1/line", caller)).json()["peers"]
+    direct, relay = peer["paths"]
+    assert (direct["name"], direct["current"], direct["detail"]) == ("direct", False, paths[0].detail)
+    assert (relay["name"], relay["current"], relay["round_trip_ms"], relay["last_heartbeat"]) == (
+        "relay:un",
+        True,
+        45.6,
+        at,
+    )
+    assert relay["clock_offset_ms"] == 500.0 and direct["clock_offset_ms"] is None
+    assert {direct["state"], relay["state"]} == {"STOPPED"}, "no `serve` holds this station"
+    [listed] = (await desk.call("GET", "/api/v1/status", caller)).json()["peers"]
+    assert [(p["name"], p["state"], p["current"]) for p in listed["paths"]] == [
+        ("direct", "unknown", False),
+        ("relay:un", "unknown", True),
+    ]
 
 
 async def test_status_is_what_the_cli_shows(desk: Desk) -> None:

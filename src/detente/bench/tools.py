@@ -26,7 +26,7 @@ TOOLS = (
     Tool("nats-server", "apt-get install nats-server", program="nats-server"),
     Tool("strace", "apt-get install strace", program="strace"),
     Tool("paho-mqtt", "pip install 'detente[bench]' (or `make bench`)", module="paho.mqtt"),
-    Tool("nats-py", "pip install 'detente[bench]' (or `make bench`)", module="nats"),
+    Tool("nats-py", "pip install detente", module="nats"),
 )
 
 _SBIN = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"

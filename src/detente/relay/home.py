@@ -22,7 +22,7 @@ from ..errors import ConfigError, PeerError
 from ..identity import Card, certificate_sha256, generate_tls_identity, parse_card
 from .queue import Quotas
 
-__all__ = ["RELAY_CARD_FORMAT", "RelayCard", "RelayHome", "create_relay", "parse_relay_card"]
+__all__ = ["RELAY_CARD_FORMAT", "RelayCard", "RelayHome", "RelaySettings", "create_relay", "parse_relay_card"]
 
 RELAY_CARD_FORMAT = "detente-relay-card/1"
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ..errors import StoreError
 
-__all__ = ["Held", "QuotaExceeded", "Quotas", "RelayQueue"]
+__all__ = ["Held", "Put", "QuotaExceeded", "Quotas", "RelayQueue"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS items (

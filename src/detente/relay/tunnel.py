@@ -114,10 +114,11 @@ def _info(item: Item) -> bytes:
 class Sender:
     """One direction of a session, on the sending side: makes the open item, then data items."""
 
-    def __init__(self, *, local: str, peer: str, session: str, initiator: bool) -> None:
+    def __init__(self, *, local: str, peer: str, session: str, initiator: bool, key: bytes | None = None) -> None:
+        """``key`` is for test vectors only: a session key is otherwise always fresh and random."""
         self.local, self.peer, self.session = local, peer, session
         self.direction = _INITIATOR if initiator else _RESPONDER
-        self._key = ChaCha20Poly1305.generate_key()
+        self._key = key if key is not None else ChaCha20Poly1305.generate_key()
         self._aead = ChaCha20Poly1305(self._key)
         self._next = 1
 

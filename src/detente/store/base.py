@@ -33,6 +33,7 @@ __all__ = [
     "MessageRecord",
     "MessageRow",
     "OperatorRecord",
+    "PathStatus",
     "PeerRecord",
     "SessionRecord",
     "Store",

@@ -18,6 +18,7 @@ from ..notifications import UsageError, json_schema, kinds, spec
 from ..notifications.i18n import translator
 from ..operators import ROLES
 from ..protocol.timestamps import format_time, parse_time
+from ..relays import card_entries, load_relays
 from ..store import CheckpointRecord, LogName, Store
 from ..views import status_view
 from .api import ANYONE, Call, Operation, Reply, error
@@ -59,9 +60,46 @@ def _checkpoints(store: Store, log: LogName, peer: str) -> dict[str, Any]:
     }
 
 
+_PATH_STATES = {"current": "UP", "standby": "STANDBY", "connecting": "DIALING", "down": "DOWN"}
+
+
+def _paths(peer: dict[str, Any], card: dict[str, Any], relays: dict[str, list[str]]) -> list[dict[str, Any]]:
+    """Each path to the peer (the direct link first, then each relay) as the running station
+    last saw it; only the path carrying the link has a since and a clock offset."""
+    seen = peer["paths"] or [
+        {"name": "direct", "state": "", "round_trip_ms": peer["round_trip_ms"], "last_success": peer["last_heartbeat"]}
+        | {"current": True}
+        | {"detail": peer["detail"]}
+    ]
+    out = []
+    for path in seen:
+        current = path.get("current", False) or not peer["paths"]
+        out.append(
+            {
+                "name": path["name"],
+                "endpoints": [str(e) for e in card.get("endpoints", [])]
+                if path["name"] == "direct"
+                else relays.get(path["name"], []),
+                "state": _PATH_STATES.get(path["state"], peer["link"]),
+                "current": current,
+                "since": peer["since"] if current or len(seen) == 1 else None,
+                "detail": path["detail"],
+                "round_trip_ms": path["round_trip_ms"],
+                "last_heartbeat": path["last_success"],
+                "clock_offset_ms": peer["clock_offset_ms"] if current else None,
+                "updated_at": peer["status_updated_at"],
+            }
+        )
+    return out
+
+
 async def _get_line(call: Call[NoBody, NoQuery]) -> Response:
     store, now = call.store, call.now()
     view = status_view(call.home, store, now)
+    relays = {
+        f"relay:{entry['name']}": list(entry.get("endpoints", [])) or [str(entry.get("nats", ""))]
+        for entry in card_entries(load_relays(call.home.path))
+    }
     cards = {p.station_id: p.card for p in store.peers()}
     peers = []
     for peer in view["peers"]:
@@ -74,19 +112,7 @@ async def _get_line(call: Call[NoBody, NoQuery]) -> Response:
                 "name": peer["name"],
                 "station_id": station_id,
                 "language": str(card.get("language", "")),
-                "paths": [
-                    {
-                        "name": "tls",
-                        "endpoints": [str(e) for e in card.get("endpoints", [])],
-                        "state": peer["link"],
-                        "since": peer["since"],
-                        "detail": peer["detail"],
-                        "round_trip_ms": peer["round_trip_ms"],
-                        "last_heartbeat": peer["last_heartbeat"],
-                        "clock_offset_ms": peer["clock_offset_ms"],
-                        "updated_at": peer["status_updated_at"],
-                    }
-                ],
+                "paths": _paths(peer, card, relays),
                 "queue_depth": peer["queue_depth"],
                 "unacknowledged": {
                     "here": sum(1 for r in waiting if r.direction == "in"),

@@ -64,6 +64,7 @@ __all__ = [
     "ServeState",
     "SessionReply",
     "StationInfo",
+    "StatusPath",
     "StatusPeer",
     "StatusReply",
     "StatusStation",
@@ -386,6 +387,15 @@ class AlarmSummary(_Strict):
     latest: AlarmLine | None
 
 
+class StatusPath(_Open):
+    name: str = Field(description="`direct` or `relay:NAME`.")
+    state: str = Field(description="current, standby, connecting, down; unknown when `serve` is not running.")
+    current: bool = Field(description="This path carried the link when the station last said.")
+    round_trip_ms: float | None
+    last_success: Timestamp | None = Field(description="When a heartbeat last came back on this path.")
+    detail: str
+
+
 class StatusPeer(_Open):
     party: str
     name: str
@@ -397,6 +407,7 @@ class StatusPeer(_Open):
     last_heartbeat: Timestamp | None
     clock_offset_ms: float | None
     status_updated_at: Timestamp | None
+    paths: list[StatusPath] = Field(description="Each path to the peer, most preferred first.")
     queue_depth: int
     watch: WatchState
     alarms: AlarmSummary
@@ -425,9 +436,13 @@ class StatusReply(_Open):
 
 
 class LinePath(_Strict):
-    name: str = Field(description="The path: `tls` (the link over TLS to the card's endpoints).")
+    name: str = Field(description="The path: `direct` (TLS to the card's endpoints) or `relay:NAME`.")
     endpoints: list[str]
-    state: str = Field(description="UP, DOWN, CONNECTING…; UNKNOWN or STOPPED when `serve` is not running.")
+    state: str = Field(
+        description="UP (carries the link), STANDBY (established and tested, idle), DIALING, DOWN; "
+        "UNKNOWN or STOPPED when `serve` is not running."
+    )
+    current: bool = Field(description="This path carries the link now.")
     since: Timestamp | None
     detail: str
     round_trip_ms: float | None
