@@ -24,7 +24,7 @@ from .logs import configure_logging
 from .peers import pin_peer, update_peer
 from .protocol.canonical import parse_json
 from .protocol.envelope import Precedence
-from .store import Direction
+from .store import Direction, Store
 from .views import message_view, status_view
 from .watch.state import describe_figures, describe_watch
 
@@ -206,6 +206,23 @@ def cmd_send(args: argparse.Namespace) -> int:
         if args.operator is not None:
             acknowledging_operator(store, args.operator)  # refuse before anything is queued
         now = time.time()
+        on_line = _line_addressing(store, args.to, args.line)
+        if on_line is not None:
+            from .compose import compose_on_line
+
+            sent = compose_on_line(
+                home,
+                store,
+                line=on_line[0],
+                to_parties=on_line[1],
+                kind=kind,
+                data=data,
+                precedence=Precedence(args.precedence) if args.precedence else None,
+                now=now,
+            )
+            for envelope in sent:
+                print(f"{envelope.id} {envelope.recipient}")
+            return 0
         composed = compose(
             home,
             store,
@@ -230,6 +247,26 @@ def cmd_send(args: argparse.Namespace) -> int:
     if composed.late is not None and composed.late.late:
         print(f"note: sent late: {composed.late.describe(cast(Lang, home.config.language))}", file=sys.stderr)
     return 0
+
+
+def _line_addressing(store: Store, to: str, line: str | None) -> tuple[str, list[str] | None] | None:
+    """(line, parties or None for the whole line) when ``--to``/``--line`` address a line of more
+    than two stations; None for a message to one peer outside any such line."""
+    from .lines.book import in_force
+
+    if line is not None:
+        return line, [p.strip() for p in to.split(",") if p.strip()]
+    if "," not in to and in_force(store, to) is not None:
+        return to, None
+    if "," in to:
+        parties = [p.strip().upper() for p in to.split(",") if p.strip()]
+        names = sorted({r.line for r in store.charters()})
+        fitting = [n for n in names if (c := in_force(store, n)) is not None and all(c.by_party(p) for p in parties)]
+        if len(fitting) != 1:
+            found = ", ".join(fitting) or "none"
+            raise StationError(f"--to {to}: name the line with --line (lines in force with all of them here: {found})")
+        return fitting[0], parties
+    return None
 
 
 def _list_messages(args: argparse.Namespace, direction: Direction) -> int:
@@ -475,7 +512,13 @@ def build_parser() -> argparse.ArgumentParser:
         "about the border and a notice sent later than its kind's lead time are reported on stderr.",
     )
     _add_home(p)
-    p.add_argument("--to", required=True, metavar="PARTY", help="the peer's party code, e.g. SY")
+    p.add_argument(
+        "--to",
+        required=True,
+        metavar="PARTY",
+        help="the peer's party code, e.g. SY; several on a line (SY,RU), or a line's name for the whole line",
+    )
+    p.add_argument("--line", metavar="NAME", help="send on this line (to the parties in --to)")
     content = p.add_mutually_exclusive_group(required=True)
     content.add_argument("--text", help="free text, in this station's language")
     content.add_argument("--file", metavar="NOTICE.json", help="the notification as JSON (- for standard input)")
@@ -531,6 +574,7 @@ def build_parser() -> argparse.ArgumentParser:
         cli_bench,
         cli_courier,
         cli_ledger,
+        cli_line,
         cli_notices,
         cli_relay,
         cli_store,
@@ -540,6 +584,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_bench.register(sub)
     cli_courier.register(sub)
     cli_ledger.register(sub)
+    cli_line.register(sub)
     cli_notices.register(sub)
     cli_relay.register(sub)
     cli_store.register(sub)

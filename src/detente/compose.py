@@ -34,7 +34,7 @@ from .protocol.ids import uuid7
 from .protocol.timestamps import format_time, parse_time
 from .store import MessageRecord, Store
 
-__all__ = ["Composed", "NoticeRefused", "Preview", "compose", "message_lateness", "preview"]
+__all__ = ["Composed", "NoticeRefused", "Preview", "compose", "compose_on_line", "message_lateness", "preview"]
 
 
 class NoticeRefused(StationError):
@@ -109,6 +109,38 @@ def compose(
         store.add_record(peer.station_id, record.id, record.event, record.at, record.canonical)
         store.journal("notice.late", f"{envelope.id}: {detail}", format_time(now), peer.station_id)
     return Composed(envelope, advice, late)
+
+
+def compose_on_line(
+    home: Home,
+    store: Store,
+    *,
+    line: str,
+    to_parties: list[str] | None,
+    kind: str,
+    data: Any,
+    precedence: Precedence | None,
+    now: float,
+    lang: str | None = None,
+) -> list[Envelope]:
+    """Validate ``data`` as a ``kind`` notice and queue it on ``line`` to the parties named (the
+    whole line if None): one envelope per recipient, in one transaction. NoticeRefused as
+    :func:`compose`; LineError for what the line's charter does not allow."""
+    from .lines.book import send_on_line
+
+    checked = validate(kind, data, lang=cast(Lang, lang or home.config.language))
+    if isinstance(checked, Problems):
+        raise NoticeRefused(checked)
+    return send_on_line(
+        home,
+        store,
+        line=line,
+        to_parties=to_parties,
+        kind=kind,
+        body=checked.body,
+        precedence=precedence or Precedence(checked.precedence),
+        now=now,
+    )
 
 
 def _advise(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,11 @@ class NatsRelay:
     url: str
     stream: str
     prefix: str
+
+    def __post_init__(self) -> None:
+        for what, value in (("relay name", self.name), ("stream", self.stream), ("subject prefix", self.prefix)):
+            if not re.fullmatch(r"[A-Za-z0-9_-]{1,40}", value):
+                raise ConfigError(f"{what} {value!r}: use 1-40 letters, digits, '-' or '_'")
 
     def to_json(self) -> dict[str, Any]:
         return {"card": NATS_FORMAT, "name": self.name, "url": self.url, "stream": self.stream, "prefix": self.prefix}

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import os
 import random
@@ -33,6 +34,7 @@ from .errors import StationError, StoreError
 from .home import Home
 from .identity import Card
 from .ledger.keeper import AlarmRaised, LineLedger
+from .lines.book import after_received, store_received
 from .logs import log_event
 from .outbox import WAKE_SOCKET, queue_message
 from .peers import peer_card
@@ -185,6 +187,7 @@ class Station:
 
     def _make_relays(self) -> None:
         for relay in load_relays(self.home.path):
+            key = f"relay-sessions:{relay.name}"
             common: dict[str, Any] = {
                 "local": self.config.station_id,
                 "signer": self.home.signer,
@@ -192,6 +195,8 @@ class Station:
                 "peer_keys": self._peer_keys,
                 "on_session": self._relay_session,
                 "clock": self.clock,
+                "seen": json.loads(self.store.get_meta(key) or "{}"),
+                "remember": lambda seen, key=key: self._remember_sessions(key, seen),
             }
             path: RelayPath
             if isinstance(relay, RelayCard):
@@ -201,6 +206,25 @@ class Station:
 
                 path = JetStreamRelay(relay.name, url=relay.url, stream=relay.stream, prefix=relay.prefix, **common)
             self._relays[path.path] = path
+
+    def _remember_sessions(self, key: str, seen: dict[str, int]) -> None:
+        try:
+            self.store.set_meta(key, json.dumps(seen, sort_keys=True))
+        except StoreError as exc:
+            log_event(log, logging.ERROR, "store.failed", party="-", action="remember relay sessions", error=str(exc))
+
+    def _relay_paths(self, card: Card) -> tuple[str, ...]:
+        """The relays this station and the peer both use, by the peer's card."""
+        theirs = {str(entry.get("name")): entry for entry in card.relays}
+        shared = []
+        for path, relay in sorted(self._relays.items()):
+            entry = theirs.get(relay.name)
+            if entry is None:
+                continue
+            if isinstance(relay, TLSRelay) and entry.get("tls_sha256") != relay.card.tls_certificate_sha256:
+                continue  # another relay under the same name
+            shared.append(path)
+        return ("direct", *shared)
 
     def _peer_keys(self, station_id: str) -> PeerKeys | None:
         peer = self._peers.get(station_id)
@@ -354,9 +378,7 @@ class Station:
             now=now,
             cursor=self.store.receive_cursor(record.station_id),
             receipted_through=self.store.receipted_through(record.station_id),
-            config=self.config.link.link_config(
-                self.config.station_id, record.station_id, ("direct", *sorted(self._relays))
-            ),
+            config=self.config.link.link_config(self.config.station_id, record.station_id, self._relay_paths(card)),
             rng=self._rng,
         )
 
@@ -540,7 +562,7 @@ class Station:
         received_at = format_time(now)
         items = [(e, seal_receipt(self.home.signer, e, received_at)) for e in envelopes]
         try:
-            self.store.store_incoming(items, received_at)
+            refused = store_received(self.store, self.config.station_id, items, received_at)
         except StoreError as exc:
             log_event(log, logging.ERROR, "message.not_stored", party=peer.record.party, error=str(exc))
             # The batch is contiguous: its first envelope says where the stored history ends.
@@ -571,6 +593,10 @@ class Station:
             acknowledged = envelope.body.get("acknowledges") if envelope.kind == "acknowledgement" else None
             if isinstance(acknowledged, str):
                 self.hub.publish({"type": "acknowledged", "id": acknowledged})
+        with self._guard(peer, "keep the book of lines"):
+            refused += after_received(self.store, self.config.station_id, envelopes, refused, received_at)
+        for envelope, reason in refused:
+            log_event(log, logging.WARNING, "line.refused", party=peer.record.party, id=envelope.id, reason=reason)
 
     def _store_receipts(self, peer: _Peer, events: list[ev.ReceiptReceived], now: float) -> None:
         try:

@@ -224,3 +224,60 @@ def test_pings_run_on_the_standby_path_too() -> None:
     frames = [parse_frame(f) for f in FrameDecoder().feed(data)]
     assert any(isinstance(f, Ping) for f in frames)
     assert not any(isinstance(f, EnvelopeFrame) for f in frames)
+
+
+def test_a_preferred_path_that_went_silent_and_answers_again_takes_the_link_back() -> None:
+    """Silence between failover_after and dead_after: the direct connection is never closed, and
+    when it is heard from again the link returns to it."""
+    pair = two_paths(dead_after=5.0)
+    pair.advance(0.0)
+    direct = conn_on(pair, "direct")
+    conn = pair.conns[direct]
+    conn.blackholed = True
+    pair.advance(2.5)  # past failover_after (2 s), short of dead_after (3 s)
+    assert pair.link(0).current_path == "relay:un"
+    conn.blackholed = False  # the frames flow again (none of the held ones: they were lost)
+    pair.advance(1.5)
+    assert direct in pair.conns and all(pair.conns[direct].open)
+    assert pair.link(0).current_path == "direct" and pair.link(1).current_path == "direct"
+    changed = of(pair.sides[0].history, ev.CurrentPathChanged)
+    assert [c.path for c in changed] == ["relay:un", "direct"]  # type: ignore[attr-defined]
+
+
+def test_no_timer_stays_due_when_every_path_falls_silent() -> None:
+    """Both paths silent: the failover deadline passes with nowhere to go and is not armed again
+    (the driver would otherwise be woken at once, over and over, until dead_after)."""
+    pair = two_paths(dead_after=30.0, failover_after=2.0)
+    pair.advance(0.0)
+    for cid in list(pair.conns):
+        pair.blackhole(cid)
+    link = pair.link(0)
+    calls = 0
+    now = pair.clock(0)
+    while now < pair.clock(0) + 20.0:
+        wake = link.next_timer()
+        assert wake is not None
+        now = max(now + 0.001, wake + 0.05)  # a driver that wakes a little late
+        link.handle_timer(now)
+        link.events()
+        for cid in link.pending_output():
+            link.data_to_send(cid)
+        calls += 1
+    assert calls < 100, f"{calls} wake-ups in 20 s"
+
+
+def test_close_and_abort_do_not_move_the_link_to_a_connection_they_close() -> None:
+    for stop in ("close", "abort"):
+        pair = two_paths()
+        pair.advance(0.0)
+        pair.queue(0, 3)
+        relay = conn_on(pair, "relay:un")
+        pair.link(0).data_to_send(relay)
+        link = pair.link(0)
+        if stop == "close":
+            link.close(pair.clock(0))
+        else:
+            link.abort("storage-failure", "disk full", pair.clock(0))
+        assert not of(link.events(), ev.CurrentPathChanged)
+        frames = [parse_frame(f) for f in FrameDecoder().feed(link.data_to_send(relay))]
+        assert not any(isinstance(f, EnvelopeFrame) for f in frames), stop

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from ..errors import EnvelopeError, PeerError, StationError
 from ..home import Home
 from ..identity import Card
+from ..lines.book import after_received, store_received
 from ..peers import peer_by_party, peer_card
 from ..protocol.canonical import parse_json
 from ..protocol.envelope import Envelope, Receipt, seal_receipt
@@ -87,7 +88,9 @@ def import_courier(home: Home, store: Store, data: bytes, source: str, now: floa
                 "evidence and tell the peer's operators; nothing was imported"
             )
     if fresh:
-        store.store_incoming([(e, seal_receipt(home.signer, e, at)) for e in fresh], at)
+        local = home.config.station_id
+        refused = store_received(store, local, [(e, seal_receipt(home.signer, e, at)) for e in fresh], at)
+        after_received(store, local, fresh, refused, at)
     result.received, result.already_held = fresh, held
 
     if receipts:

@@ -88,9 +88,13 @@ class Envelope(_Signed):
     kind: str
     precedence: Precedence
     body: Mapping[str, Any]
+    line: Mapping[str, Any] | None = None
+    """On a line of more than two stations: ``{"name", "version", "to", "group"}``, the line and
+    the version of its charter, every recipient of the message, and the id that the message's
+    envelopes to those recipients share (PROTOCOL.md §21)."""
 
     def unsigned_json(self) -> dict[str, Any]:
-        return {
+        data = {
             "v": PROTOCOL_VERSION,
             "type": "envelope",
             "id": self.id,
@@ -104,6 +108,9 @@ class Envelope(_Signed):
             "body": self.body,
             "sig": {"alg": self.sig_alg, "kid": self.sig_kid},
         }
+        if self.line is not None:
+            data["line"] = self.line
+        return data
 
     def to_json(self) -> dict[str, Any]:
         data = self.unsigned_json()
@@ -121,7 +128,8 @@ class Envelope(_Signed):
         obj = _object(data, code, "envelope")
         _exact_members(
             obj,
-            {"v", "type", "id", "from", "to", "seq", "prev", "created", "kind", "precedence", "body", "sig"},
+            {"v", "type", "id", "from", "to", "seq", "prev", "created", "kind", "precedence", "body", "sig"}
+            | ({"line"} & obj.keys()),
             code,
             "envelope",
         )
@@ -143,6 +151,7 @@ class Envelope(_Signed):
             raise EnvelopeError(code, f"precedence {obj['precedence']!r} is unknown") from None
         if not isinstance(obj["body"], dict):
             raise EnvelopeError(code, "body must be a JSON object")
+        line = _line(obj["line"], recipient, code) if "line" in obj else None
         alg, kid, signature = _signature(obj["sig"], code)
         envelope = cls(
             sig_alg=alg,
@@ -158,6 +167,7 @@ class Envelope(_Signed):
             kind=kind,
             precedence=precedence,
             body=obj["body"],
+            line=line,
         )
         _check_one_form(envelope, code, "envelope")
         return envelope
@@ -235,6 +245,7 @@ def seal_envelope(
     kind: str,
     precedence: Precedence,
     body: Mapping[str, Any],
+    line: Mapping[str, Any] | None = None,
 ) -> Envelope:
     """Sign a new envelope. Raises ValueError if a field could never pass the peer's checks."""
     if nesting_depth(body) > MAX_DEPTH - 2:  # the env frame wraps the body in two more objects
@@ -254,6 +265,8 @@ def seal_envelope(
         "body": dict(body),
         "sig": sig,
     }
+    if line is not None:
+        draft["line"] = dict(line)
     sig["value"] = b64encode(signer.sign(ENVELOPE_DOMAIN + canonical_json(draft)))
     try:
         return Envelope.from_json(draft)
@@ -323,6 +336,27 @@ def _exact_members(obj: dict[str, Any], names: set[str], code: RejectCode, what:
         raise EnvelopeError(code, f"{what} lacks {', '.join(sorted(missing))}")
     if extra:
         raise EnvelopeError(code, f"{what} has unknown members {', '.join(sorted(extra))}")
+
+
+_LINE_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+
+
+def _line(value: object, recipient: str, code: RejectCode) -> dict[str, Any]:
+    line = _object(value, code, "line")
+    _exact_members(line, {"name", "version", "to", "group"}, code, "line")
+    if not isinstance(line["name"], str) or not _LINE_NAME.fullmatch(line["name"]):
+        raise EnvelopeError(code, f"line name {line['name']!r} is not a line name")
+    _positive_int(line["version"], code, "line version")
+    to = line["to"]
+    if not isinstance(to, list) or not 1 <= len(to) <= 64 or len(set(map(str, to))) != len(to):
+        raise EnvelopeError(code, "line.to must list 1 to 64 distinct recipients")
+    for station in to:
+        _station(station, code, "line.to")
+    if recipient not in to:
+        raise EnvelopeError(code, f"line.to does not name the envelope's recipient {recipient}")
+    if not is_uuid7(line["group"]):
+        raise EnvelopeError(code, f"line group {line['group']!r} is not a UUIDv7")
+    return dict(line)
 
 
 def _station(value: object, code: RejectCode, name: str) -> str:

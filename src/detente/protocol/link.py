@@ -198,6 +198,9 @@ class Link:
         self._current: _Connection | None = None
         self._state: LinkState = LinkState.DOWN
         self._closing = False
+        self._aborting = False
+        self._now = now
+        """The latest time the driver has passed in (to arm no timer that has already passed)."""
         # receiving direction
         cursor = cursor or ReceiveCursor()
         self._recv_next = cursor.next_seq
@@ -296,7 +299,9 @@ class Link:
             deadlines.append(self._last_progress + self._rto)
         current = self._current
         if current is not None and any(c.last_received > current.last_received for c in self._established()):
-            deadlines.append(current.last_received + self.config.failover_after)
+            failover = current.last_received + self.config.failover_after
+            if failover > self._now:  # once passed without a move, a frame on another path moves it
+                deadlines.append(failover)
         if self._dialing_allowed():
             deadlines += [p.next_dial_at for p in self._paths.values() if p.next_dial_at is not None]
         return min(deadlines) if deadlines else None
@@ -341,8 +346,7 @@ class Link:
         except RemoteProtocolError as exc:
             self._refuse(conn, exc.code, exc.detail, now)
             return
-        if conn is not self._current:
-            self._choose_current(now)
+        self._choose_current(now)
 
     def connection_lost(self, connection: int, now: float, detail: str = "") -> None:
         conn = self._conns.pop(connection, None)
@@ -393,10 +397,14 @@ class Link:
         """Close every connection with an ``error`` frame (e.g. storage failed, or the peer sent a
         conflicting duplicate). With ``cursor``, the receiving position goes back to what is
         stored, so that the peer resends whatever was not."""
-        for conn in list(self._conns.values()):
-            if conn.state is not ConnState.CLOSED:
-                conn.write(ErrorFrame(code, detail))
-                self._close(conn, Input.CLOSED_LOCALLY, code, detail, now=now)
+        self._aborting = True
+        try:
+            for conn in list(self._conns.values()):
+                if conn.state is not ConnState.CLOSED:
+                    conn.write(ErrorFrame(code, detail))
+                    self._close(conn, Input.CLOSED_LOCALLY, code, detail, now=now)
+        finally:
+            self._aborting = False
         if cursor is not None:
             self._recv_next = cursor.next_seq
             self._recv_last_hash = cursor.last_hash
@@ -413,6 +421,7 @@ class Link:
                 )
 
     def handle_timer(self, now: float) -> None:
+        self._now = max(self._now, now)
         for conn in list(self._conns.values()):
             if conn.state is ConnState.HANDSHAKING and now >= conn.opened_at + self.config.handshake_timeout:
                 self._close(
@@ -621,7 +630,7 @@ class Link:
                 self._schedule_dial(route, now)
         if conn is not self._current:
             return
-        successor = self._best(now, fresh_only=False)
+        successor = None if self._closing or self._aborting else self._best(now, fresh_only=False)
         if successor is not None:
             self._switch(successor, now, f"{reason}: {detail}")
             return
@@ -672,20 +681,28 @@ class Link:
         return min(pool, key=lambda c: (c.path.rank, -c.last_received), default=None)
 
     def _choose_current(self, now: float) -> None:
-        """Fail over from a silent current connection to a live one on another path."""
+        """Fail over from a silent current connection to a live one on another path, and back to a
+        more preferred path whose connection is heard from again."""
+        self._now = max(self._now, now)
         current = self._current
-        if current is None or now - current.last_received < self.config.failover_after:
+        if current is None:
             return
         live = self._best(now, fresh_only=True)
-        if live is not None and live is not current:
+        if live is None:
+            return
+        silent = now - current.last_received >= self.config.failover_after
+        if silent:
             self._switch(live, now, f"no frame on {current.path.name} for {now - current.last_received:.1f} s")
+        elif live.path.rank < current.path.rank:
+            self._switch(live, now, f"{live.path.name} is preferred and answers again")
 
     def _switch(self, conn: _Connection, now: float, reason: str) -> None:
         previous = self._current
         self._current = conn
         self._move(Input.FAILED_OVER)
-        before = previous.path.name if previous else ""
-        self._events.append(ev.CurrentPathChanged(conn.id, conn.path.name, before, reason))
+        if previous is None or previous.path is not conn.path:  # not for a newer connection on one path
+            before = previous.path.name if previous else ""
+            self._events.append(ev.CurrentPathChanged(conn.id, conn.path.name, before, reason))
         if self._unacked:
             self._retransmit(conn, now)
 

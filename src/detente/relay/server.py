@@ -109,14 +109,15 @@ class RelayServer:
             previous.closed = True
             previous.stream.close()
         client = self._clients[station] = _Client(station, stream)
-        held = self.queue.held([station])[0]
         log_event(log, logging.INFO, "relay.station_connected", station=station, remote=stream.remote)
-        stream.write(
-            encode({"t": "welcome", "relay": self.settings.name, "station": station, "held": held.items_waiting})
-        )
         pusher = asyncio.create_task(self._push(client))
+        pusher.add_done_callback(lambda task: self._pusher_ended(client, task))
         reason = "closed"
         try:
+            held = self.queue.held([station])[0]
+            stream.write(
+                encode({"t": "welcome", "relay": self.settings.name, "station": station, "held": held.items_waiting})
+            )
             await self._read(client)
         except (WireError, StoreError) as exc:
             reason = str(exc)
@@ -136,6 +137,13 @@ class RelayServer:
             stream.close()
             log_event(log, logging.INFO, "relay.station_disconnected", station=station, reason=reason)
 
+    def _pusher_ended(self, client: _Client, task: asyncio.Task[None]) -> None:
+        if task.cancelled() or task.exception() is None:
+            return
+        log_event(log, logging.ERROR, "relay.push_failed", station=client.station, error=repr(task.exception()))
+        client.closed = True
+        client.stream.close()  # the station reconnects, and is pushed what waits for it again
+
     async def _read(self, client: _Client) -> None:
         decoder = RelayFrameDecoder()
         while not client.closed:
@@ -143,7 +151,7 @@ class RelayServer:
                 data = await client.stream.read()
             if not data:
                 return
-            puts: list[tuple[int, Put]] = []
+            puts: list[tuple[int, Put | tuple[str, str]]] = []  # replies go back in ref order
             took: list[int] = []
             for header, body in decoder.feed(data):
                 kind = header["t"]
@@ -151,9 +159,7 @@ class RelayServer:
                     ref = header.get("ref")
                     if type(ref) is not int:
                         raise WireError("put frame without an integer ref")
-                    put = self._check(client, ref, body)
-                    if put is not None:
-                        puts.append((ref, put))
+                    puts.append((ref, self._check(client, body)))
                 elif kind == "took":
                     if type(header.get("id")) is int:
                         took.append(header["id"])
@@ -167,25 +173,28 @@ class RelayServer:
                 client.wake.set()
             if puts:
                 self._store(client, puts)
-            await client.stream.drain()
+            async with asyncio.timeout(_SILENCE):
+                await client.stream.drain()
 
-    def _check(self, client: _Client, ref: int, body: bytes) -> Put | None:
+    def _check(self, client: _Client, body: bytes) -> Put | tuple[str, str]:
+        """The item to store, or (code, detail) of its refusal."""
         try:
             item = parse_item(body)
         except TunnelError as exc:
-            self._refuse(client, ref, "malformed", str(exc))
-            return None
+            return "malformed", str(exc)
         if item.sender != client.station:
-            self._refuse(client, ref, "not-yours", f"item claims to be from {item.sender}; you are {client.station}")
-            return None
+            return "not-yours", f"item claims to be from {item.sender}; you are {client.station}"
         if item.recipient not in self._known:
-            self._refuse(client, ref, "unknown-recipient", f"this relay does not serve station {item.recipient}")
-            return None
+            return "unknown-recipient", f"this relay does not serve station {item.recipient}"
         return Put(item.sender, item.recipient, item.session, item.kind == "open", body)
 
-    def _store(self, client: _Client, puts: list[tuple[int, Put]]) -> None:
-        results = self.queue.put_many([put for _, put in puts])
-        for (ref, put), result in zip(puts, results, strict=True):
+    def _store(self, client: _Client, puts: list[tuple[int, Put | tuple[str, str]]]) -> None:
+        results = iter(self.queue.put_many([put for _, put in puts if isinstance(put, Put)]))
+        for ref, put in puts:
+            if not isinstance(put, Put):
+                self._refuse(client, ref, *put)
+                continue
+            result = next(results)
             if isinstance(result, QuotaExceeded):
                 self._refuse(client, ref, result.code, result.detail)
                 continue
@@ -208,7 +217,8 @@ class RelayServer:
                 client.pushed.add(ident)
                 client.last_pushed = ident
             if batch:
-                await client.stream.drain()
+                async with asyncio.timeout(_SILENCE):  # a station that takes nothing is closed
+                    await client.stream.drain()
                 continue
             client.wake.clear()
             await client.wake.wait()

@@ -93,6 +93,8 @@ def parse_item(data: bytes) -> Item:
         raise TunnelError(f"relay item is not canonical JSON: {exc}") from None
     if not isinstance(value, dict) or value.get("item") != ITEM_FORMAT:
         raise TunnelError(f'relay item is not a JSON object with "item": "{ITEM_FORMAT}"')
+    if canonical_json(value) != data:
+        raise TunnelError("relay item is not in its RFC 8785 form")
     sender, recipient, session = value.get("from"), value.get("to"), value.get("session")
     direction, kind, n = value.get("dir"), value.get("kind"), value.get("n")
     if not all(isinstance(x, str) and 0 < len(x) <= 200 for x in (sender, recipient)):

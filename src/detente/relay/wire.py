@@ -55,8 +55,8 @@ class RelayFrameDecoder:
                 raise WireError("relay frame header runs past the frame")
             try:
                 header = json.loads(frame[2 : 2 + head_length])
-            except ValueError:
-                raise WireError("relay frame header is not JSON") from None
+            except (ValueError, RecursionError):
+                raise WireError("relay frame header is not JSON (or nests too deep)") from None
             if not isinstance(header, dict) or header.get("t") not in _KINDS:
                 raise WireError(f"relay frame header {str(header)[:80]!r} names no known frame")
             frames.append((header, frame[2 + head_length :]))

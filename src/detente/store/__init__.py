@@ -7,6 +7,7 @@ from pathlib import Path
 from .base import (
     AlarmRecord,
     AwaitingRecord,
+    CharterRecord,
     CheckpointRecord,
     Direction,
     EscalationRecord,
@@ -31,6 +32,7 @@ from .sqlite import SQLiteStore
 __all__ = [
     "AlarmRecord",
     "AwaitingRecord",
+    "CharterRecord",
     "CheckpointRecord",
     "Direction",
     "EscalationRecord",

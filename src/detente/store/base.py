@@ -9,7 +9,7 @@ from __future__ import annotations
 import abc
 import contextlib
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -22,6 +22,7 @@ __all__ = [
     "AlarmRecord",
     "CheckpointRecord",
     "AwaitingRecord",
+    "CharterRecord",
     "Direction",
     "EscalationRecord",
     "ExchangeCounts",
@@ -80,6 +81,14 @@ class MessageRecord:
     """The id of the acknowledgement envelope, once a person acknowledged this message."""
     acked_at: str | None = None
     acked_by: str | None = None
+    line_name: str | None = None
+    """On a line of more than two stations: its name, and the group (``line_group``) that this
+    message's envelopes to every recipient share."""
+    line_group: str | None = None
+    ack_needed: bool = True
+    """False where no person's acknowledgement is expected (to or at an observer or a mediator)."""
+    refused: str | None = None
+    """Why this station refused a received line message under the line's charter."""
 
     @property
     def sender(self) -> str:
@@ -130,6 +139,20 @@ class LinkStatus:
     updated_at: str
     serve_pid: int | None
     paths: tuple[PathStatus, ...] = ()
+
+
+@dataclass(frozen=True)
+class CharterRecord:
+    """One version of a line's charter as this station holds it."""
+
+    line: str
+    version: int
+    hash: str
+    charter: bytes
+    state: str
+    """``proposed``, ``in-force`` or ``superseded``."""
+    stored_at: str
+    in_force_at: str | None = None
 
 
 @dataclass(frozen=True)
@@ -278,6 +301,13 @@ class Store(abc.ABC):
         call ``build(seq, prev_hash)`` for the next envelope, and store it as queued."""
 
     @abc.abstractmethod
+    def append_outgoing_group(
+        self, items: Sequence[tuple[str, Callable[[int, str], Envelope], bool]], stored_at: str
+    ) -> list[Envelope]:
+        """``append_outgoing`` for several peers in one transaction (one line message to several
+        members); the boolean of each item says whether a person's acknowledgement is expected."""
+
+    @abc.abstractmethod
     def outgoing_after(self, peer: str, after_seq: int, limit: int) -> list[Envelope]:
         """Stored outgoing envelopes above ``after_seq`` in sequence order (receipted or not)."""
 
@@ -298,8 +328,15 @@ class Store(abc.ABC):
     def receive_cursor(self, peer: str) -> ReceiveCursor: ...
 
     @abc.abstractmethod
-    def store_incoming(self, items: Sequence[tuple[Envelope, Receipt]], at: str) -> None:
-        """Store received envelopes with the receipts this station signed for them, atomically."""
+    def store_incoming(
+        self,
+        items: Sequence[tuple[Envelope, Receipt]],
+        at: str,
+        line_states: Mapping[str, tuple[bool, str | None]] | None = None,
+    ) -> None:
+        """Store received envelopes with the receipts this station signed for them, atomically;
+        ``line_states`` gives, by message id, whether a person must acknowledge it and why the
+        line's charter refuses it (``lines.book.incoming_state``)."""
 
     @abc.abstractmethod
     def incoming_receipt(self, peer: str, seq: int) -> tuple[str, bytes] | None:
@@ -536,3 +573,39 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def touch_token(self, token_id: str, at: str) -> None:
         """Note when a token was last used."""
+
+    # --- lines of more than two stations -----------------------------------------------------------
+
+    @abc.abstractmethod
+    def save_charter(self, record: CharterRecord) -> bool:
+        """Store a line's charter version; False if that version is already held."""
+
+    @abc.abstractmethod
+    def charters(self, line: str | None = None) -> list[CharterRecord]:
+        """Every charter version held (of one line), by line and version."""
+
+    @abc.abstractmethod
+    def put_charter_in_force(self, line: str, version: int, at: str) -> None:
+        """That version is in force from now; the earlier ones are superseded."""
+
+    @abc.abstractmethod
+    def add_charter_signature(
+        self, line: str, version: int, charter_hash: str, station: str, message_id: str, at: str
+    ) -> None:
+        """``station`` signed the charter by the envelope ``message_id`` (idempotent)."""
+
+    @abc.abstractmethod
+    def charter_signatures(self, line: str, version: int) -> list[tuple[str, str, str, str]]:
+        """(station, charter hash, message id, signed at) of each signature of that version."""
+
+    @abc.abstractmethod
+    def group_messages(self, group: str) -> list[MessageRecord]:
+        """The envelopes of one line message, one per recipient."""
+
+    @abc.abstractmethod
+    def line_groups(self, line: str, limit: int = 50) -> list[str]:
+        """The newest message groups of a line, newest first."""
+
+    @abc.abstractmethod
+    def set_message_line_state(self, message_id: str, *, ack_needed: bool, refused: str | None) -> None:
+        """Whether a person's acknowledgement is expected, and why the message was refused."""

@@ -27,6 +27,7 @@ import psycopg.errors
 from ..errors import StoreError
 from .sql_base import Connection, Cursor
 from .sql_line import LineQueries
+from .sql_lines import CharterQueries
 from .sql_people import PeopleQueries
 from .sqlite import migrations
 
@@ -69,7 +70,7 @@ class _Translated:
             cursor.executemany(self._convert(sql), parameters)
 
 
-class PostgresStore(LineQueries, PeopleQueries):
+class PostgresStore(LineQueries, PeopleQueries, CharterQueries):
     _string_agg = "string_agg"
 
     def __init__(self, url: str, *, connect_timeout: float = 5.0, application: str = "detente") -> None:

@@ -97,7 +97,7 @@ ACKNOWLEDGEMENT = "acknowledgement"
 MESSAGE_COLUMNS = (
     "m.rowid, m.id, m.direction, m.peer, p.party, m.seq, m.kind, m.precedence, m.created_at, m.envelope,"
     " m.envelope_hash, m.state, m.stored_at, m.sent_at, m.receipt, m.receipted_at, m.delivered_at,"
-    " m.ack_id, m.acked_at, m.acked_by"
+    " m.ack_id, m.acked_at, m.acked_by, m.line_name, m.line_group, m.ack_needed, m.refused"
 )
 TOKEN_COLUMNS = "id, token_hash, operator, created_at, expires_at, revoked_at, last_used_at"
 OPERATOR_COLUMNS = "name, role, password_hash, totp_secret, must_change, created_at, disabled_at"
@@ -188,4 +188,8 @@ def message_from_row(row: Sequence[Any]) -> MessageRecord:
         ack_id=row[16],
         acked_at=row[17],
         acked_by=row[18],
+        line_name=row[19],
+        line_group=row[20],
+        ack_needed=bool(row[21]),
+        refused=row[22],
     )

@@ -4,7 +4,7 @@ receipts, link status, the journal, and the two Merkle logs per peer with their 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from ..errors import StoreError
@@ -38,7 +38,7 @@ from .ledger_sql import (
     scan_log_sql,
     scan_nodes_sql,
 )
-from .sql_base import ENTRY_DATA, MESSAGE_COLUMNS, SQLEngine, mark_acknowledged, message_from_row
+from .sql_base import ENTRY_DATA, MESSAGE_COLUMNS, Connection, SQLEngine, mark_acknowledged, message_from_row
 
 __all__ = ["LineQueries"]
 
@@ -97,31 +97,13 @@ class LineQueries(SQLEngine):
 
     def append_outgoing(self, peer: str, build: Callable[[int, str], Envelope], stored_at: str) -> Envelope:
         with self._write("queue an outgoing message") as db:
-            last = db.execute(
-                "SELECT seq, envelope_hash FROM messages WHERE peer = ? AND direction = 'out'"
-                " ORDER BY seq DESC LIMIT 1",
-                (peer,),
-            ).fetchone()
-            seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
-            envelope = build(seq, prev)
-            db.execute(
-                "INSERT INTO messages (id, direction, peer, seq, kind, precedence, created_at, envelope,"
-                " envelope_hash, state, stored_at) VALUES (?, 'out', ?, ?, ?, ?, ?, ?, ?, 'queued', ?)",
-                (
-                    envelope.id,
-                    peer,
-                    envelope.seq,
-                    envelope.kind,
-                    envelope.precedence.value,
-                    envelope.created,
-                    envelope.canonical,
-                    envelope.hash,
-                    stored_at,
-                ),
-            )
-            append_entries(db, peer, [("envelope-out", envelope.id, envelope.canonical)])
-            mark_acknowledged(db, envelope, acknowledged_direction="in")
-        return envelope
+            return _append(db, peer, build, stored_at, True)
+
+    def append_outgoing_group(
+        self, items: Sequence[tuple[str, Callable[[int, str], Envelope], bool]], stored_at: str
+    ) -> list[Envelope]:
+        with self._write("queue a message to several stations") as db:
+            return [_append(db, peer, build, stored_at, ack_needed) for peer, build, ack_needed in items]
 
     def outgoing_after(self, peer: str, after_seq: int, limit: int) -> list[Envelope]:
         rows = self._read(
@@ -178,14 +160,20 @@ class LineQueries(SQLEngine):
         )
         return ReceiveCursor(rows[0][0] + 1, rows[0][1]) if rows else ReceiveCursor()
 
-    def store_incoming(self, items: Sequence[tuple[Envelope, Receipt]], at: str) -> None:
+    def store_incoming(
+        self,
+        items: Sequence[tuple[Envelope, Receipt]],
+        at: str,
+        line_states: Mapping[str, tuple[bool, str | None]] | None = None,
+    ) -> None:
         if not items:
             return
+        states = line_states or {}
         with self._write("store received messages") as db:
             db.executemany(
                 "INSERT INTO messages (id, direction, peer, seq, kind, precedence, created_at, envelope,"
-                " envelope_hash, state, stored_at, receipt, receipted_at)"
-                " VALUES (?, 'in', ?, ?, ?, ?, ?, ?, ?, 'received', ?, ?, ?)",
+                " envelope_hash, state, stored_at, receipt, receipted_at, line_name, line_group, ack_needed, refused)"
+                " VALUES (?, 'in', ?, ?, ?, ?, ?, ?, ?, 'received', ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (
                         e.id,
@@ -199,6 +187,10 @@ class LineQueries(SQLEngine):
                         at,
                         r.canonical,
                         r.received,
+                        e.line["name"] if e.line else None,
+                        e.line["group"] if e.line else None,
+                        int(states.get(e.id, (True, None))[0]),
+                        states.get(e.id, (True, None))[1],
                     )
                     for e, r in items
                 ],
@@ -449,3 +441,36 @@ def _paths(text: str) -> tuple[PathStatus, ...]:
         return tuple(PathStatus(**entry) for entry in json.loads(text))
     except (ValueError, TypeError):
         return ()
+
+
+def _append(
+    db: Connection, peer: str, build: Callable[[int, str], Envelope], stored_at: str, ack_needed: bool
+) -> Envelope:
+    last = db.execute(
+        "SELECT seq, envelope_hash FROM messages WHERE peer = ? AND direction = 'out' ORDER BY seq DESC LIMIT 1",
+        (peer,),
+    ).fetchone()
+    seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
+    envelope = build(seq, prev)
+    db.execute(
+        "INSERT INTO messages (id, direction, peer, seq, kind, precedence, created_at, envelope,"
+        " envelope_hash, state, stored_at, line_name, line_group, ack_needed)"
+        " VALUES (?, 'out', ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)",
+        (
+            envelope.id,
+            peer,
+            envelope.seq,
+            envelope.kind,
+            envelope.precedence.value,
+            envelope.created,
+            envelope.canonical,
+            envelope.hash,
+            stored_at,
+            envelope.line["name"] if envelope.line else None,
+            envelope.line["group"] if envelope.line else None,
+            int(ack_needed),
+        ),
+    )
+    append_entries(db, peer, [("envelope-out", envelope.id, envelope.canonical)])
+    mark_acknowledged(db, envelope, acknowledged_direction="in")
+    return envelope

@@ -83,7 +83,7 @@ class PeopleQueries(SQLEngine):
         rows = self._read(
             "find messages awaiting acknowledgement",
             f"SELECT {awaiting_columns(self._string_agg)} FROM messages m JOIN peers p ON p.station_id = m.peer"
-            f" WHERE m.kind != ? AND m.rowid > {ACKNOWLEDGEMENTS_FROM}"
+            f" WHERE m.ack_needed = 1 AND m.kind != ? AND m.rowid > {ACKNOWLEDGEMENTS_FROM}"
             " AND ((m.acked_at IS NULL AND NOT EXISTS (SELECT 1 FROM escalations e"
             "   WHERE e.message_id = m.id AND e.step IN ('overdue', 'peer-overdue')))"
             " OR (m.acked_at IS NOT NULL"
@@ -100,7 +100,8 @@ class PeopleQueries(SQLEngine):
         rows = self._read(
             "find unacknowledged messages",
             f"SELECT {awaiting_columns(self._string_agg)} FROM messages m JOIN peers p ON p.station_id = m.peer"
-            f" WHERE m.peer = ? AND m.kind != ? AND m.acked_at IS NULL AND m.rowid > {ACKNOWLEDGEMENTS_FROM}"
+            " WHERE m.peer = ? AND m.ack_needed = 1 AND m.kind != ? AND m.acked_at IS NULL"
+            f" AND m.rowid > {ACKNOWLEDGEMENTS_FROM}"
             " ORDER BY m.rowid",
             (peer, ACKNOWLEDGEMENT),
         )
@@ -146,7 +147,8 @@ class PeopleQueries(SQLEngine):
         rows = self._read(
             "read acknowledgement times",
             f"SELECT {awaiting_columns(self._string_agg)} FROM messages m JOIN peers p ON p.station_id = m.peer"
-            f" WHERE m.kind != ? AND m.stored_at >= ? AND m.rowid > {ACKNOWLEDGEMENTS_FROM} ORDER BY m.rowid",
+            " WHERE m.ack_needed = 1 AND m.kind != ? AND m.stored_at >= ?"
+            f" AND m.rowid > {ACKNOWLEDGEMENTS_FROM} ORDER BY m.rowid",
             (ACKNOWLEDGEMENT, since),
         )
         return [awaiting_from_row(row) for row in rows]

@@ -42,6 +42,8 @@ TABLES = (
     "login_failures",
     "translations",
     "api_tokens",
+    "lines",
+    "line_signatures",
 )
 """Every table of a station, in an order that satisfies their references."""
 _ROWID_TABLES = ("messages", "records")

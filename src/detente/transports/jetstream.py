@@ -76,6 +76,7 @@ async def create_stream(url: str, *, stream: str = DEFAULT_STREAM, prefix: str =
             max_bytes=limits.get("max_bytes", 1024 * 1024 * 1024),
             max_msgs_per_subject=limits.get("max_msgs_per_subject", 100_000),
             max_msg_size=limits.get("max_msg_size", 1024 * 1024),
+            max_age=float(limits.get("max_age", 3600)),  # older items open no session (relay.MAX_OPEN_AGE)
         )
         js = nc.jetstream()
         try:
@@ -103,6 +104,9 @@ class JetStreamRelay(RelayPath):
         return self._nc is not None and self._nc.is_connected and self._subscribed
 
     def send_item(self, stream: RelayStream, item: bytes) -> None:
+        if self._outgoing.qsize() >= 8192:
+            stream.fail(f"relay {self.name}: the broker has not taken the last 8192 items; this session ends")
+            return
         subject = f"{self.prefix}.{subject_token(stream.peer)}.{subject_token(self.local)}"
         self._outgoing.put_nowait((stream, subject, item))
         if self._outgoing.qsize() > 1024:

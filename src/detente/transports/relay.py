@@ -36,7 +36,13 @@ log = logging.getLogger("detente.relay.client")
 _PING_EVERY = 1.0
 _DEAD_AFTER = 4.0
 _HIGH_WATER = 1024
-"""Items not yet stored at the relay above which ``drain`` waits."""
+"""Items not yet stored at the relay above which ``drain`` waits (at most a second at a time)."""
+_HARD_CAP = 8192
+"""Items not yet stored above which a session that adds more is ended instead."""
+MAX_OPEN_AGE = 120.0
+"""Seconds an open item may be old (or ahead) by this station's clock: a session opened longer
+ago has been given up by its dialer, or is replayed; clocks further apart than this cannot use a
+relay."""
 
 
 @dataclass(frozen=True)
@@ -83,7 +89,9 @@ class RelayStream:
             self.relay.send_item(self, item)
 
     async def drain(self) -> None:
-        await self.relay.drained()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(1.0):
+                await self.relay.drained()
 
     def close(self) -> None:
         if not self.closed:
@@ -119,7 +127,11 @@ class RelayPath:
         peer_keys: Callable[[str], PeerKeys | None],
         on_session: Callable[[RelayStream], None],
         clock: Callable[[], float],
+        seen: dict[str, int] | None = None,
+        remember: Callable[[dict[str, int]], None] | None = None,
     ) -> None:
+        """``seen`` (``peer session`` → open time, in µs) are the sessions already accepted, as
+        ``remember`` last kept them: a session opened once is never accepted again."""
         self.name = name
         self.path = f"relay:{name}"
         self.local = local
@@ -130,7 +142,8 @@ class RelayPath:
         self.clock = clock
         self.detail = "not connected yet"
         self._sessions: dict[tuple[str, str], RelayStream] = {}
-        self._newest_open: dict[str, int] = {}
+        self._seen: dict[str, int] = dict(seen or {})
+        self._remember = remember
         self._drained = asyncio.Event()
         self._drained.set()
 
@@ -207,9 +220,23 @@ class RelayPath:
         if stream is not None:
             stream.opener = opener
             return
-        if opener.time_us <= self._newest_open.get(item.sender, 0):
-            return  # an older session than one already accepted: its dialer has moved on
-        self._newest_open[item.sender] = opener.time_us
+        now = self.now_us()
+        age = (now - opener.time_us) / 1e6
+        key = f"{item.sender} {item.session}"
+        if abs(age) > MAX_OPEN_AGE or key in self._seen:
+            reason = (
+                "opened before, delivered again (a relay replaying it)"
+                if key in self._seen
+                else f"opened {age:.0f} s ago by this station's clock: given up by its dialer, replayed, or the "
+                "two stations' clocks disagree by that much"
+            )
+            log_event(log, logging.INFO, "relay.session_ignored", relay=self.name, peer=item.sender, reason=reason)
+            return
+        horizon = now - int(2 * MAX_OPEN_AGE * 1e6)
+        self._seen = {k: t for k, t in self._seen.items() if t > horizon}
+        self._seen[key] = opener.time_us
+        if self._remember is not None:
+            self._remember(self._seen)
         stream = RelayStream(self, item.sender, item.session, initiator=False)
         stream.opener = opener
         self._sessions[(item.sender, item.session)] = stream
@@ -234,6 +261,9 @@ class TLSRelay(RelayPath):
         return self._stream is not None and self._welcomed
 
     def send_item(self, stream: RelayStream, item: bytes) -> None:
+        if len(self._unconfirmed) >= _HARD_CAP:
+            stream.fail(f"relay {self.name} has not stored the last {_HARD_CAP} items; this session ends")
+            return
         ref = self._next_ref
         self._next_ref += 1
         self._unconfirmed.append((ref, stream, item))
@@ -248,10 +278,11 @@ class TLSRelay(RelayPath):
             try:
                 await self._connect_once()
                 attempt = 0
-            except TransportError as exc:
-                if self.detail != str(exc):
-                    log_event(log, logging.INFO, "relay.unreachable", relay=self.name, reason=str(exc))
-                self.detail = str(exc)
+            except Exception as exc:  # whatever the relay does, it never stops the station
+                reason = str(exc) if isinstance(exc, TransportError) else f"relay connection failed: {exc!r}"
+                if self.detail != reason:
+                    log_event(log, logging.INFO, "relay.unreachable", relay=self.name, reason=reason)
+                self.detail = reason
             finally:
                 self._stream, self._welcomed = None, False
                 # Sessions end with the connection (the link dials a new one when the relay is
@@ -285,9 +316,10 @@ class TLSRelay(RelayPath):
                     raise TransportError("the relay closed the connection")
                 for header, body in decoder.feed(data):
                     self._frame(stream, header, body)
-                await stream.drain()
+                async with asyncio.timeout(_DEAD_AFTER):
+                    await stream.drain()
         except TimeoutError:
-            raise TransportError(f"no frame from the relay for {_DEAD_AFTER:g} s") from None
+            raise TransportError(f"the relay neither sent nor took anything for {_DEAD_AFTER:g} s") from None
         except WireError as exc:
             raise TransportError(f"the relay sent a malformed frame: {exc}") from None
         except (OSError, ssl.SSLError, ConnectionError) as exc:

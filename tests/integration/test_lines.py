@@ -1,0 +1,148 @@
+"""A line of four real stations: Ankara and Damascus (parties), Moscow (mediator) and the UN
+(observer). The line is proposed, signed by the parties and in force everywhere; messages go to
+one member, several, or the whole line, each recipient receipting (and each party acknowledging)
+on its own; the observer cannot write to a party; a member removed stops receiving at once, and
+the removal is signed and in every ledger."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from .stations import StationProcess, init_station, run_cli, wait_until
+
+LINE = "syria-turkey"
+
+
+@pytest.fixture(scope="module")
+def four(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, StationProcess]]:
+    root = tmp_path_factory.mktemp("line")
+    stations = {
+        "TR": init_station(root / "tr", "Ankara Operations Centre", "TR", "tr", console=False),
+        "SY": init_station(root / "sy", "Damascus Operations Centre", "SY", "ar", console=False),
+        "RU": init_station(root / "ru", "Moscow Mediation Desk", "RU", "ru", console=False),
+        "UN": init_station(root / "un", "UN Liaison", "UN", "en", console=False),
+    }
+    for station in stations.values():
+        for other in stations.values():
+            if other is not station:
+                station.pin(other)
+    try:
+        for station in stations.values():
+            station.start()
+        yield stations
+    finally:
+        for station in stations.values():
+            station.close()
+
+
+def lines(station: StationProcess) -> dict[str, dict[str, object]]:
+    return {v["line"]: v for v in json.loads(station.cli("line", "list", "--json").stdout)["lines"]}
+
+
+def in_force(station: StationProcess, version: int) -> bool:
+    view = lines(station).get(LINE)
+    return bool(view and view["in_force"] and view["in_force"]["version"] == version)  # type: ignore[index]
+
+
+def inbox_texts(station: StationProcess) -> list[str]:
+    return [str(m["body"].get("text")) for m in station.messages("inbox") if m["kind"] == "free-text"]
+
+
+def show(station: StationProcess) -> dict[str, object]:
+    return json.loads(station.cli("line", "show", LINE, "--json").stdout)
+
+
+def test_a_four_station_line(four: dict[str, StationProcess]) -> None:
+    tr, sy, ru, un = four["TR"], four["SY"], four["RU"], four["UN"]
+    created = tr.cli("line", "create", "--name", LINE, "--member", "SY:party", "--member", "RU:mediator",
+                     "--member", "UN:observer")  # fmt: skip
+    assert "version 1 proposed" in created.stdout
+    wait_until(lambda: LINE in lines(sy), 30, what="the proposal at Damascus")
+    assert not in_force(sy, 1), "one party alone cannot bind the other"
+    signed = sy.cli("line", "accept", LINE)
+    assert "in force here" in signed.stdout
+    for station in four.values():
+        wait_until(lambda station=station: in_force(station, 1), 30, what=f"the line in force at {station.party}")
+
+    # To one party: the mediator sees it too, the observer does not.
+    tr.cli("send", "--to", "SY", "--line", LINE, "--text", "to Damascus only")
+    wait_until(lambda: "to Damascus only" in inbox_texts(sy) and "to Damascus only" in inbox_texts(ru), 30)
+    # To the whole line.
+    tr.cli("send", "--to", LINE, "--text", "to everyone on the line")
+    for station in (sy, ru, un):
+        wait_until(lambda station=station: "to everyone on the line" in inbox_texts(station), 30)
+    assert "to Damascus only" not in inbox_texts(un)
+    # To several: Damascus and Moscow, by party codes.
+    sy.cli("send", "--to", "TR,RU", "--text", "from Damascus to two")
+    wait_until(lambda: "from Damascus to two" in inbox_texts(tr) and "from Damascus to two" in inbox_texts(ru), 30)
+
+    # Each recipient receipts on its own; each party acknowledges on its own.
+    sy.cli("operator", "add", "--name", "Lt. Haddad", "--role", "operator")
+    (message,) = [m for m in sy.messages("inbox") if m.get("body", {}).get("text") == "to everyone on the line"]
+    sy.cli("ack", message["id"], "--operator", "Lt. Haddad")
+
+    def recipients() -> dict[str, str]:
+        (sent,) = [g for g in show(tr)["messages"] if g["kind"] == "free-text" and len(g["recipients"]) == 3]  # type: ignore[index]
+        return {r["party"]: r["summary"] for r in sent["recipients"]}
+
+    wait_until(lambda: "acknowledged" in recipients()["SY"], 30, what="Damascus's acknowledgement at Ankara")
+    summary = recipients()
+    assert "(Lt. Haddad)" in summary["SY"]
+    assert summary["RU"].startswith("RU mediator received ") and summary["UN"].startswith("UN observer received ")
+    # Neither the mediator nor the observer is asked to acknowledge for a party.
+    for station in (ru, un):
+        watch = station.status()["peers"]
+        assert all(p["watch"]["awaiting_here"] == 0 for p in watch), station.party
+
+    # The observer may write to the mediator, never to a party.
+    refused = un.cli("send", "--to", "TR", "--line", LINE, "--text", "observer to Ankara", check=False)
+    assert refused.returncode == 1 and "an observer may send only to the line's mediator" in refused.stderr
+    un.cli("send", "--to", "RU", "--line", LINE, "--text", "observer to the mediator")
+    wait_until(lambda: "observer to the mediator" in inbox_texts(ru), 30)
+
+    # The UN is removed: signed by both parties, in force everywhere, the UN receives nothing more.
+    tr.cli("line", "remove-member", LINE, "--party", "UN")
+    wait_until(lambda: show(sy)["latest"]["version"] == 2, 30, what="the removal proposed at Damascus")  # type: ignore[index]
+    sy.cli("line", "accept", LINE)
+    for station in four.values():
+        wait_until(lambda station=station: in_force(station, 2), 30, what=f"version 2 at {station.party}")
+    tr.cli("send", "--to", LINE, "--text", "after the removal")
+    wait_until(lambda: "after the removal" in inbox_texts(sy) and "after the removal" in inbox_texts(ru), 30)
+    gone = un.cli("send", "--to", "RU", "--line", LINE, "--text", "still here?", check=False)
+    assert gone.returncode == 1 and "not a member of line" in gone.stderr
+    assert "after the removal" not in inbox_texts(un)
+    members = {m["party"] for m in show(un)["in_force"]["members"]}  # type: ignore[index]
+    assert members == {"TR", "SY", "RU"}
+
+    # Every charter and signature is a logged message: each ledger verifies with them in it.
+    for station in four.values():
+        station.stop()
+    for station in four.values():
+        run_cli("ledger", "verify", "--home", str(station.home))
+    kinds = [m["kind"] for m in un.messages("inbox")]
+    assert kinds.count("line-charter") == 2 and kinds.count("line-accept") >= 2
+
+
+def test_line_commands_refuse_clearly(tmp_path: Path) -> None:
+    tr = init_station(tmp_path / "tr", "Ankara", "TR", "tr", console=False)
+    sy = init_station(tmp_path / "sy", "Damascus", "SY", "ar", console=False)
+    tr.pin(sy)
+    one = tr.cli("line", "create", "--name", "solo", "--member", "SY:observer", check=False)
+    assert one.returncode == 1 and "at least two parties" in one.stderr
+    bad_role = tr.cli("line", "create", "--name", "x", "--member", "SY:boss", check=False)
+    assert bad_role.returncode == 1 and "ROLE one of party, mediator, observer" in bad_role.stderr
+    stranger = tr.cli("line", "create", "--name", "x", "--member", "RU:party", check=False)
+    assert stranger.returncode == 1 and "no peer for party RU is pinned" in stranger.stderr
+    bad_name = tr.cli("line", "create", "--name", "Bad Name", "--member", "SY:party", check=False)
+    assert bad_name.returncode == 1 and "line name 'Bad Name'" in bad_name.stderr
+    tr.cli("line", "create", "--name", "pair", "--member", "SY:party")
+    twice = tr.cli("line", "create", "--name", "pair", "--member", "SY:party", check=False)
+    assert twice.returncode == 1
+    nothing = tr.cli("line", "accept", "pair", check=False)
+    assert nothing.returncode == 0 or "no change waiting" in nothing.stderr
+    not_yet = tr.cli("send", "--to", "pair", "--text", "x", check=False)
+    assert not_yet.returncode == 1
