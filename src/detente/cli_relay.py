@@ -67,7 +67,7 @@ def cmd_relay_serve(args: argparse.Namespace) -> int:
     listen = (args.listen,) if args.listen else None
 
     async def run() -> None:
-        server = RelayServer(home, listen=listen)
+        server = RelayServer.from_home(home, listen=listen)
         if not server.listen:
             raise ConfigError("the relay listens nowhere: set [relay] listen in relay.toml or pass --listen")
         stop = asyncio.Event()
@@ -151,6 +151,39 @@ def cmd_relay_use(args: argparse.Namespace) -> int:
         )
     target = add_relay(home.path, card)
     _used(home, f"relay:{card.name}", target)
+    return 0
+
+
+def cmd_relay_use_peer(args: argparse.Namespace) -> int:
+    """Use the relay a pinned peer runs (a mediator's station), as its pinned card describes it."""
+    from .peers import peer_by_party
+    from .relay.home import RelayCard
+    from .relays import add_relay
+
+    home = Home(Path(args.home))
+    store = home.open_store()
+    try:
+        peer = peer_by_party(store, args.party)
+    finally:
+        store.close()
+    card = peer.card
+    own = [r for r in card.get("relays", []) if isinstance(r, dict) and r.get("station") == peer.station_id]
+    if not own:
+        raise PeerError(
+            f"{peer.party}'s pinned card lists no relay of its own; its station must set relay_listen, "
+            "print its card again, and you take it with `detente peer update`"
+        )
+    entry = own[0]
+    if entry.get("tls_sha256") != card.get("tls_certificate_sha256"):
+        raise PeerError(f"{peer.party}'s card lists a relay with another certificate than the station's own")
+    relay = RelayCard(
+        str(entry["name"]),
+        tuple(str(e) for e in entry.get("endpoints", [])),
+        str(card["tls_certificate"]),
+        str(card["tls_certificate_sha256"]),
+    )
+    target = add_relay(home.path, relay)
+    _used(home, f"relay:{relay.name}", target)
     return 0
 
 
@@ -250,6 +283,16 @@ def register(sub: Any) -> None:
     add_home(p)
     p.add_argument("card", metavar="RELAY_CARD", help="the relay's card (from `detente relay card`)")
     p.add_argument("--sha256", help="the certificate sha256 the relay's operator gave you, to check")
+    p = add_command(
+        group,
+        "use-peer",
+        cmd_relay_use_peer,
+        "use the relay a pinned peer runs (a mediator's station)",
+        "Add a path through the relay that a pinned peer's station runs for its peers (its relay_listen), "
+        "as the peer's pinned card describes it: no other card to exchange.",
+    )
+    add_home(p)
+    p.add_argument("--party", required=True, help="the peer that runs the relay, e.g. RU")
     p = add_command(
         group, "use-nats", cmd_relay_use_nats, "use a NATS JetStream stream as a relay", "Add a NATS relay path."
     )

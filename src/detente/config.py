@@ -180,6 +180,11 @@ class StationConfig:
     console: str = "127.0.0.1:8470"
     """Where ``serve`` serves the operator console (HOST:PORT; empty: no console). Loopback by
     default: put a TLS-terminating reverse proxy in front to reach it from other machines."""
+    relay_listen: str = ""
+    """Where ``serve`` also runs a relay for its pinned peers (HOST:PORT; empty: none): a
+    mediator's station relays sealed sessions between parties that have no direct path."""
+    relay_advertise: str = ""
+    """The relay's endpoint published in the station card (``relay_listen`` if empty)."""
     link: LinkSettings = field(default_factory=LinkSettings)
     """Link timers and limits."""
     ledger: LedgerSettings = field(default_factory=LedgerSettings)
@@ -226,6 +231,8 @@ database = {toml_string(config.database)}
 store = {toml_string(config.store)}                   # "postgresql://…" to use PostgreSQL instead of database
 server = {toml_string(config.server)}                  # this server's name when several serve the station
 console = {toml_string(config.console)}          # the operator console (HOST:PORT, "" for none)
+relay_listen = {toml_string(config.relay_listen)}            # HOST:PORT to relay for the pinned peers (a mediator)
+relay_advertise = {toml_string(config.relay_advertise)}         # the relay address for the card (or relay_listen)
 
 [link]
 heartbeat_interval = {link.heartbeat_interval}   # seconds between heartbeats
@@ -308,7 +315,20 @@ def load_config(path: Path) -> StationConfig:
     _no_unknown(ledger_table, LedgerSettings.__dataclass_fields__, "ledger", path)
     _no_unknown(
         station,
-        {"name", "party", "station_id", "language", "listen", "advertise", "database", "store", "server", "console"},
+        {
+            "name",
+            "party",
+            "station_id",
+            "language",
+            "listen",
+            "advertise",
+            "database",
+            "store",
+            "server",
+            "console",
+            "relay_listen",
+            "relay_advertise",
+        },
         "station",
         path,
     )
@@ -359,6 +379,8 @@ def load_config(path: Path) -> StationConfig:
         store=_string(station, "store", path, ""),
         server=_string(station, "server", path, ""),
         console=_string(station, "console", path, StationConfig.console),
+        relay_listen=_string(station, "relay_listen", path, ""),
+        relay_advertise=_string(station, "relay_advertise", path, ""),
         link=settings,
         ledger=ledger,
         deadlines=deadlines,
@@ -381,6 +403,9 @@ def validate_config(config: StationConfig, where: str) -> None:
         parse_address(address, f"{where}: address")
     if config.console:
         parse_address(config.console, f"{where}: console")
+    for relay in (config.relay_listen, config.relay_advertise):
+        if relay:
+            parse_address(relay, f"{where}: relay address")
     if config.store and not config.store.startswith(("postgresql://", "postgres://")):
         raise ConfigError(f"{where}: store must be a PostgreSQL URL (postgresql://user@host:5432/dbname) or empty")
     for name in config.link.prefer:

@@ -28,7 +28,7 @@ from cryptography.hazmat.primitives.asymmetric.mldsa import MLDSA65PrivateKey
 
 from .config import StationConfig, load_config, render_config, validate_config
 from .errors import StationError
-from .identity import build_card, generate_signing_key, generate_tls_identity, load_signer
+from .identity import build_card, certificate_sha256, generate_signing_key, generate_tls_identity, load_signer
 from .ledger.note import NoteSigner, key_name
 from .protocol.signing import Signer
 from .relays import card_entries, load_relays
@@ -155,6 +155,21 @@ class Home:
             )
         return store
 
+    def _own_relay(self) -> list[dict[str, Any]]:
+        """The relay this station runs for its peers (``relay_listen``), as its card lists it."""
+        config = self.config
+        address = config.relay_advertise or config.relay_listen
+        if not address:
+            return []
+        return [
+            {
+                "name": config.party.lower(),
+                "endpoints": [f"tls://{address}"],
+                "tls_sha256": certificate_sha256(self.tls_certificate),
+                "station": config.station_id,
+            }
+        ]
+
     def card(self) -> dict[str, Any]:
         config = self.config
         return build_card(
@@ -167,7 +182,7 @@ class Home:
             cert_pem=self.tls_certificate,
             endpoints=tuple(f"tls://{address}" for address in config.endpoints),
             sealing_key=self.sealer.public,
-            relays=card_entries(load_relays(self.path)),
+            relays=card_entries(load_relays(self.path)) + self._own_relay(),
         )
 
 

@@ -168,6 +168,8 @@ class Station:
             self._open_wake_socket()
             for relay in self._relays.values():
                 self._spawn(relay.run(), f"relay-{relay.name}")
+            if self.config.relay_listen:
+                self._spawn(self._serve_relay(stop), "relay-server")
             if on_ready is not None:
                 on_ready(self)
             self._spawn(self._timer_loop(), "timers")
@@ -206,6 +208,22 @@ class Station:
 
                 path = JetStreamRelay(relay.name, url=relay.url, stream=relay.stream, prefix=relay.prefix, **common)
             self._relays[path.path] = path
+
+    async def _serve_relay(self, stop: asyncio.Event) -> None:
+        """Relay sealed sessions between this station's pinned peers (a mediator's station)."""
+        from .relay.queue import Quotas
+        from .relay.server import RelayServer
+
+        server = RelayServer(
+            name=self.config.party.lower(),
+            listen=(self.config.relay_listen,),
+            cards=[peer.card for peer in self._peers.values()],
+            cert=self.home.tls_cert_path,
+            key=self.home.tls_key_path,
+            database=self.home.path / "relay.sqlite3",
+            quotas=Quotas(),
+        )
+        await server.run(stop)
 
     def _remember_sessions(self, key: str, seen: dict[str, int]) -> None:
         try:

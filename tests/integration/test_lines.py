@@ -146,3 +146,73 @@ def test_line_commands_refuse_clearly(tmp_path: Path) -> None:
     assert nothing.returncode == 0 or "no change waiting" in nothing.stderr
     not_yet = tr.cli("send", "--to", "pair", "--text", "x", check=False)
     assert not_yet.returncode == 1
+
+
+def test_parties_without_a_direct_path_talk_through_the_mediator(tmp_path: Path) -> None:
+    """Ankara and Damascus cannot reach each other; Moscow's station relays their sealed sessions.
+    Everything arrives once, in order, and nothing Moscow stores reads as their messages."""
+    from chaos.conftest import Line
+    from chaos.proxy import FaultProxy, Faults
+    from detente.config import set_station_setting
+
+    from .stations import free_port
+
+    tr = init_station(tmp_path / "tr", "Ankara Operations Centre", "TR", "tr", console=False)
+    sy = init_station(tmp_path / "sy", "Damascus Operations Centre", "SY", "ar", console=False)
+    ru = init_station(tmp_path / "ru", "Moscow Mediation Desk", "RU", "ru", console=False)
+    proxies = {s.party: FaultProxy(("127.0.0.1", s.port), Faults()) for s in (tr, sy)}
+    try:
+        set_station_setting(ru.home / "station.toml", "relay_listen", f"127.0.0.1:{free_port()}")
+        # The parties reach Moscow (they dial it); Moscow never dials, since their only endpoints
+        # are the proxies that stand for the broken path between them.
+        for station, dial in ((ru, "never"), (tr, "always"), (sy, "always")):
+            toml = station.home / "station.toml"
+            toml.write_text(toml.read_text().replace('dial = "auto"', f'dial = "{dial}"'))
+        for station in (tr, sy):
+            set_station_setting(
+                station.home / "station.toml", "advertise", [f"127.0.0.1:{proxies[station.party].port}"]
+            )
+        stations = (tr, sy, ru)
+        for station in stations:
+            for other in stations:
+                if other is not station:
+                    station.pin(other)
+        for station in (tr, sy):
+            assert "path relay:ru added" in station.cli("relay", "use-peer", "--party", "RU").stdout
+        for station, other in ((tr, sy), (sy, tr)):
+            card = tmp_path / f"{other.party}.new.card"
+            card.write_text(json.dumps(other.card()))
+            station.cli("peer", "update", str(card))
+        for proxy in proxies.values():
+            proxy.cut(3600.0)  # no direct path between the parties, ever
+        for station in stations:
+            station.start()
+        tr.wait_log(r"link\.up party=SY path=relay:ru", timeout=30)
+
+        tr.cli("line", "create", "--name", LINE, "--member", "SY:party", "--member", "RU:mediator")
+        wait_until(lambda: LINE in lines(sy), 30, what="the proposal at Damascus, through the mediator")
+        sy.cli("line", "accept", LINE)
+        for station in stations:
+            wait_until(lambda station=station: in_force(station, 1), 30, what=f"the line at {station.party}")
+        line = Line(tr, sy, proxies)
+        line.queue("TR", 60)
+        line.queue("SY", 60)
+        line.check(timeout=90)
+        tr.cli("send", "--to", "SY", "--line", LINE, "--text", "on the line, the mediator sees it")
+        wait_until(lambda: "on the line, the mediator sees it" in inbox_texts(sy), 30)
+        wait_until(lambda: "on the line, the mediator sees it" in inbox_texts(ru), 30)
+        for station in stations:
+            station.stop()
+        held = b"".join(
+            p.read_bytes() for p in ru.home.iterdir() if p.is_file() and "sqlite" in p.name or p.suffix == ".db"
+        )
+        assert b"TR 1" not in held and b"SY 1" not in held, "the mediator holds nothing readable of theirs"
+        assert b"on the line, the mediator sees it" in held  # its own copy, as the line's mediator
+        assert (ru.home / "relay.sqlite3").exists()
+        for station in stations:
+            run_cli("ledger", "verify", "--home", str(station.home))
+    finally:
+        for station in (tr, sy, ru):
+            station.close()
+        for proxy in proxies.values():
+            proxy.close()

@@ -15,14 +15,16 @@ import contextlib
 import logging
 import ssl
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import cast
 
 from ..config import parse_address
 from ..errors import StoreError, TransportError
+from ..identity import Card
 from ..logs import log_event
 from ..transports.tls import TLSStream, accept_tls, server_context
 from .home import RelayHome
-from .queue import Put, QuotaExceeded, RelayQueue
+from .queue import Put, QuotaExceeded, Quotas, RelayQueue
 from .tunnel import TunnelError, parse_item
 from .wire import RelayFrameDecoder, WireError, encode
 
@@ -47,21 +49,43 @@ class _Client:
 
 
 class RelayServer:
-    def __init__(self, home: RelayHome, *, listen: tuple[str, ...] | None = None) -> None:
-        self.home = home
-        self.settings = home.settings()
-        self.listen = listen or self.settings.listen
-        cards = home.stations()
+    """A relay for the stations whose ``cards`` it is given: run by ``detente relay serve`` from a
+    relay directory (:meth:`from_home`), or by a mediator's own station for its peers."""
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        listen: tuple[str, ...],
+        cards: list[Card],
+        cert: Path,
+        key: Path,
+        database: Path,
+        quotas: Quotas,
+    ) -> None:
+        self.name = name
+        self.listen = listen
         self._stations = {card.tls_certificate_sha256: card.station_id for card in cards}
         self._known = {card.station_id for card in cards}
-        self._context = server_context(
-            home.tls_cert_path, home.tls_key_path, [card.tls_certificate_pem for card in cards]
-        )
-        self.queue = RelayQueue(home.database_path, self.settings.quotas)
+        self._context = server_context(cert, key, [card.tls_certificate_pem for card in cards])
+        self.queue = RelayQueue(database, quotas)
         self._clients: dict[str, _Client] = {}
         self._servers: list[asyncio.Server] = []
         self._tasks: set[asyncio.Task[None]] = set()
         self.listening: list[tuple[str, int]] = []
+
+    @classmethod
+    def from_home(cls, home: RelayHome, *, listen: tuple[str, ...] | None = None) -> RelayServer:
+        settings = home.settings()
+        return cls(
+            name=settings.name,
+            listen=listen or settings.listen,
+            cards=home.stations(),
+            cert=home.tls_cert_path,
+            key=home.tls_key_path,
+            database=home.database_path,
+            quotas=settings.quotas,
+        )
 
     async def run(self, stop: asyncio.Event) -> None:
         try:
@@ -73,8 +97,8 @@ class RelayServer:
                     raise TransportError(f"cannot listen on {address}: {exc.strerror or exc}") from None
                 self._servers.append(server)
                 self.listening.append((host, port))
-                log_event(log, logging.INFO, "relay.listening", address=address, relay=self.settings.name)
-            log_event(log, logging.INFO, "relay.ready", relay=self.settings.name, stations=len(self._known))
+                log_event(log, logging.INFO, "relay.listening", address=address, relay=self.name)
+            log_event(log, logging.INFO, "relay.ready", relay=self.name, stations=len(self._known))
             await stop.wait()
         finally:
             for server in self._servers:
@@ -85,7 +109,7 @@ class RelayServer:
                 task.cancel()
             await asyncio.gather(*self._tasks, return_exceptions=True)
             self.queue.close()
-            log_event(log, logging.INFO, "relay.stopped", relay=self.settings.name)
+            log_event(log, logging.INFO, "relay.stopped", relay=self.name)
 
     def _accepted(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         cast(asyncio.Transport, writer.transport).pause_reading()
@@ -115,9 +139,7 @@ class RelayServer:
         reason = "closed"
         try:
             held = self.queue.held([station])[0]
-            stream.write(
-                encode({"t": "welcome", "relay": self.settings.name, "station": station, "held": held.items_waiting})
-            )
+            stream.write(encode({"t": "welcome", "relay": self.name, "station": station, "held": held.items_waiting}))
             await self._read(client)
         except (WireError, StoreError) as exc:
             reason = str(exc)
