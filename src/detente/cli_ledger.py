@@ -153,14 +153,22 @@ def _summary(line: LineReport) -> str:
 def cmd_export(args: argparse.Namespace) -> int:
     from .ledger.bundle import export_bundle  # written separately; imported when used
 
-    if not args.message and args.since is None and args.until is None:
+    if args.line is not None:
+        from .ledger.line_bundle import export_line_bundle
+
+        if not args.group:
+            raise StationError("--line needs --group GROUP …: the line messages to export (`detente line show`)")
+    elif not args.message and args.since is None and args.until is None:
         raise StationError("say which messages to export: --message ID …, or --from TIME --to TIME")
     home = Home(Path(args.home))
     store = home.open_store()
     try:
-        data = export_bundle(
-            home, store, message_ids=args.message or (), since=args.since, until=args.until, now=time.time()
-        )
+        if args.line is not None:
+            data = export_line_bundle(home, store, line=args.line, groups=args.group, now=time.time())
+        else:
+            data = export_bundle(
+                home, store, message_ids=args.message or (), since=args.since, until=args.until, now=time.time()
+            )
     finally:
         store.close()
     out = Path(args.out)
@@ -182,6 +190,11 @@ def cmd_verify_bundle(args: argparse.Namespace) -> int:
         data = path.read_bytes()
     except OSError as exc:
         raise StationError(f"cannot read the bundle {path}: {exc.strerror or exc}") from None
+    if b'"detente-line-bundle/1"' in data[:200]:
+        from .ledger.line_bundle import describe_line, verify_line_bundle
+
+        print(describe_line(verify_line_bundle(data), args.lang))
+        return 0
     print(describe(verify_bundle(data), args.lang))
     return 0
 
@@ -240,6 +253,8 @@ def register(sub: Any) -> None:
     p.add_argument("--message", nargs="+", action="extend", metavar="ID", help="message ids to export")
     p.add_argument("--from", dest="since", metavar="TIME", help="export messages created from TIME (RFC 3339)")
     p.add_argument("--to", dest="until", metavar="TIME", help="…up to TIME (RFC 3339; default now)")
+    p.add_argument("--line", metavar="NAME", help="a line bundle: what every member saw of the --group messages")
+    p.add_argument("--group", nargs="+", action="extend", metavar="GROUP", help="line message group ids")
     p = add_command(
         group,
         "verify-bundle",

@@ -118,6 +118,26 @@ def test_a_four_station_line(four: dict[str, StationProcess]) -> None:
     members = {m["party"] for m in show(un)["in_force"]["members"]}  # type: ignore[index]
     assert members == {"TR", "SY", "RU"}
 
+    # A line bundle of the message to the whole line: checked offline, it says what each member saw.
+    (group,) = [g["group"] for g in show(tr)["messages"] if len(g["recipients"]) == 3 and g["kind"] == "free-text"]  # type: ignore[index]
+    bundle = tr.home.parent / "line.bundle"
+
+    def exported() -> bool:
+        return (
+            tr.cli("ledger", "export", "--line", LINE, "--group", group, "--out", str(bundle), check=False).returncode
+            == 0
+        )
+
+    wait_until(exported, 30, what="checkpoints co-signed by every member")
+    statement = run_cli("ledger", "verify-bundle", str(bundle)).stdout
+    assert f"of line {LINE}" in statement and "verified" in statement
+    for party in ("SY", "RU", "UN"):
+        assert f"  {party} (" in statement, statement
+    assert "by Lt. Haddad" in statement
+    altered = bundle.read_bytes().replace(b"Lt. Haddad", b"Lt. Haddaf")
+    (bundle.parent / "altered.bundle").write_bytes(altered)
+    assert run_cli("ledger", "verify-bundle", str(bundle.parent / "altered.bundle"), check=False).returncode == 1
+
     # Every charter and signature is a logged message: each ledger verifies with them in it.
     for station in four.values():
         station.stop()

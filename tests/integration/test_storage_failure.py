@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pytest
@@ -37,9 +37,14 @@ class FullDisk(SQLiteStore):
             self.failures -= 1
             raise StoreError(f"station database {self.path}: database or disk is full while trying to {action}")
 
-    def store_incoming(self, items: Sequence[tuple[Envelope, Receipt]], at: str) -> None:
+    def store_incoming(
+        self,
+        items: Sequence[tuple[Envelope, Receipt]],
+        at: str,
+        line_states: Mapping[str, tuple[bool, str | None]] | None = None,
+    ) -> None:
         self._fill("store_incoming")
-        super().store_incoming(items, at)
+        super().store_incoming(items, at, line_states)
 
     def store_receipts(self, receipts: Sequence[Receipt], at: str) -> int:
         self._fill("store_receipts")
