@@ -24,7 +24,7 @@ from .logs import configure_logging
 from .peers import pin_peer, update_peer
 from .protocol.canonical import parse_json
 from .protocol.envelope import Precedence
-from .store import Direction, Store
+from .store import Direction
 from .views import message_view, status_view
 from .watch.state import describe_figures, describe_watch
 
@@ -206,7 +206,9 @@ def cmd_send(args: argparse.Namespace) -> int:
         if args.operator is not None:
             acknowledging_operator(store, args.operator)  # refuse before anything is queued
         now = time.time()
-        on_line = _line_addressing(store, args.to, args.line)
+        from .lines.book import line_addressing
+
+        on_line = line_addressing(store, args.to, args.line)
         if on_line is not None:
             from .compose import compose_on_line
 
@@ -247,26 +249,6 @@ def cmd_send(args: argparse.Namespace) -> int:
     if composed.late is not None and composed.late.late:
         print(f"note: sent late: {composed.late.describe(cast(Lang, home.config.language))}", file=sys.stderr)
     return 0
-
-
-def _line_addressing(store: Store, to: str, line: str | None) -> tuple[str, list[str] | None] | None:
-    """(line, parties or None for the whole line) when ``--to``/``--line`` address a line of more
-    than two stations; None for a message to one peer outside any such line."""
-    from .lines.book import in_force
-
-    if line is not None:
-        return line, [p.strip() for p in to.split(",") if p.strip()]
-    if "," not in to and in_force(store, to) is not None:
-        return to, None
-    if "," in to:
-        parties = [p.strip().upper() for p in to.split(",") if p.strip()]
-        names = sorted({r.line for r in store.charters()})
-        fitting = [n for n in names if (c := in_force(store, n)) is not None and all(c.by_party(p) for p in parties)]
-        if len(fitting) != 1:
-            found = ", ".join(fitting) or "none"
-            raise StationError(f"--to {to}: name the line with --line (lines in force with all of them here: {found})")
-        return fitting[0], parties
-    return None
 
 
 def _list_messages(args: argparse.Namespace, direction: Direction) -> int:

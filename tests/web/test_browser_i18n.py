@@ -46,6 +46,7 @@ FAMILIES: dict[str, set[str]] = {
     "precedence": {p.value for p in Precedence} | {"all"},  # "all": the figures' total row
     "state": set(_literal_values(models.MessageLine.model_fields["state"].annotation)),
     "role": set(ROLES),
+    "linerole": {"party", "mediator", "observer", "member"},
     "language": set(LANGUAGES),
     "language.native": set(LANGUAGES),
     "link": {s.value for s in LinkState} | {"UNKNOWN", "STOPPED", "STANDBY", "DIALING"},  # DIALING, STANDBY: paths

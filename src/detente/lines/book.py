@@ -30,6 +30,8 @@ __all__ = [
     "charter_of",
     "in_force",
     "incoming_state",
+    "line_addressing",
+    "lines_in_force",
     "propose",
     "recipients_of",
     "send_on_line",
@@ -399,3 +401,26 @@ def after_received(
         if note is not None:
             notes.append((envelope, note))
     return notes
+
+
+def line_addressing(store: Store, to: str, line: str | None) -> tuple[str, list[str] | None] | None:
+    """(line, parties or None for the whole line) when ``to`` (a party, parties joined by commas,
+    or a line's name) and ``line`` address a line of more than two stations; None for a message
+    to one peer outside any such line. LineError when the parties fit no single line."""
+    if line is not None:
+        return line, [p.strip() for p in to.split(",") if p.strip()]
+    if "," not in to and in_force(store, to) is not None:
+        return to, None
+    if "," not in to:
+        return None
+    parties = [p.strip().upper() for p in to.split(",") if p.strip()]
+    names = sorted({r.line for r in store.charters()})
+    fitting = [n for n in names if (c := in_force(store, n)) is not None and all(c.by_party(p) for p in parties)]
+    if len(fitting) != 1:
+        found = ", ".join(fitting) or "none"
+        raise LineError(f"to {', '.join(parties)}: name the line (lines in force with all of them here: {found})")
+    return fitting[0], parties
+
+
+def lines_in_force(store: Store) -> list[Charter]:
+    return [c for name in sorted({r.line for r in store.charters()}) if (c := in_force(store, name)) is not None]

@@ -13,6 +13,7 @@ from typing import Any
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from ..config import LANGUAGES
+from ..lines.book import lines_in_force
 from ..notices import active_notices
 from ..notifications import UsageError, json_schema, kinds, spec
 from ..notifications.i18n import translator
@@ -184,6 +185,14 @@ async def _get_kinds(call: Call[NoBody, KindsQuery]) -> Response:
             ],
             "roles": list(ROLES),
             "languages": list(LANGUAGES),
+            "lines": [
+                {
+                    "name": c.line,
+                    "version": c.version,
+                    "members": [{"party": m.party, "role": m.role} for m in c.members],
+                }
+                for c in lines_in_force(call.store)
+            ],
         }
     )
 

@@ -8,9 +8,10 @@ from typing import Any
 
 from starlette.responses import JSONResponse, Response
 
-from ..compose import NoticeRefused, compose, preview
+from ..compose import NoticeRefused, compose, compose_on_line, preview
 from ..errors import StationError
 from ..ledger.records import seal_record
+from ..lines.book import in_force, line_addressing
 from ..notifications import BorderAdvice, Problems, Rendering
 from ..operators import ACKNOWLEDGING_ROLES
 from ..protocol.envelope import Precedence
@@ -86,6 +87,24 @@ async def _get_message(call: Call[NoBody, LangQuery]) -> Response:
 async def _send_message(call: Call[SendRequest, LangQuery]) -> Response:
     data, lang, now = call.body, call.lang(), call.now()
     try:
+        on_line = line_addressing(call.store, data.to, data.line)
+        if on_line is not None:
+            sent = compose_on_line(
+                call.home,
+                call.store,
+                line=on_line[0],
+                to_parties=on_line[1],
+                kind=data.kind,
+                data=data.body,
+                precedence=data.precedence,
+                now=now,
+                lang=lang,
+            )
+            call.journal("console.sent", f"{data.kind} {sent[0].id} on line {on_line[0]} to {data.to}")
+            for envelope in sent:
+                call.console.hub.publish({"type": "message", "id": envelope.id})
+            ids = [e.id for e in sent]
+            return JSONResponse({"id": ids[0], "ids": ids, "advice": [], "late": None, "acknowledged": []}, 201)
         composed = compose(
             call.home,
             call.store,
@@ -119,8 +138,15 @@ async def _send_message(call: Call[SendRequest, LangQuery]) -> Response:
 async def _preview_message(call: Call[SendRequest, LangQuery]) -> Response:
     data, lang = call.body, call.lang()
     try:
+        to_party = data.to
+        on_line = line_addressing(call.store, data.to, data.line)
+        if on_line is not None:  # rendered for the first recipient: each reads it in its own language
+            charter = in_force(call.store, on_line[0])
+            me = call.home.config.station_id
+            others = [m.party for m in charter.members if m.station_id != me] if charter else []
+            to_party = (on_line[1] or others or [data.to])[0]
         checked = preview(
-            call.home, call.store, to_party=data.to, kind=data.kind, data=data.body, now=call.now(), lang=lang
+            call.home, call.store, to_party=to_party, kind=data.kind, data=data.body, now=call.now(), lang=lang
         )
     except StationError as exc:
         return error(422, str(exc))

@@ -38,9 +38,11 @@ __all__ = [
     "KindsQuery",
     "KindsReply",
     "LangQuery",
+    "LineMember",
     "LinePath",
     "LinePeer",
     "LineReply",
+    "LineSummary",
     "LoginRequest",
     "MapNotice",
     "MapQuery",
@@ -57,6 +59,7 @@ __all__ = [
     "PreviewReply",
     "ProblemItem",
     "QueryTime",
+    "RecipientItem",
     "Reference",
     "Rendered",
     "SendReply",
@@ -293,6 +296,16 @@ class Acknowledgement(_Strict):
     late_by_s: float | None
 
 
+class RecipientItem(_Strict):
+    party: str
+    role: str
+    state: str
+    received_at: Timestamp | None
+    acknowledged_at: Timestamp | None
+    acknowledged_by: str | None
+    summary: str
+
+
 class MessageDetail(MessageLine):
     """A message with everything the detail view shows."""
 
@@ -306,10 +319,19 @@ class MessageDetail(MessageLine):
     translations: list[TranslationItem]
     acknowledgement: Acknowledgement | None
     history: list[HistoryItem]
+    line: str | None = Field(default=None, description="The line of more than two stations it was sent on.")
+    recipients: list[RecipientItem] = Field(
+        default_factory=list, description="On a line, sent from here: where each recipient stands."
+    )
 
 
 class SendRequest(_Strict):
-    to: str = Field(max_length=16, description="The peer's party code, e.g. `SY`.")
+    to: str = Field(
+        max_length=200,
+        description="The peer's party code, e.g. `SY`; on a line of more than two stations, several "
+        "(`SY,RU`) or the line's name (the whole line).",
+    )
+    line: str | None = Field(default=None, max_length=40, description="The line to send on (with `to` parties).")
     kind: str = Field(default="free-text", max_length=64)
     body: dict[str, Any] = Field(description="The notification's body (its kind's JSON Schema).")
     precedence: Precedence | None = Field(default=None, description="Default: the kind's.")
@@ -325,6 +347,7 @@ class Advice(_Strict):
 
 class SendReply(_Strict):
     id: str
+    ids: list[str] = Field(default_factory=list, description="On a line: one envelope id per recipient.")
     advice: list[Advice]
     late: str | None
     acknowledged: list[str] = Field(description="Acknowledgements queued because this message replies to them.")
@@ -530,9 +553,21 @@ class PeerSummary(_Strict):
     language: str
 
 
+class LineMember(_Strict):
+    party: str
+    role: str
+
+
+class LineSummary(_Strict):
+    name: str
+    version: int
+    members: list[LineMember]
+
+
 class KindsReply(_Strict):
     kinds: list[KindSummary]
     peers: list[PeerSummary]
+    lines: list[LineSummary] = Field(default_factory=list, description="Lines of more than two stations in force.")
     roles: list[Role]
     languages: list[Lang]
 

@@ -10,6 +10,7 @@ from typing import Any, cast
 
 from ..compose import message_lateness
 from ..config import StationConfig
+from ..lines.book import recipients_of
 from ..notifications import InvalidBodyError, Lang, NotificationError, TranslationBackend, render, spec
 from ..protocol.timestamps import format_time, parse_time
 from ..reading import reader_zone_name
@@ -43,8 +44,8 @@ def _title(record: MessageRecord, lang: Lang, tz: str | None) -> tuple[str, str]
 
 def _due(config: StationConfig, record: MessageRecord) -> float | None:
     deadline = deadline_seconds(config, record.kind, record.precedence, record.peer_party)
-    if deadline is None or record.acked_at is not None:
-        return None
+    if deadline is None or record.acked_at is not None or not record.ack_needed:
+        return None  # (no acknowledgement expected: to or at a line's mediator or observer, or refused)
     started = record.stored_at if record.direction == "in" else record.delivered_at
     return None if started is None else parse_time(started) + deadline
 
@@ -191,6 +192,12 @@ def message_detail(
         if isinstance(ref, dict)
     ]
     detail["acknowledgement"] = _acknowledgement(store, record)
+    detail["line"] = record.line_name
+    detail["recipients"] = (
+        [vars(r) | {"summary": r.describe()} for r in recipients_of(store, record.line_group)]
+        if record.line_group and record.direction == "out"
+        else []
+    )
     detail["translations"] = [
         {"lang": t.lang, "text": t.text, "translator": t.translator, "at": t.at} for t in translations
     ]

@@ -27,6 +27,8 @@ export function composeView(container, app, { query }) {
   const kindSelect = h("select", { name: "kind", id: "compose-kind" });
   const toSelect = h("select", { name: "to", id: "compose-to" });
   const precedenceSelect = h("select", { name: "precedence", id: "compose-precedence" });
+  const alsoTo = h("fieldset.compose-also", { hidden: true });
+  let lines = [];
   const form = h(
     "form.compose-form",
     { novalidate: true },
@@ -39,6 +41,7 @@ export function composeView(container, app, { query }) {
       h("label", { for: "compose-precedence" }, t("compose.precedence")),
       precedenceSelect,
     ),
+    alsoTo,
     replyTo
       ? h(
           "p.reply-note",
@@ -71,9 +74,47 @@ export function composeView(container, app, { query }) {
   let checked = null; // the JSON of the message last checked without problems
   let closed = false;
 
+  // On a line of more than two stations the operator may add members: the message then goes,
+  // one signed envelope each, to every member checked (and the line's mediator sees it).
+  function lineOf(party) {
+    return lines.find((line) => line.members.some((m) => m.party === party)) || null;
+  }
+
+  function drawAlsoTo() {
+    const line = lineOf(toSelect.value);
+    alsoTo.hidden = !line;
+    if (!line) {
+      replace(alsoTo);
+      return;
+    }
+    const own = app.session.station.party;
+    replace(
+      alsoTo,
+      h("legend", t("compose.also_to", { line: line.name })),
+      line.members
+        .filter((m) => m.party !== own && m.party !== toSelect.value)
+        .map((m) =>
+          h(
+            "label.also-member",
+            h("input", { type: "checkbox", name: "also", value: m.party, onchange: edited }),
+            " ",
+            bdi(m.party, "ltr"),
+            " · ",
+            t(`linerole.${m.role}`),
+          ),
+        ),
+    );
+  }
+
+  function addressee() {
+    const extra = [...alsoTo.querySelectorAll("input[name=also]:checked")].map((input) => input.value);
+    const line = lineOf(toSelect.value);
+    return line && extra.length ? { to: [toSelect.value, ...extra].join(","), line: line.name } : { to: toSelect.value };
+  }
+
   function message() {
     return {
-      to: toSelect.value,
+      ...addressee(),
       kind: kindSelect.value,
       precedence: precedenceSelect.value || null,
       body: schemaForm ? schemaForm.value() || {} : {},
@@ -213,6 +254,7 @@ export function composeView(container, app, { query }) {
     }
     if (closed) return;
     kinds = catalogue.kinds || [];
+    lines = catalogue.lines || [];
     replace(
       toSelect,
       (catalogue.peers || []).map((peer) =>
@@ -228,7 +270,11 @@ export function composeView(container, app, { query }) {
       buildForm(original ? { references: [{ id: original.id, relation: "reply" }] } : {}),
     );
     precedenceSelect.addEventListener("change", edited);
-    toSelect.addEventListener("change", edited);
+    toSelect.addEventListener("change", () => {
+      drawAlsoTo();
+      edited();
+    });
+    drawAlsoTo();
     if (!kinds.length) {
       replace(status, h("span.error", t("compose.no_kinds")));
       return;

@@ -22,6 +22,7 @@ export function detailView(container, app, { id }) {
   const references = h("section.references");
   const translations = h("section.translations");
   const history = h("section.history-section");
+  const recipients = h("section.recipients", { hidden: true });
   const mapBox = h("div.map.detail-map");
   const mapSection = h("section.map-section", { hidden: true }, h("h2", t("detail.map")), mapBox);
   const notice = h("div.notice", { role: "status", "aria-live": "polite" });
@@ -35,6 +36,7 @@ export function detailView(container, app, { id }) {
       notice,
       actions,
       texts,
+      recipients,
       h("div.detail-columns", h("div", mapSection, references), h("div", translations)),
       history,
     ),
@@ -43,6 +45,47 @@ export function detailView(container, app, { id }) {
   let shownState = null;
   let shownTranslations = null;
   let closed = false;
+
+  function drawRecipients(message) {
+    const list = message.recipients || [];
+    recipients.hidden = list.length === 0;
+    if (!list.length) return;
+    replace(
+      recipients,
+      h("h2", t("detail.recipients", { line: message.line || "" })),
+      h(
+        "table.recipients-table",
+        h(
+          "thead",
+          h(
+            "tr",
+            [
+              t("detail.recipient_party"),
+              t("detail.recipient_role"),
+              t("detail.recipient_received"),
+              t("detail.recipient_acknowledged"),
+            ].map((label) => h("th", label)),
+          ),
+        ),
+        h(
+          "tbody",
+          list.map((r) =>
+            h(
+              "tr",
+              { dataset: { party: r.party, acknowledged: r.acknowledged_at ? "yes" : "no" } },
+              h("td", bdi(r.party, "ltr")),
+              h("td", t(`linerole.${r.role}`)),
+              h("td", r.received_at ? dateTime(r.received_at) : t(`state.${r.state}`)),
+              h(
+                "td",
+                r.acknowledged_at ? [bdi(r.acknowledged_by || ""), " · ", dateTime(r.acknowledged_at)] : "—",
+              ),
+            ),
+          ),
+        ),
+      ),
+    );
+  }
 
   function drawHead(message) {
     const waiting = message.due_at !== null && message.state !== "acknowledged";
@@ -244,6 +287,7 @@ export function detailView(container, app, { id }) {
       drawTranslations(message);
     }
     replace(history, h("h2", t("detail.history")), historyTable(message));
+    drawRecipients(message);
     drawMap(message);
   }
 
