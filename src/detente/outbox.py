@@ -15,7 +15,7 @@ from .protocol.ids import uuid7
 from .protocol.timestamps import format_time
 from .store import Store
 
-__all__ = ["WAKE_SOCKET", "poke_serve", "queue_message"]
+__all__ = ["WAKE_SOCKET", "envelope_builder", "poke_serve", "queue_message"]
 
 WAKE_SOCKET = "serve.wake"
 """The unix datagram socket in the station folder on which a running ``serve`` waits for pokes."""
@@ -38,8 +38,26 @@ def queue_message(
     ``check`` runs inside the storing transaction, before anything is written: it may raise to
     refuse (e.g. a message already acknowledged by someone else a moment ago).
     """
+    build = envelope_builder(home, peer=peer, kind=kind, precedence=precedence, body=body, now=now, check=check)
+    envelope = store.append_outgoing(peer, build, stored_at=format_time(now))
+    poke_serve(home)
+    return envelope
+
+
+def envelope_builder(
+    home: Home,
+    *,
+    peer: str,
+    kind: str,
+    precedence: Precedence,
+    body: Mapping[str, Any],
+    now: float,
+    line: Mapping[str, Any] | None = None,
+    check: Callable[[], None] | None = None,
+) -> Callable[[int, str], Envelope]:
+    """What the store calls, inside its transaction, with the next number and the previous hash
+    for ``peer``: a new signed envelope, refused (StationError) if larger than a frame may be."""
     config = home.config
-    signer = home.signer
     message_id = uuid7(int(now * 1000), os.urandom(10))
     created = format_time(now)
     limit = config.link.max_frame_bytes
@@ -48,7 +66,7 @@ def queue_message(
         if check is not None:
             check()
         envelope = seal_envelope(
-            signer,
+            home.signer,
             id=message_id,
             sender=config.station_id,
             recipient=peer,
@@ -58,6 +76,7 @@ def queue_message(
             kind=kind,
             precedence=precedence,
             body=body,
+            line=line,
         )
         size = envelope_frame_size(envelope)
         if size > limit:
@@ -66,9 +85,7 @@ def queue_message(
             )
         return envelope
 
-    envelope = store.append_outgoing(peer, build, stored_at=created)
-    poke_serve(home)
-    return envelope
+    return build
 
 
 def poke_serve(home: Home) -> None:

@@ -12,9 +12,8 @@ from typing import Any
 
 from ..errors import StationError
 from ..home import Home
-from ..outbox import poke_serve
-from ..protocol.envelope import Envelope, Precedence, seal_envelope
-from ..protocol.frames import envelope_frame_size
+from ..outbox import envelope_builder, poke_serve
+from ..protocol.envelope import Envelope, Precedence
 from ..protocol.ids import uuid7
 from ..protocol.timestamps import format_time
 from ..store import CharterRecord, MessageRecord, Store
@@ -116,7 +115,6 @@ def _queue_group(
     body: Mapping[str, Any],
     now: float,
 ) -> list[Envelope]:
-    config = home.config
     created = format_time(now)
     group = uuid7(int(now * 1000), os.urandom(10))
     meta = {"name": line, "version": version, "to": list(recipients), "group": group}
@@ -126,27 +124,7 @@ def _queue_group(
         raise LineError(f"stations {', '.join(missing)} are members but not pinned here; `detente peer add` them first")
 
     def builder(peer: str) -> Any:
-        message_id = uuid7(int(now * 1000), os.urandom(10))
-
-        def build(seq: int, prev: str) -> Envelope:
-            envelope = seal_envelope(
-                home.signer,
-                id=message_id,
-                sender=config.station_id,
-                recipient=peer,
-                seq=seq,
-                prev=prev,
-                created=created,
-                kind=kind,
-                precedence=precedence,
-                body=body,
-                line=meta,
-            )
-            if envelope_frame_size(envelope) > config.link.max_frame_bytes:
-                raise LineError(f"message larger than the link's frame limit of {config.link.max_frame_bytes} bytes")
-            return envelope
-
-        return build
+        return envelope_builder(home, peer=peer, kind=kind, precedence=precedence, body=body, now=now, line=meta)
 
     envelopes = store.append_outgoing_group([(r, builder(r), ack_needed.get(r, True)) for r in recipients], created)
     poke_serve(home)
