@@ -73,6 +73,9 @@ def _required(store: Store, charter: Charter) -> set[str]:
 
 def _settle(store: Store, charter: Charter, at: str) -> bool:
     """Put the charter in force if everyone it needs has signed it; True if it is now in force."""
+    held = [r for r in store.charters(charter.line) if r.version == charter.version and r.hash == charter.hash]
+    if not held or held[0].state != "proposed":
+        return bool(held) and held[0].state == "in-force"
     signed = {
         station
         for station, digest, _, _ in store.charter_signatures(charter.line, charter.version)
@@ -225,9 +228,14 @@ def take_in(store: Store, local: str, envelope: Envelope, at: str) -> str | None
         except LineRefused as exc:
             store.journal("line.refused", f"charter from {envelope.sender}: {exc}", at, envelope.sender)
             return f"refused: {exc}"
-        store.save_charter(
+        saved = store.save_charter(
             CharterRecord(charter.line, charter.version, charter.hash, charter.canonical, "proposed", at)
         )
+        held = [r for r in store.charters(charter.line) if r.version == charter.version]
+        if not saved and held and held[0].hash != charter.hash:
+            detail = f"{charter.line} version {charter.version} from {envelope.sender} conflicts with another held here"
+            store.journal("line.refused", detail, at, envelope.sender)
+            return f"refused: {detail}; propose the change again once one version is in force"
         store.add_charter_signature(charter.line, charter.version, charter.hash, envelope.sender, envelope.id, at)
         store.journal(
             "line.proposed", f"{charter.line} version {charter.version} by {envelope.sender}", at, envelope.sender

@@ -73,6 +73,7 @@ class Charter:
     """Whether observers also receive messages addressed only to parties."""
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "members", tuple(sorted(self.members, key=lambda m: m.station_id)))
         if not _NAME.fullmatch(self.line):
             raise LineRefused(f"line name {self.line!r}: 1-40 lowercase letters, digits and '-', starting with one")
         if self.version < 1:
@@ -102,7 +103,7 @@ class Charter:
             "line": self.line,
             "version": self.version,
             "prev": self.prev,
-            "members": [m.to_json() for m in sorted(self.members, key=lambda m: m.station_id)],
+            "members": [m.to_json() for m in self.members],
             "signers": self.signers,
             "observers_see_all": self.observers_see_all,
             "proposed_by": self.proposed_by,
