@@ -369,6 +369,7 @@ class Station:
                 note_signer=self.home.note_signer,
                 peer=card,
                 policy=self.config.ledger,
+                single_path=len(link.config.paths) == 1,
             )
             peer = _Peer(record, card, link, context, ledger, since=now)
             ledger.on_alarm = lambda alarm, peer=peer: self._alarm(peer, alarm)

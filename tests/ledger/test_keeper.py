@@ -404,3 +404,45 @@ def test_the_witness_reveals_and_stores_the_authors_log(line: Line) -> None:
     held = line.stores["SY"].ledger_leaves(line.id("TR"), 0, 10, log="peer")
     assert [(x.kind, x.ref, x.leaf) for x in held] == leaves
     assert base64.b64encode(reply.root) == base64.b64encode(root_hash(Levels([leaf for _, _, leaf in leaves])))
+
+
+def _witness(line: Line, *, single_path: bool) -> tuple[LineLedger, list[AlarmRaised]]:
+    alarms: list[AlarmRaised] = []
+    ledger = LineLedger(
+        line.stores["SY"],
+        station=line.id("SY"),
+        signer=line.homes["SY"].signer,
+        note_signer=line.homes["SY"].note_signer,
+        peer=line.cards["TR"],
+        policy=POLICY,
+        on_alarm=alarms.append,
+        single_path=single_path,
+    )
+    return ledger, alarms
+
+
+def test_with_several_paths_a_checkpoint_may_be_overtaken_but_not_leave_out_an_earlier_message(
+    line: Line,
+) -> None:
+    """Ankara's checkpoint made after its first message reaches Damascus after the second one,
+    which came on a faster path: with one path that is an omission; with several it is not. A
+    log naming the second message but not the first is an omission either way."""
+    line.send("TR", 2)
+    own = [(x.kind, x.ref, x.leaf) for x in line.stores["TR"].ledger_leaves(line.id("SY"), 0, 10)]
+    first, second = [leaf for leaf in own if leaf[0] == "envelope-out"]
+    strict, strict_alarms = _witness(line, single_path=True)
+    assert isinstance(strict.on_checkpoint(forged_frame(line, [first], total=1), T0), CosignatureRefusedFrame)
+    assert [a.kind for a in strict_alarms] == ["alarm.omission"]
+    several, alarms = _witness(line, single_path=False)
+    assert isinstance(several.on_checkpoint(forged_frame(line, [first], total=1), T0), CosignatureFrame)
+    assert alarms == []
+
+
+def test_with_several_paths_a_gap_is_still_an_omission(line: Line) -> None:
+    line.send("TR", 2)
+    own = [(x.kind, x.ref, x.leaf) for x in line.stores["TR"].ledger_leaves(line.id("SY"), 0, 10)]
+    second = [leaf for leaf in own if leaf[0] == "envelope-out"][1]
+    several, alarms = _witness(line, single_path=False)
+    reply = several.on_checkpoint(forged_frame(line, [second], total=1), T0)
+    assert isinstance(reply, CosignatureRefusedFrame) and [a.kind for a in alarms] == ["alarm.omission"]
+    assert "holds 1 messages it sent to this station, but this station holds 2" in reply.reason

@@ -91,8 +91,12 @@ class LineLedger:
         peer: Card,
         policy: LedgerSettings | None = None,
         on_alarm: Callable[[AlarmRaised], None] | None = None,
+        single_path: bool = True,
     ) -> None:
+        """``single_path``: the line has one path, so the peer's frames arrive in the order it
+        sent them, and a checkpoint of its whole log must hold everything received before it."""
         self.store = store
+        self.single_path = single_path
         self.station = station
         self.signer = signer
         self.note_signer = note_signer
@@ -360,11 +364,19 @@ class LineLedger:
         for kind, _, _ in frame.leaves[held - frame.start :]:
             counts[kind] = counts.get(kind, 0) + 1
         seen = self.store.exchange_counts(peer)
+        new_refs: dict[str, list[str]] = {}
+        for kind, ref, _ in frame.leaves[held - frame.start :]:
+            new_refs.setdefault(kind, []).append(ref)
         for kind, held_here, what in (
             ("envelope-out", seen.received, "messages it sent to this station"),
             ("receipt-out", seen.delivered, "receipts it signed for this station's messages"),
             ("envelope-in", seen.delivered, "messages of this station it receipted"),
         ):
+            if not self.single_path:
+                # With several paths a checkpoint can overtake, on a faster path, what the peer
+                # sent after it on another: only what comes before the last message the log
+                # names (its numbers are logged in order) must be in it.
+                _, held_here = self.store.held_through(peer, kind, new_refs.get(kind, []))
             if counts.get(kind, 0) < held_here:
                 return self._refuse(
                     "alarm.omission",

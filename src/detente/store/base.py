@@ -406,6 +406,11 @@ class Store(abc.ABC):
     def exchange_counts(self, peer: str) -> ExchangeCounts: ...
 
     @abc.abstractmethod
+    def held_through(self, peer: str, kind: str, extra_refs: Sequence[str] = ()) -> tuple[int, int]:
+        """(highest sequence number of this station's messages that the peer's log names under
+        ``kind`` (with ``extra_refs``), how many of them this station holds up to it)."""
+
+    @abc.abstractmethod
     def append_peer_log(self, peer: str, start: int, leaves: Sequence[tuple[str, str, bytes]]) -> None:
         """Record leaves of the peer's log from index ``start`` (those already held must match)."""
 

@@ -331,6 +331,35 @@ class LineQueries(SQLEngine):
         )
         return ExchangeCounts(int(rows[0][0] or 0), int(rows[0][1] or 0))
 
+    def held_through(self, peer: str, kind: str, extra_refs: Sequence[str] = ()) -> tuple[int, int]:
+        """(highest sequence number of this station's messages with ``peer`` that the peer's log
+        names under ``kind``, counting ``extra_refs`` too; how many such messages this station
+        holds up to that number): for ``envelope-out`` its received messages, for ``receipt-out``
+        and ``envelope-in`` its own delivered ones."""
+        direction, condition = ("in", "") if kind == "envelope-out" else ("out", " AND receipt IS NOT NULL")
+        rows = self._read(
+            "find what the peer's log covers",
+            "SELECT MAX(m.seq) FROM peer_log l JOIN messages m ON m.id = l.ref"
+            " WHERE l.peer = ? AND l.kind = ? AND m.peer = ? AND m.direction = ?",
+            (peer, kind, peer, direction),
+        )
+        highest = int(rows[0][0] or 0)
+        for chunk in range(0, len(extra_refs), 500):
+            refs = list(extra_refs[chunk : chunk + 500])
+            marks = ", ".join("?" for _ in refs)
+            more = self._read(
+                "find what the peer's log covers",
+                f"SELECT MAX(seq) FROM messages WHERE peer = ? AND direction = ? AND id IN ({marks})",
+                (peer, direction, *refs),
+            )
+            highest = max(highest, int(more[0][0] or 0))
+        count = self._read(
+            "count messages",
+            f"SELECT COUNT(*) FROM messages WHERE peer = ? AND direction = ? AND seq <= ?{condition}",
+            (peer, direction, highest),
+        )
+        return highest, int(count[0][0] or 0)
+
     def append_peer_log(self, peer: str, start: int, leaves: Sequence[tuple[str, str, bytes]]) -> None:
         with self._write("record the peer's log") as db:
             size = log_size(db, "peer", peer)
