@@ -117,6 +117,13 @@ def test_a_four_station_line(four: dict[str, StationProcess]) -> None:
     assert "after the removal" not in inbox_texts(un)
     members = {m["party"] for m in show(un)["in_force"]["members"]}  # type: ignore[index]
     assert members == {"TR", "SY", "RU"}
+    # A station that is no longer a member (its software altered to try) is refused by the
+    # receiver: the message arrives and is receipted, but is marked refused and asks nothing.
+    forged_envelope_on_the_line(un, tr, "a former member writes anyway")
+    tr.wait_log(r"line\.refused .*not a member of line", timeout=30)
+    (refused,) = [m for m in tr.messages("inbox") if m["body"].get("text") == "a former member writes anyway"]
+    assert refused["state"] == "received"
+    assert all(p["watch"]["awaiting_here"] == 0 for p in tr.status()["peers"] if p["party"] == "UN")
 
     # A line bundle of the message to the whole line: checked offline, it says what each member saw.
     (group,) = [g["group"] for g in show(tr)["messages"] if len(g["recipients"]) == 3 and g["kind"] == "free-text"]  # type: ignore[index]
@@ -236,3 +243,29 @@ def test_parties_without_a_direct_path_talk_through_the_mediator(tmp_path: Path)
             station.close()
         for proxy in proxies.values():
             proxy.close()
+
+
+def forged_envelope_on_the_line(sender: StationProcess, to: StationProcess, text: str) -> None:
+    """Queue, at ``sender``'s own store, a line message its book would refuse to send."""
+    import os
+    import time
+
+    from detente.home import Home
+    from detente.outbox import envelope_builder, poke_serve
+    from detente.protocol.envelope import Precedence
+    from detente.protocol.ids import uuid7
+    from detente.protocol.timestamps import format_time
+
+    home = Home(sender.home)
+    store = home.open_store()
+    try:
+        now = time.time()
+        meta = {"name": LINE, "version": 2, "to": [to.station_id], "group": uuid7(int(now * 1000), os.urandom(10))}
+        body = {"text": text, "lang": "en"}
+        build = envelope_builder(
+            home, peer=to.station_id, kind="free-text", precedence=Precedence.ROUTINE, body=body, now=now, line=meta
+        )
+        store.append_outgoing(to.station_id, build, format_time(now))
+        poke_serve(home)
+    finally:
+        store.close()
