@@ -13,7 +13,7 @@ import functools
 import json
 import re
 import secrets
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -267,3 +267,12 @@ def example(name: str) -> dict[str, Any]:
     """A notice from examples/ (the ones the documentation shows)."""
     data: dict[str, Any] = json.loads((EXAMPLES / f"{name}.json").read_text(encoding="utf-8"))
     return data
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    """Debian's chromium through Playwright, for the browser tests (skipped where it is missing)."""
+    from .browser_stations import chromium_or_skip, launch_browser
+
+    chromium_or_skip()
+    yield from launch_browser()

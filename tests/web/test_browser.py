@@ -24,8 +24,6 @@ from .browser_stations import (
     ARABIC,
     RECORDERS,
     ConsoleStation,
-    chromium_or_skip,
-    launch_browser,
     login,
     make_console_station,
     screenshots,
@@ -38,12 +36,6 @@ ARRIVAL = 1.0
 """At most this long from Damascus's station storing the notice to its console showing it. The
 console is built for 100 ms (an event, then only that message's line is fetched: about 30 ms on an
 idle machine); the bound is looser so that a busy test machine does not fail the test."""
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    chromium_or_skip()
-    yield from launch_browser()
 
 
 @pytest.fixture

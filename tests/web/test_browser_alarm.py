@@ -25,8 +25,6 @@ from detente.watch.acks import acknowledge
 from .browser_stations import (
     RECORDERS,
     ConsoleStation,
-    chromium_or_skip,
-    launch_browser,
     login,
     make_console_station,
     screenshots,
@@ -42,12 +40,6 @@ WORDS = json.loads(
 )
 WAIT = DEADLINE * 2000
 """Milliseconds to wait for a step that is due within the deadline (a busy machine is slower)."""
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    chromium_or_skip()
-    yield from launch_browser()
 
 
 def _set_deadline(station: ConsoleStation, precedence: str, seconds: float) -> None:

@@ -19,8 +19,6 @@ import pytest
 
 from .browser_stations import (
     ConsoleStation,
-    chromium_or_skip,
-    launch_browser,
     login,
     make_console_station,
     screenshots,
@@ -30,12 +28,6 @@ from .browser_stations import (
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]
 NEW_PASSWORD = "my own password, at last"
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    chromium_or_skip()
-    yield from launch_browser()
 
 
 @pytest.fixture

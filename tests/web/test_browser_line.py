@@ -16,8 +16,6 @@ from integration.stations import run_cli, wait_until
 
 from .browser_stations import (
     ConsoleStation,
-    chromium_or_skip,
-    launch_browser,
     login,
     make_console_station,
     screenshots,
@@ -27,12 +25,6 @@ from .browser_stations import (
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
 LINE = "syria-turkey"
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    chromium_or_skip()
-    yield from launch_browser()
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from typing import Any
 from ..errors import StationError
 from ..home import Home
 from ..outbox import envelope_builder, poke_serve
+from ..protocol.canonical import parse_json
 from ..protocol.envelope import Envelope, Precedence
 from ..protocol.ids import uuid7
 from ..protocol.timestamps import format_time
@@ -47,8 +48,6 @@ class LineError(StationError):
 
 
 def charter_of(record: CharterRecord) -> Charter:
-    from ..protocol.canonical import parse_json
-
     return Charter.from_json(parse_json(record.charter))
 
 
@@ -156,6 +155,7 @@ def propose(home: Home, store: Store, charter: Charter, now: float) -> list[Enve
     if _pending(store, charter.line) is not None:
         raise LineError(f"line {charter.line} already has a change waiting for signatures; see `detente line show`")
     recipients = _told(store, charter, local)
+    signers = _required(store, charter)
     at = format_time(now)
     record = CharterRecord(charter.line, charter.version, charter.hash, charter.canonical, "proposed", at)
     if not store.save_charter(record):
@@ -166,7 +166,7 @@ def propose(home: Home, store: Store, charter: Charter, now: float) -> list[Enve
         line=charter.line,
         version=charter.version,
         recipients=recipients,
-        ack_needed={r: r in _required(store, charter) for r in recipients},
+        ack_needed={r: r in signers for r in recipients},
         kind=LINE_CHARTER,
         precedence=Precedence.IMMEDIATE,
         body={"charter": charter.to_json()},
