@@ -539,7 +539,9 @@ class Station:
     # --- the driver ------------------------------------------------------------------------------
 
     def _process(self, peer: _Peer) -> None:
-        """Handle every pending event of ``peer``'s link, store first, then send."""
+        """Handle every pending event of ``peer``'s link, store first, then send: what the
+        peer waits for (receipts, messages) goes out before the bookkeeping (checkpoints, sent
+        times, status) is done."""
         link = peer.link
         now = self.clock()
         events = link.events()
@@ -551,6 +553,9 @@ class Station:
                 receipts = [e for e in batch if isinstance(e, ev.ReceiptReceived)]
                 if receipts:
                     self._store_receipts(peer, receipts, now)
+                if received or receipts:
+                    self._feed(peer)  # a receipt opens the window
+                    self._flush(peer)
                 for event in batch:
                     self._handle(peer, event, now)
             events = link.events()
@@ -559,6 +564,7 @@ class Station:
             self._rebuild(peer)
             return
         self._feed(peer)
+        self._flush(peer)
         self._checkpoint(peer, now)
         if peer.unmarked_sent and link.current_connection is not None:
             with self._guard(peer, "mark messages sent"):

@@ -333,6 +333,37 @@ def test_matches_rfc8785_reference(value: Any) -> None:
     assert canonical_json(parse_json(out)) == out  # canonical form is a fixed point
 
 
+# Values without floats are written by the standard library's C encoder (the fast path): member
+# names and strings drawn from every plane, control characters included, must come out exactly
+# as the reference writes them.
+any_text = st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=12)
+float_free = st.recursive(
+    st.none() | st.booleans() | st.integers(-MAX_SAFE_INTEGER, MAX_SAFE_INTEGER) | any_text,
+    lambda children: st.lists(children, max_size=5)
+    | st.tuples(children, children)
+    | st.dictionaries(any_text, children, max_size=6),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(float_free)
+def test_values_without_floats_match_rfc8785_reference(value: Any) -> None:
+    assert canonical_json(value) == rfc8785.dumps(value)
+
+
+def test_names_beyond_the_basic_plane_sort_by_utf16_code_units_in_nested_objects() -> None:
+    # U+1F600 is D83D DE00 in UTF-16, so it sorts before U+FB01 although its code point is larger.
+    value = {"outer": [{"\ufb01": 1, "\U0001f600": 2, "a": {"\U0001f600": 3, "\uffff": 4}}]}
+    assert canonical_json(value) == rfc8785.dumps(value)
+    assert canonical_json(value).decode().index("\U0001f600") < canonical_json(value).decode().index("\ufb01")
+
+
+def test_a_lone_surrogate_deep_inside_is_named() -> None:
+    with pytest.raises(ValueError, match=r"\$\.a\[1\]\.b: string holds a lone surrogate U\+D800"):
+        canonical_json({"a": [1, {"b": "x\ud800"}]})
+
+
 @settings(max_examples=1000, deadline=None)
 @given(st.floats(allow_nan=False, allow_infinity=False))
 def test_floats_match_rfc8785_and_round_trip(value: float) -> None:

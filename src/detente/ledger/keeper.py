@@ -108,6 +108,8 @@ class LineLedger:
         self._outstanding: tuple[int, float] | None = None
         self._refused_at: float | None = None
         self._uncovered_since: float | None = None
+        self._counts: tuple[int, dict[str, int]] | None = None
+        """(size of the peer's log, its leaves counted by kind): see :meth:`_peer_log_counts`."""
         self._raised: set[tuple[str, int, bytes]] = set()
 
     # --- author ----------------------------------------------------------------------------------
@@ -250,7 +252,13 @@ class LineLedger:
             return problem
         held = self.store.log_size("peer", self.peer.station_id)
         if size > held:
-            self.store.append_peer_log(self.peer.station_id, held, list(frame.leaves[held - frame.start :]))
+            added = list(frame.leaves[held - frame.start :])
+            self.store.append_peer_log(self.peer.station_id, held, added)
+            if self._counts is not None and self._counts[0] == held:
+                counts = dict(self._counts[1])
+                for kind, _, _ in added:
+                    counts[kind] = counts.get(kind, 0) + 1
+                self._counts = (size, counts)
         signatures = self.note_signer.cosign(note.text, int(now))
         cosigned = note.with_signatures(signatures)
         self.store.save_checkpoint(
@@ -331,10 +339,15 @@ class LineLedger:
     ) -> CosignatureRefusedFrame | None:
         peer = self.peer.station_id
         size, root = checkpoint.size, checkpoint.root
+        refs: dict[str, list[str]] = {}
+        for kind, ref, _ in frame.leaves:
+            if kind != "record":
+                refs.setdefault(kind, []).append(ref)
+        copies = {kind: self.store.entries_for(peer, _MIRROR[kind], named) for kind, named in refs.items()}
         for offset, (kind, ref, leaf) in enumerate(frame.leaves):
             if kind == "record":
                 continue
-            mine = self.store.entry_for(peer, _MIRROR[kind], ref)
+            mine = copies[kind].get(ref)
             index = frame.start + offset
             if mine is None:
                 if kind in ("envelope-in", "receipt-in"):
@@ -360,7 +373,7 @@ class LineLedger:
         held = self.store.log_size("peer", peer)
         if size < held or size < frame.total:
             return None  # older than what is held, or part of a backlog: coverage is checked on the whole log
-        counts = self.store.peer_log_counts(peer)
+        counts = dict(self._peer_log_counts(held))
         for kind, _, _ in frame.leaves[held - frame.start :]:
             counts[kind] = counts.get(kind, 0) + 1
         seen = self.store.exchange_counts(peer)
@@ -388,6 +401,15 @@ class LineLedger:
                     evidence={"received": frame.note},
                 )
         return None
+
+    def _peer_log_counts(self, held: int) -> dict[str, int]:
+        """How many leaves of each kind the first ``held`` leaves of the peer's log hold: counted
+        in the store once, then kept up to date as this keeper appends (the log only grows, so
+        its size says whether the count is still the store's; another process that appended,
+        a courier import, makes it count again)."""
+        if self._counts is None or self._counts[0] != held:
+            self._counts = (held, self.store.peer_log_counts(self.peer.station_id))
+        return self._counts[1]
 
     # --- alarms ----------------------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -38,12 +39,51 @@ def canonical_json(value: Any) -> bytes:
     Raises ``ValueError`` naming the offending member for values JSON cannot carry exactly
     (NaN, infinities, unsafe integers, lone surrogates, non-string keys, other types).
     """
+    if _plain(value, 0):
+        try:
+            return _FAST.encode(value).encode("utf-8")
+        except UnicodeEncodeError:
+            pass  # a lone surrogate: the careful path below names the member that holds it
     parts: list[str] = []
     try:
         _emit(value, parts, "$")
     except RecursionError:
         raise ValueError("$: arrays and objects are nested too deeply") from None
     return "".join(parts).encode("utf-8")
+
+
+_FAST = json.JSONEncoder(ensure_ascii=False, allow_nan=False, sort_keys=True, separators=(",", ":"))
+"""The standard library's C encoder writes exactly the JCS form for the values that
+:func:`_plain` admits: its string escapes are JCS's (``\\b \\t \\n \\f \\r \\" \\\\``, other
+control characters as lowercase ``\\u00xx``, everything else literal), and sorting member names by
+code point is sorting them by UTF-16 code units when no name holds a character beyond U+FFFF."""
+
+
+def _plain(value: Any, depth: int) -> bool:
+    """Whether ``value`` is made only of dicts with BMP string keys, lists, tuples, strings, safe
+    integers, booleans and null, nested at most MAX_DEPTH deep: the values whose canonical form
+    the C encoder writes. Anything else (floats, which need ECMAScript's number form; other
+    types; errors) takes the careful path."""
+    if depth > MAX_DEPTH:
+        return False
+    kind = type(value)
+    if kind is str or value is None or kind is bool:
+        return True
+    if kind is int:
+        return -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER
+    if kind is dict:
+        for key, item in value.items():
+            if type(key) is not str or (not key.isascii() and _ASTRAL.search(key)):
+                return False
+            if not _plain(item, depth + 1):
+                return False
+        return True
+    if kind is list or kind is tuple:
+        return all(_plain(item, depth + 1) for item in value)
+    return False
+
+
+_ASTRAL = re.compile("[\U00010000-\U0010FFFF]")
 
 
 def parse_json(data: bytes) -> Any:
@@ -65,7 +105,7 @@ def parse_json(data: bytes) -> Any:
         raise ValueError(f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
     except RecursionError:
         raise ValueError(f"arrays and objects are nested more than {MAX_DEPTH} deep") from None
-    if nesting_depth(value) > MAX_DEPTH:
+    if text.count("[") + text.count("{") > MAX_DEPTH and nesting_depth(value) > MAX_DEPTH:
         raise ValueError(f"arrays and objects are nested more than {MAX_DEPTH} deep")
     return value
 
@@ -106,11 +146,13 @@ def _finite(text: str) -> float:
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, val in pairs:
-        if key in result:
-            raise ValueError(f"duplicate member name {key!r}")
-        result[key] = val
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise ValueError(f"duplicate member name {key!r}")
+            seen.add(key)
     return result
 
 

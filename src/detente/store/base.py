@@ -399,6 +399,10 @@ class Store(abc.ABC):
         (``envelope-out`` = an envelope this station sent…), whether or not it is logged yet."""
 
     @abc.abstractmethod
+    def entries_for(self, peer: str, kind: str, refs: Sequence[str]) -> dict[str, bytes]:
+        """:meth:`entry_for` of many objects of one kind at once: ref → bytes, for those held."""
+
+    @abc.abstractmethod
     def peer_log_counts(self, peer: str) -> dict[str, int]:
         """How many leaves of each kind the peer's log holds, as revealed so far."""
 

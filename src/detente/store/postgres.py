@@ -4,8 +4,9 @@ server that several processes, on several machines, share.
 Every write transaction first takes one transaction-scoped advisory lock, so writers are
 serialized exactly as SQLite's ``BEGIN IMMEDIATE`` serializes them: sequence numbers and log
 indexes are allocated by one writer at a time. A commit returns only once PostgreSQL has made
-it durable (``synchronous_commit`` is never lowered), so a receipt is sent for nothing that a
-crash could lose.
+it durable (``synchronous_commit`` is lowered only for the bookkeeping that nothing is promised
+on: when a message went out, the link's status), so a receipt is sent for nothing that a crash
+could lose.
 
 Two servers of one station share the database; one is active (see :mod:`.leadership`). A store
 that is given an epoch (:meth:`PostgresStore.fence`) refuses, inside the same locked
@@ -157,11 +158,13 @@ class PostgresStore(LineQueries, PeopleQueries, CharterQueries):
             raise self._error(action, exc) from None
 
     @contextlib.contextmanager
-    def _write(self, action: str) -> Iterator[Connection]:
+    def _write(self, action: str, *, durable: bool = True) -> Iterator[Connection]:
         with self._guard(action):
             conn = self._conn
             conn.execute("BEGIN")
             try:
+                if not durable:  # the server's WAL is in order: the next synchronous commit covers it
+                    conn.execute("SET LOCAL synchronous_commit = off")
                 conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
                 if self._fence_epoch is not None:
                     self._check_fence(conn, action)

@@ -68,8 +68,13 @@ class SQLEngine(Store):
         """Turn the engine's errors inside the block into StoreErrors about ``action``."""
 
     @abc.abstractmethod
-    def _write(self, action: str) -> contextlib.AbstractContextManager[Connection]:
-        """One write transaction, serialized with every other writer of the database."""
+    def _write(self, action: str, *, durable: bool = True) -> contextlib.AbstractContextManager[Connection]:
+        """One write transaction, serialized with every other writer of the database.
+
+        ``durable=False`` is for bookkeeping that nothing is promised on (when a message went out,
+        the link's status): the commit returns without waiting for the disk, and the next durable
+        commit makes it durable with everything before it (the engines' logs are written in
+        order), so a crash loses at most such bookkeeping, never a message or a receipt."""
 
     def _read(self, action: str, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         with self._guard(action):

@@ -51,6 +51,9 @@ class SQLiteStore(LineQueries, PeopleQueries, CharterQueries):
         if mode != "wal":
             raise StoreError(f"station database {self.path}: cannot use write-ahead logging (mode {mode})")
         self._data_version = -1
+        self._synchronous = True
+        """Whether commits are synced (``synchronous = FULL``): every write that is not
+        bookkeeping sets it back before it begins."""
         self._migrate()
 
     # --- plumbing ---------------------------------------------------------------------------------
@@ -72,8 +75,11 @@ class SQLiteStore(LineQueries, PeopleQueries, CharterQueries):
         return StoreError(f"station database {self.path}: {text} while trying to {action}")
 
     @contextlib.contextmanager
-    def _write(self, action: str) -> Iterator[sqlite3.Connection]:
+    def _write(self, action: str, *, durable: bool = True) -> Iterator[sqlite3.Connection]:
         try:
+            if durable != self._synchronous:  # WAL: a commit not synced is covered by the next synced one
+                self._db.execute(f"PRAGMA synchronous = {'FULL' if durable else 'NORMAL'}")
+                self._synchronous = durable
             self._db.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
             raise self._error(action, exc) from None
