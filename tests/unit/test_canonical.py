@@ -339,9 +339,9 @@ def test_matches_rfc8785_reference(value: Any) -> None:
 any_text = st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=12)
 float_free = st.recursive(
     st.none() | st.booleans() | st.integers(-MAX_SAFE_INTEGER, MAX_SAFE_INTEGER) | any_text,
-    lambda children: st.lists(children, max_size=5)
-    | st.tuples(children, children)
-    | st.dictionaries(any_text, children, max_size=6),
+    lambda children: (
+        st.lists(children, max_size=5) | st.tuples(children, children) | st.dictionaries(any_text, children, max_size=6)
+    ),
     max_leaves=30,
 )
 

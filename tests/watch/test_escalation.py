@@ -11,7 +11,7 @@ import pytest
 
 from detente import notifications
 from detente.protocol.timestamps import format_time
-from detente.store import SQLiteStore
+from detente.store import SQLiteStore, Store
 from detente.watch.acks import acknowledge
 from detente.watch.watchman import Escalated, Watchman
 
@@ -159,6 +159,31 @@ def test_a_late_acknowledgement_is_recorded_even_when_no_overdue_step_was_taken(
     assert tick(line, watch, "SY", T0 + 22) == []
     assert [r.id for r in line.store("SY").awaiting(0) if r.id == second.id] == [second.id]
     assert [r.id for r in line.store("SY").awaiting(10**9)] == [], "nothing left to watch"
+
+
+def test_the_watch_reads_only_messages_a_step_may_be_due_for(make_line: LineFactory) -> None:
+    """A backlog of fresh messages costs a tick nothing: messages received or delivered less
+    than half the shortest deadline ago, and undelivered ones already waiting on the link, are
+    not read; each comes back when a step may be due."""
+    line = make_line(both={"deadlines": {"flash": 4.0}})
+    watch = watchmen(line)
+    message = line.send("TR", T0)
+    sy, tr = line.store("SY"), line.store("TR")
+
+    def ids(store: Store, at: float) -> list[str]:
+        return [r.id for r in store.awaiting(0, format_time(at - 2.0))]  # half of 4 s
+
+    assert ids(tr, T0 + 0.5) == [message.id], "undelivered, its wait on the link not yet recorded"
+    assert tick(line, watch, "TR", T0 + 0.5, up=False) == [(message.id, "link-wait")]
+    assert ids(tr, T0 + 0.6) == [], "waiting on the link is recorded: nothing more until delivered"
+    line.deliver(message, T0 + 1)
+    assert ids(sy, T0 + 2.9) == [], "arrived 1.9 s ago: half-time is 2 s after arrival"
+    assert ids(sy, T0 + 3.0) == [message.id]
+    assert ids(tr, T0 + 2.9) == [], "delivered 1.9 s ago"
+    assert ids(tr, T0 + 3.1) == [message.id], "2 s after delivery it is read again (the peer's 4 s may end)"
+    assert tick(line, watch, "SY", T0 + 3.0) == [(message.id, "half-time")]
+    assert tick(line, watch, "SY", T0 + 5.0) == [(message.id, "overdue")]
+    assert tick(line, watch, "TR", T0 + 5.0) == [(message.id, "peer-overdue")]
 
 
 def test_an_acknowledgement_naming_another_version_of_the_message_marks_nothing(make_line: LineFactory) -> None:

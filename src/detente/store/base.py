@@ -484,13 +484,17 @@ class Store(abc.ABC):
     def update_operator(self, operator: OperatorRecord) -> None: ...
 
     @abc.abstractmethod
-    def awaiting(self, acked_after: int = 0) -> list[AwaitingRecord]:
+    def awaiting(self, acked_after: int = 0, quiet_since: str | None = None) -> list[AwaitingRecord]:
         """Messages needing a person's acknowledgement whose escalation is not over; messages
         acknowledged after an overdue step that is not yet recorded as late; and messages whose
         acknowledgement was stored after row ``acked_after`` (it may be late although no overdue
         step was taken: given while ``serve`` was stopped, or just after the deadline) and that
         are not recorded as late. Messages stored before the station knew acknowledgements (an
-        upgraded station's history) need none."""
+        upgraded station's history) need none.
+
+        With ``quiet_since`` (a time no step can be due after: now less half the shortest
+        deadline), unacknowledged messages received or delivered after it are left out, and so
+        are undelivered ones whose wait for the link is already recorded."""
 
     @abc.abstractmethod
     def unacknowledged(self, peer: str) -> list[AwaitingRecord]:

@@ -79,11 +79,23 @@ class PeopleQueries(SQLEngine):
                 ),
             )
 
-    def awaiting(self, acked_after: int = 0) -> list[AwaitingRecord]:
+    def awaiting(self, acked_after: int = 0, quiet_since: str | None = None) -> list[AwaitingRecord]:
+        # ``quiet_since``: no step can be due yet for an unacknowledged message that arrived, or
+        # was delivered, after this time (the caller knows the shortest deadline); and an
+        # undelivered one whose wait for the link is recorded has no step left until delivered.
+        # Leaving them out keeps the watch's work to what may be due, not to the whole backlog.
+        quiet = ""
+        if quiet_since is not None:
+            quiet = (
+                " AND NOT (m.acked_at IS NULL AND ((m.direction = 'in' AND m.stored_at > ?)"
+                " OR (m.direction = 'out' AND m.delivered_at IS NOT NULL AND m.delivered_at > ?)"
+                " OR (m.direction = 'out' AND m.delivered_at IS NULL"
+                "   AND EXISTS (SELECT 1 FROM escalations e WHERE e.message_id = m.id AND e.step = 'link-wait'))))"
+            )
         rows = self._read(
             "find messages awaiting acknowledgement",
             f"SELECT {awaiting_columns(self._string_agg)} FROM messages m JOIN peers p ON p.station_id = m.peer"
-            f" WHERE m.ack_needed = 1 AND m.kind != ? AND m.rowid > {ACKNOWLEDGEMENTS_FROM}"
+            f" WHERE m.ack_needed = 1 AND m.kind != ? AND m.rowid > {ACKNOWLEDGEMENTS_FROM}{quiet}"
             " AND ((m.acked_at IS NULL AND NOT EXISTS (SELECT 1 FROM escalations e"
             "   WHERE e.message_id = m.id AND e.step IN ('overdue', 'peer-overdue')))"
             " OR (m.acked_at IS NOT NULL"
@@ -92,7 +104,7 @@ class PeopleQueries(SQLEngine):
             "     WHERE e.message_id = m.id AND e.step IN ('overdue', 'peer-overdue'))"
             "   OR (SELECT a.rowid FROM messages a WHERE a.id = m.ack_id) > ?)))"
             " ORDER BY m.rowid",
-            (ACKNOWLEDGEMENT, acked_after),
+            (ACKNOWLEDGEMENT, *((quiet_since, quiet_since) if quiet_since is not None else ()), acked_after),
         )
         return [awaiting_from_row(row) for row in rows]
 

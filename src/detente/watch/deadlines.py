@@ -10,7 +10,7 @@ from __future__ import annotations
 from ..config import DeadlineSettings, StationConfig
 from ..protocol.envelope import Precedence
 
-__all__ = ["ACKNOWLEDGEMENT", "NO_ACKNOWLEDGEMENT", "WATCH_CHECK", "deadline_seconds"]
+__all__ = ["ACKNOWLEDGEMENT", "NO_ACKNOWLEDGEMENT", "WATCH_CHECK", "deadline_seconds", "shortest_deadline"]
 
 ACKNOWLEDGEMENT = "acknowledgement"
 WATCH_CHECK = "watch-check"
@@ -43,3 +43,17 @@ def deadline_seconds(config: StationConfig, kind: str, precedence: str, party: s
     seconds = float(getattr(table, precedence, table.routine))
     own = _kind_deadline(kind, table)
     return seconds if own is None else min(seconds, own)
+
+
+def shortest_deadline(config: StationConfig) -> float:
+    """No message's deadline is shorter than this (seconds): the shortest of every precedence
+    in every table, of every duration a kind declares, and of a watch check's."""
+    from ..notifications import kinds
+
+    tables = [config.deadlines, *config.line_deadlines.values()]
+    seconds = [float(getattr(t, p.value)) for t in tables for p in Precedence]
+    for item in kinds():
+        declared = item.acknowledge_within
+        if declared is not None and not isinstance(declared, Precedence):
+            seconds.append(declared.total_seconds())
+    return max(0.0, min([*seconds, float(config.watch.check_ack)]))

@@ -17,7 +17,7 @@ from ..ledger.records import seal_record
 from ..protocol.ids import uuid7
 from ..protocol.timestamps import format_time, parse_time
 from ..store import AwaitingRecord, PeerRecord, Store
-from .deadlines import WATCH_CHECK, deadline_seconds
+from .deadlines import WATCH_CHECK, deadline_seconds, shortest_deadline
 from .escalation import Awaiting, Step, steps_due
 from .state import format_duration
 
@@ -45,6 +45,7 @@ class Watchman:
         self.home = home
         self.store = store
         self.started = started
+        self._shortest = shortest_deadline(home.config)
         self._acks_seen = 0
         """The store row of the newest acknowledgement already looked at for lateness."""
 
@@ -53,7 +54,7 @@ class Watchman:
         again at once while a tick comes back full, letting its link run in between: a backlog
         of thousands of messages must not stall the line); ``link_up`` by the peer's station id."""
         taken: list[Escalated] = []
-        records = self.store.awaiting(self._acks_seen)
+        records = self.store.awaiting(self._acks_seen, format_time(now - self._shortest / 2))
         for record in records:
             if limit is not None and len(taken) >= limit:
                 return taken  # the rest next time; acknowledgements seen are advanced only by a full pass
