@@ -174,6 +174,8 @@ def test_the_watch_reads_only_messages_a_step_may_be_due_for(make_line: LineFact
         return [r.id for r in store.awaiting(0, format_time(at - 2.0))]  # half of 4 s
 
     assert ids(tr, T0 + 0.5) == [message.id], "undelivered, its wait on the link not yet recorded"
+    linked = [r.id for r in tr.awaiting(0, format_time(T0 - 1.5), [line.station_id("SY")])]
+    assert linked == [], "undelivered while its line is up: nobody waits on the link"
     assert tick(line, watch, "TR", T0 + 0.5, up=False) == [(message.id, "link-wait")]
     assert ids(tr, T0 + 0.6) == [], "waiting on the link is recorded: nothing more until delivered"
     line.deliver(message, T0 + 1)

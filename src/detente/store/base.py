@@ -304,8 +304,9 @@ class Store(abc.ABC):
     def append_outgoing_group(
         self, items: Sequence[tuple[str, Callable[[int, str], Envelope], bool]], stored_at: str
     ) -> list[Envelope]:
-        """``append_outgoing`` for several peers in one transaction (one line message to several
-        members); the boolean of each item says whether a person's acknowledgement is expected."""
+        """``append_outgoing`` for several envelopes in one transaction (one line message to
+        several members, or many messages handed over at once); the boolean of each item says
+        whether a person's acknowledgement is expected."""
 
     @abc.abstractmethod
     def outgoing_after(self, peer: str, after_seq: int, limit: int) -> list[Envelope]:
@@ -484,7 +485,9 @@ class Store(abc.ABC):
     def update_operator(self, operator: OperatorRecord) -> None: ...
 
     @abc.abstractmethod
-    def awaiting(self, acked_after: int = 0, quiet_since: str | None = None) -> list[AwaitingRecord]:
+    def awaiting(
+        self, acked_after: int = 0, quiet_since: str | None = None, linked: Sequence[str] = ()
+    ) -> list[AwaitingRecord]:
         """Messages needing a person's acknowledgement whose escalation is not over; messages
         acknowledged after an overdue step that is not yet recorded as late; and messages whose
         acknowledgement was stored after row ``acked_after`` (it may be late although no overdue
@@ -494,7 +497,8 @@ class Store(abc.ABC):
 
         With ``quiet_since`` (a time no step can be due after: now less half the shortest
         deadline), unacknowledged messages received or delivered after it are left out, and so
-        are undelivered ones whose wait for the link is already recorded."""
+        are undelivered ones whose wait for the link is already recorded or whose peer is in
+        ``linked`` (its link is up: nobody is waiting on it)."""
 
     @abc.abstractmethod
     def unacknowledged(self, peer: str) -> list[AwaitingRecord]:

@@ -79,18 +79,23 @@ class PeopleQueries(SQLEngine):
                 ),
             )
 
-    def awaiting(self, acked_after: int = 0, quiet_since: str | None = None) -> list[AwaitingRecord]:
+    def awaiting(
+        self, acked_after: int = 0, quiet_since: str | None = None, linked: Sequence[str] = ()
+    ) -> list[AwaitingRecord]:
         # ``quiet_since``: no step can be due yet for an unacknowledged message that arrived, or
-        # was delivered, after this time (the caller knows the shortest deadline); and an
-        # undelivered one whose wait for the link is recorded has no step left until delivered.
-        # Leaving them out keeps the watch's work to what may be due, not to the whole backlog.
+        # was delivered, after this time (the caller knows the shortest deadline); an undelivered
+        # one has no step while its line is up (``linked``), nor once its wait for the link is
+        # recorded, until it is delivered. Leaving them out keeps the watch's work to what may
+        # be due, not to the whole backlog.
         quiet = ""
+        linked = list(linked)
         if quiet_since is not None:
+            peers = f" OR m.peer IN ({', '.join('?' for _ in linked)})" if linked else ""
             quiet = (
                 " AND NOT (m.acked_at IS NULL AND ((m.direction = 'in' AND m.stored_at > ?)"
                 " OR (m.direction = 'out' AND m.delivered_at IS NOT NULL AND m.delivered_at > ?)"
-                " OR (m.direction = 'out' AND m.delivered_at IS NULL"
-                "   AND EXISTS (SELECT 1 FROM escalations e WHERE e.message_id = m.id AND e.step = 'link-wait'))))"
+                " OR (m.direction = 'out' AND m.delivered_at IS NULL AND (EXISTS (SELECT 1 FROM escalations e"
+                f"   WHERE e.message_id = m.id AND e.step = 'link-wait'){peers}))))"
             )
         rows = self._read(
             "find messages awaiting acknowledgement",
@@ -104,7 +109,7 @@ class PeopleQueries(SQLEngine):
             "     WHERE e.message_id = m.id AND e.step IN ('overdue', 'peer-overdue'))"
             "   OR (SELECT a.rowid FROM messages a WHERE a.id = m.ack_id) > ?)))"
             " ORDER BY m.rowid",
-            (ACKNOWLEDGEMENT, *((quiet_since, quiet_since) if quiet_since is not None else ()), acked_after),
+            (ACKNOWLEDGEMENT, *((quiet_since, quiet_since, *linked) if quiet_since is not None else ()), acked_after),
         )
         return [awaiting_from_row(row) for row in rows]
 

@@ -54,7 +54,8 @@ class Watchman:
         again at once while a tick comes back full, letting its link run in between: a backlog
         of thousands of messages must not stall the line); ``link_up`` by the peer's station id."""
         taken: list[Escalated] = []
-        records = self.store.awaiting(self._acks_seen, format_time(now - self._shortest / 2))
+        linked = [peer for peer, up in link_up.items() if up]
+        records = self.store.awaiting(self._acks_seen, format_time(now - self._shortest / 2), linked)
         for record in records:
             if limit is not None and len(taken) >= limit:
                 return taken  # the rest next time; acknowledgements seen are advanced only by a full pass
