@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from typing import Any
 
@@ -10,12 +11,12 @@ from .protocol.timestamps import format_time
 
 __all__ = ["configure_logging", "log_event"]
 
-_SAFE = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:/@+")
+_SAFE = re.compile(r"[a-zA-Z0-9\-_.:/@+]+")
 
 
 def _value(value: Any) -> str:
     text = f"{value:.6f}".rstrip("0").rstrip(".") if isinstance(value, float) else str(value)
-    if text and all(c in _SAFE for c in text):
+    if _SAFE.fullmatch(text):
         return text
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 

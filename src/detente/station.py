@@ -958,6 +958,8 @@ class Station:
                 log_event(log, logging.ERROR, "store.failed", action="poll", error=str(exc))
                 continue
             if changed:
+                for peer in list(self._peers.values()):
+                    self._process(peer)  # a message `detente send` queued goes out before the rest
                 self._load_peers()
                 for peer in self._peers.values():
                     self._notice_line_moved(peer)

@@ -102,6 +102,15 @@ def test_wire_form_of_each_frame() -> None:
     assert frame_json(ReceiptFrame(7, RECEIPT)) == {"t": "rcpt", "ack": 7, "rcpt": RECEIPT.to_json()}
 
 
+def test_message_frames_are_the_canonical_form_of_the_frame_object() -> None:
+    # Envelope and receipt frames are written around the objects' canonical bytes, not
+    # canonicalized again: the bytes must be exactly what canonicalizing the whole frame gives.
+    assert encode_frame(EnvelopeFrame(ENVELOPE))[4:] == canonical_json({"t": "env", "env": ENVELOPE.to_json()})
+    for ack in (0, 7, 2**53 - 1):
+        expected = canonical_json({"t": "rcpt", "ack": ack, "rcpt": RECEIPT.to_json()})
+        assert encode_frame(ReceiptFrame(ack, RECEIPT))[4:] == expected
+
+
 def test_envelope_and_receipt_survive_framing_with_their_hash() -> None:
     env = parse_frame(encode_frame(EnvelopeFrame(ENVELOPE))[4:])
     rcpt = parse_frame(encode_frame(ReceiptFrame(1, RECEIPT))[4:])

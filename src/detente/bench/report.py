@@ -44,6 +44,8 @@ REQUIRED_FIGURES = (
     "detente.cut.detect_loss_s",
     "detente.cut.first_delivery_after_restore_s",
     "detente.crash.sender_rss_holding_backlog_mb",
+    "detente.crash.sender_peak_rss_mb",
+    "detente.crash.receiver_peak_rss_mb",
     "detente.crash.restart_to_listening_s",
     "detente.crash.restart_to_first_delivery_s",
     "detente.crash.restart_to_backlog_delivered_s",
@@ -121,7 +123,7 @@ def ratios_and_targets(results: dict[str, Any]) -> dict[str, Any]:
             "throughput": detente["throughput"]["msgs_per_s"] / other["throughput"]["msgs_per_s"],
         }
     path = floor_path_ms(results["floor"])
-    backlog_rss = detente["crash"]["sender_rss_holding_backlog_mb"]
+    backlog_rss = max(detente["crash"]["sender_rss_holding_backlog_mb"], detente["crash"]["sender_peak_rss_mb"])
     targets = [
         {
             "target": "one-at-a-time p99 within 2x the floor of its path",
@@ -131,7 +133,7 @@ def ratios_and_targets(results: dict[str, Any]) -> dict[str, Any]:
         },
         {
             "target": f"backlog memory under 200 MB (measured with {detente['crash']['backlog']:.0f} messages)",
-            "measured": f"{backlog_rss:.0f} MB",
+            "measured": f"{backlog_rss:.0f} MB (the sender's peak, holding and delivering it)",
             "met": backlog_rss < 200,
         },
         {
@@ -268,7 +270,10 @@ def _tables(results: dict[str, Any]) -> list[tuple[str, list[str], list[list[str
         ["stored at the receiver → receipt arrives at the sender (mean)", _ms(d["stages"]["receipt_back_ms"])],
         ["receipt arrives → stored and seen by another process (mean)", _ms(d["stages"]["receipt_stored_ms"])],
         ["`detente send` as a command (new process), p50", _ms(d["send_command"]["p50_ms"])],
-        ["submitting, one process queueing as fast as it can", _number(d["throughput"]["submit_msgs_per_s"], "msg/s")],
+        [
+            "submitting, one process handing over 100 messages per transaction",
+            _number(d["throughput"]["submit_msgs_per_s"], "msg/s"),
+        ],
         [
             "fsyncs per message: sending process / sender's serve / receiver's serve",
             " / ".join(f"{fs.get(k, 0):.2f}" for k in ("send", "sender_serve", "receiver_serve")) if fs else "-",
@@ -280,6 +285,10 @@ def _tables(results: dict[str, Any]) -> list[tuple[str, list[str], list[list[str
         [
             f"sender's memory holding a backlog of {d['crash']['backlog']:,.0f}",
             _number(d["crash"]["sender_rss_holding_backlog_mb"], "MB"),
+        ],
+        [
+            "peak memory while the backlog is delivered (sender / receiver)",
+            f"{d['crash']['sender_peak_rss_mb']:.0f} MB / {d['crash']['receiver_peak_rss_mb']:.0f} MB",
         ],
         ["after kill -9 of the receiver: restart → listening", _number(d["crash"]["restart_to_listening_s"], "s", 2)],
         [

@@ -17,7 +17,7 @@ class BenchSizes:
     """Messages submitted at once for the throughput figure."""
     broker_window: int = 1000
     """Most messages a broker client keeps in flight (détente's own window is its ``window`` setting)."""
-    backlog: int = 20000
+    backlog: int = 100000
     """Messages queued while the receiving station is killed, delivered after its restart."""
     payload_bytes: int = 500
     """Size of each message's payload (détente: the free text; the brokers: the message body)."""
