@@ -854,7 +854,7 @@ class Station:
             }
             try:
                 escalated = self.watchman.tick(now, up, limit=_WATCH_BATCH)
-                full = len(escalated) >= _WATCH_BATCH
+                full = self.watchman.busy
                 checks = self.watchman.watch_checks_due(
                     now, [p.record for p in self._peers.values() if p.link.current_connection is not None]
                 )

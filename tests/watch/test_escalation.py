@@ -12,6 +12,7 @@ import pytest
 from detente import notifications
 from detente.protocol.timestamps import format_time
 from detente.store import SQLiteStore, Store
+from detente.watch import watchman as watchman_module
 from detente.watch.acks import acknowledge
 from detente.watch.watchman import Escalated, Watchman
 
@@ -265,3 +266,28 @@ def test_a_backlog_of_steps_is_taken_a_batch_at_a_time_each_once(make_line: Line
     assert [len(b) for b in batches] == [3, 3, 1]
     assert [step for b in batches for step in b] == [(m, "link-wait") for m in sent]
     assert steps(line, "TR") == [(m, "link-wait") for m in sent]
+
+
+def test_a_tick_reads_a_few_pages_and_the_next_one_goes_on_from_there(
+    make_line: LineFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A long list of messages awaiting acknowledgement is read a page at a time, a few pages
+    per tick, so that no tick holds the station's loop for long; ``busy`` says the pass goes on,
+    and every message is looked at once per pass."""
+    monkeypatch.setattr(watchman_module, "_PAGE", 3)
+    monkeypatch.setattr(watchman_module, "_PAGES_PER_TICK", 2)
+    line = make_line(both={"deadlines": {"routine": 60.0}})
+    watch = watchmen(line)
+    sent = []
+    for _ in range(10):
+        message = line.send("TR", T0, precedence="routine")
+        line.deliver(message, T0)
+        sent.append(message.id)
+    peer = line.station_id("TR")
+    first = [e.message_id for e in watch["SY"].tick(T0 + 30, {peer: True}, limit=100)]
+    assert first == sent[:6] and watch["SY"].busy, "two pages of three, then the loop runs"
+    second = [e.message_id for e in watch["SY"].tick(T0 + 30, {peer: True}, limit=100)]
+    assert second == sent[6:] and not watch["SY"].busy, "the pass ends on a short page"
+    assert watch["SY"].tick(T0 + 31, {peer: True}, limit=100) == [] and watch["SY"].busy
+    assert watch["SY"].tick(T0 + 31, {peer: True}, limit=100) == [] and not watch["SY"].busy
+    assert [e.step for e in line.store("SY").escalations()] == ["half-time"] * 10

@@ -203,6 +203,8 @@ class AwaitingRecord:
     steps: frozenset[str]
     ack_rowid: int | None = None
     """Where the acknowledgement envelope stands in the store (its row), once there is one."""
+    row: int = 0
+    """Where the message stands in the store (its row)."""
 
 
 @dataclass(frozen=True)
@@ -486,7 +488,13 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def awaiting(
-        self, acked_after: int = 0, quiet_since: str | None = None, linked: Sequence[str] = ()
+        self,
+        acked_after: int = 0,
+        quiet_since: str | None = None,
+        linked: Sequence[str] = (),
+        *,
+        after_row: int = 0,
+        limit: int | None = None,
     ) -> list[AwaitingRecord]:
         """Messages needing a person's acknowledgement whose escalation is not over; messages
         acknowledged after an overdue step that is not yet recorded as late; and messages whose
@@ -498,7 +506,8 @@ class Store(abc.ABC):
         With ``quiet_since`` (a time no step can be due after: now less half the shortest
         deadline), unacknowledged messages received or delivered after it are left out, and so
         are undelivered ones whose wait for the link is already recorded or whose peer is in
-        ``linked`` (its link is up: nobody is waiting on it)."""
+        ``linked`` (its link is up: nobody is waiting on it). ``after_row`` and ``limit`` read
+        them a page at a time, in the order they were stored."""
 
     @abc.abstractmethod
     def unacknowledged(self, peer: str) -> list[AwaitingRecord]:

@@ -112,7 +112,7 @@ def awaiting_columns(string_agg: str) -> str:
     return (
         "m.id, m.direction, m.peer, p.party, m.kind, m.precedence, m.stored_at, m.delivered_at, m.acked_at,"
         f" m.acked_by, (SELECT {string_agg}(step, ' ') FROM escalations e WHERE e.message_id = m.id),"
-        " (SELECT a.rowid FROM messages a WHERE a.id = m.ack_id)"
+        " (SELECT a.rowid FROM messages a WHERE a.id = m.ack_id), m.rowid"
     )
 
 
@@ -140,6 +140,7 @@ def awaiting_from_row(row: Sequence[Any]) -> AwaitingRecord:
         acked_by=row[9],
         steps=frozenset((row[10] or "").split()),
         ack_rowid=row[11],
+        row=row[12],
     )
 
 

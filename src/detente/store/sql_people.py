@@ -80,7 +80,13 @@ class PeopleQueries(SQLEngine):
             )
 
     def awaiting(
-        self, acked_after: int = 0, quiet_since: str | None = None, linked: Sequence[str] = ()
+        self,
+        acked_after: int = 0,
+        quiet_since: str | None = None,
+        linked: Sequence[str] = (),
+        *,
+        after_row: int = 0,
+        limit: int | None = None,
     ) -> list[AwaitingRecord]:
         # ``quiet_since``: no step can be due yet for an unacknowledged message that arrived, or
         # was delivered, after this time (the caller knows the shortest deadline); an undelivered
@@ -100,7 +106,7 @@ class PeopleQueries(SQLEngine):
         rows = self._read(
             "find messages awaiting acknowledgement",
             f"SELECT {awaiting_columns(self._string_agg)} FROM messages m JOIN peers p ON p.station_id = m.peer"
-            f" WHERE m.ack_needed = 1 AND m.kind != ? AND m.rowid > {ACKNOWLEDGEMENTS_FROM}{quiet}"
+            f" WHERE m.ack_needed = 1 AND m.kind != ? AND m.rowid > {ACKNOWLEDGEMENTS_FROM} AND m.rowid > ?{quiet}"
             " AND ((m.acked_at IS NULL AND NOT EXISTS (SELECT 1 FROM escalations e"
             "   WHERE e.message_id = m.id AND e.step IN ('overdue', 'peer-overdue')))"
             " OR (m.acked_at IS NOT NULL"
@@ -108,8 +114,13 @@ class PeopleQueries(SQLEngine):
             "   AND (EXISTS (SELECT 1 FROM escalations e"
             "     WHERE e.message_id = m.id AND e.step IN ('overdue', 'peer-overdue'))"
             "   OR (SELECT a.rowid FROM messages a WHERE a.id = m.ack_id) > ?)))"
-            " ORDER BY m.rowid",
-            (ACKNOWLEDGEMENT, *((quiet_since, quiet_since, *linked) if quiet_since is not None else ()), acked_after),
+            " ORDER BY m.rowid" + ("" if limit is None else f" LIMIT {int(limit)}"),
+            (
+                ACKNOWLEDGEMENT,
+                after_row,
+                *((quiet_since, quiet_since, *linked) if quiet_since is not None else ()),
+                acked_after,
+            ),
         )
         return [awaiting_from_row(row) for row in rows]
 

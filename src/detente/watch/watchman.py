@@ -23,6 +23,11 @@ from .state import format_duration
 
 __all__ = ["Escalated", "Watchman"]
 
+_PAGE = 500
+"""Messages read at a time by a tick with a limit."""
+_PAGES_PER_TICK = 4
+"""Pages one tick reads at most before it lets the station's loop run."""
+
 
 @dataclass(frozen=True)
 class Escalated:
@@ -47,55 +52,85 @@ class Watchman:
         self.started = started
         self._shortest = shortest_deadline(home.config)
         self._acks_seen = 0
+        self._row = 0
+        """The row of the last message looked at in the pass under way (0: a pass starts)."""
+        self._acks_in_pass = 0
+        self.busy = False
+        """A pass over the messages awaiting acknowledgement is under way: tick again soon."""
         """The store row of the newest acknowledgement already looked at for lateness."""
 
     def tick(self, now: float, link_up: Mapping[str, bool], *, limit: int | None = None) -> list[Escalated]:
-        """Take the escalation steps that are due, at most ``limit`` of them (the station asks
-        again at once while a tick comes back full, letting its link run in between: a backlog
-        of thousands of messages must not stall the line); ``link_up`` by the peer's station id."""
+        """Take the escalation steps that are due, at most ``limit`` of them; ``link_up`` by
+        the peer's station id.
+
+        With ``limit``, messages are read a page at a time from where the last tick stopped, a
+        few pages per tick: a backlog of thousands of messages must not stall the line. While
+        :attr:`busy` says a pass over them is unfinished the station asks again at once,
+        letting its link run in between. Acknowledgements seen are advanced only by a pass
+        that recorded every step (if the store failed half-way, the next pass looks again)."""
         taken: list[Escalated] = []
         linked = [peer for peer, up in link_up.items() if up]
-        records = self.store.awaiting(self._acks_seen, format_time(now - self._shortest / 2), linked)
-        for record in records:
-            if limit is not None and len(taken) >= limit:
-                return taken  # the rest next time; acknowledgements seen are advanced only by a full pass
-            item = self._awaiting(record)
-            if item is None:
-                continue
-            for step in steps_due(item, now, link_up=link_up.get(record.peer, False)):
-                detail = self._describe(step, record, item, now)
-                evidence: dict[str, object] = {
-                    "message": record.id,
-                    "kind": record.kind,
-                    "precedence": record.precedence,
-                    "deadline_s": item.deadline,
-                    "due_at": format_time(item.due_at) if item.due_at is not None else None,
+        quiet = format_time(now - self._shortest / 2)
+        pages = 0
+        while True:
+            records = self.store.awaiting(
+                self._acks_seen, quiet, linked, after_row=self._row, limit=None if limit is None else _PAGE
+            )
+            for record in records:
+                if limit is not None and len(taken) >= limit:
+                    self.busy = True
+                    return taken  # the rest next time
+                taken += self._take_steps(record, now, link_up.get(record.peer, False))
+                self._row = record.row
+                self._acks_in_pass = max(self._acks_in_pass, record.ack_rowid or 0)
+            pages += 1
+            if limit is None or len(records) < _PAGE:
+                break  # every message was looked at
+            if pages >= _PAGES_PER_TICK:
+                self.busy = True
+                return taken
+        self._acks_seen = max(self._acks_seen, self._acks_in_pass)
+        self._row = self._acks_in_pass = 0
+        self.busy = False
+        return taken
+
+    def _take_steps(self, record: AwaitingRecord, now: float, link_up: bool) -> list[Escalated]:
+        item = self._awaiting(record)
+        if item is None:
+            return []
+        taken = []
+        for step in steps_due(item, now, link_up=link_up):
+            detail = self._describe(step, record, item, now)
+            evidence: dict[str, object] = {
+                "message": record.id,
+                "kind": record.kind,
+                "precedence": record.precedence,
+                "deadline_s": item.deadline,
+                "due_at": format_time(item.due_at) if item.due_at is not None else None,
+            }
+            if step is Step.LATE:
+                evidence |= {
+                    "acknowledged_at": record.acked_at,
+                    "acknowledged_by": record.acked_by,
+                    "late_by_s": round(item.late_by() or 0.0, 3),
                 }
-                if step is Step.LATE:
-                    evidence |= {
-                        "acknowledged_at": record.acked_at,
-                        "acknowledged_by": record.acked_by,
-                        "late_by_s": round(item.late_by() or 0.0, 3),
-                    }
-                sealed = seal_record(
-                    self.home.signer,
-                    id=uuid7(int(now * 1000), os.urandom(10)),
-                    station=self.home.config.station_id,
-                    peer=record.peer,
-                    event=f"escalation.{step.value}",
-                    at=format_time(now),
-                    detail=detail,
-                    evidence=evidence,
+            sealed = seal_record(
+                self.home.signer,
+                id=uuid7(int(now * 1000), os.urandom(10)),
+                station=self.home.config.station_id,
+                peer=record.peer,
+                event=f"escalation.{step.value}",
+                at=format_time(now),
+                detail=detail,
+                evidence=evidence,
+            )
+            if self.store.record_escalation(
+                record.id, record.peer, step.value, format_time(now), detail, (sealed.id, sealed.canonical)
+            ):
+                notify = step is Step.OVERDUE or (
+                    step is Step.PEER_OVERDUE and self.home.config.watch.notify_peer_overdue
                 )
-                if self.store.record_escalation(
-                    record.id, record.peer, step.value, format_time(now), detail, (sealed.id, sealed.canonical)
-                ):
-                    notify = step is Step.OVERDUE or (
-                        step is Step.PEER_OVERDUE and self.home.config.watch.notify_peer_overdue
-                    )
-                    taken.append(Escalated(record.id, record.peer, record.party, step, detail, notify))
-        # Only once every step is recorded: if the store failed half-way, look at them all again.
-        self._acks_seen = max([self._acks_seen] + [r.ack_rowid for r in records if r.ack_rowid is not None])
+                taken.append(Escalated(record.id, record.peer, record.party, step, detail, notify))
         return taken
 
     def watch_checks_due(self, now: float, peers_up: list[PeerRecord]) -> list[PeerRecord]:
