@@ -20,7 +20,7 @@ from ..protocol.envelope import Envelope, Precedence
 from ..protocol.frames import envelope_frame_size
 from ..protocol.timestamps import parse_time
 from ..store import Store
-from .machine import peak_rss_mb, rss_mb
+from .machine import cpu_seconds, peak_rss_mb, rss_mb
 from .stations import BenchStation
 from .stats import summarize
 
@@ -172,6 +172,8 @@ def throughput(sender: Sender, receiver: BenchStation, count: int, timeout: floa
     """``count`` messages handed over as fast as one process can, ``SUBMIT_GROUP`` per
     transaction, delivered while they are handed over; messages per second from the first
     accepted to the last receipt stored."""
+    pids = {"sender": sender.station.pid, "receiver": receiver.pid}
+    cpu = {name: cpu_seconds(pid) for name, pid in pids.items()}
     started = time.monotonic()
     for first in range(0, count, SUBMIT_GROUP):
         sender.queue_group(min(SUBMIT_GROUP, count - first))
@@ -183,6 +185,7 @@ def throughput(sender: Sender, receiver: BenchStation, count: int, timeout: floa
         "submit_msgs_per_s": count / (submitted - started),
         "seconds": done - started,
         "peak_rss_mb": {"sender": peak_rss_mb(sender.station.pid), "receiver": peak_rss_mb(receiver.pid)},
+        "cpu_ms_per_message": {name: (cpu_seconds(pid) - cpu[name]) / count * 1000 for name, pid in pids.items()},
     }
 
 

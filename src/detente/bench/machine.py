@@ -81,3 +81,12 @@ def peak_rss_mb(pid: int) -> float:
 def rss_mb(pid: int) -> float:
     """The resident memory of a running process now (VmRSS), in MB; 0 if it is gone."""
     return _status_kb(pid, "VmRSS") / 1024
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time a running process has used so far (user and system), in seconds; 0 if it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8").rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")

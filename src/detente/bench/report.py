@@ -37,6 +37,8 @@ REQUIRED_FIGURES = (
     "detente.stages.receipt_stored_ms",
     "detente.throughput.msgs_per_s",
     "detente.throughput.submit_msgs_per_s",
+    "detente.throughput.cpu_ms_per_message.sender",
+    "detente.throughput.cpu_ms_per_message.receiver",
     "detente.throughput.peak_rss_mb.sender",
     "detente.throughput.peak_rss_mb.receiver",
     "detente.peak_rss_mb.sender",
@@ -270,6 +272,10 @@ def _tables(results: dict[str, Any]) -> list[tuple[str, list[str], list[list[str
         ["stored at the receiver → receipt arrives at the sender (mean)", _ms(d["stages"]["receipt_back_ms"])],
         ["receipt arrives → stored and seen by another process (mean)", _ms(d["stages"]["receipt_stored_ms"])],
         ["`detente send` as a command (new process), p50", _ms(d["send_command"]["p50_ms"])],
+        [
+            "CPU per message during the throughput run (sender's serve / receiver's serve)",
+            " / ".join(_ms(d["throughput"]["cpu_ms_per_message"][k]) for k in ("sender", "receiver")),
+        ],
         [
             "submitting, one process handing over 100 messages per transaction",
             _number(d["throughput"]["submit_msgs_per_s"], "msg/s"),
