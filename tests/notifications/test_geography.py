@@ -131,3 +131,11 @@ def test_npm_project_pins_world_atlas_2() -> None:
     assert package["dependencies"]["world-atlas"].startswith("2.")
     assert lock["packages"]["node_modules/world-atlas"]["version"].startswith("2.")
     assert Path(DATA_FILE).stat().st_size < 1_000_000
+
+
+def test_a_notice_with_nothing_on_the_map_needs_no_border_data() -> None:
+    # The border data takes most of a second to load: `detente send` of free text must not wait
+    # for it, even to a party that is not a country.
+    atlas.cache_clear()
+    assert border_advice("free-text", {"text": "Hello", "lang": "en"}, own="TR", other="UN") == ()
+    assert atlas.cache_info().currsize == 0

@@ -66,10 +66,13 @@ def border_advice(
     """
     notice = parse_body(kind, body).notice
     fmt = Formatter(check_lang(lang))
+    geometries = list(notice_geometries(notice))
+    if not geometries:
+        return ()  # nothing on the map: the border data (slow to load) is not needed
     data = atlas()
     data.country(own), data.country(other)
     advice: list[BorderAdvice] = []
-    for name, title, value in notice_geometries(notice):
+    for name, title, value in geometries:
         shape = ground(value)
         label = fmt.t.gettext(title)
         advice.extend(_check(data, name, label, shape, own, other, within_km, fmt))
