@@ -67,19 +67,28 @@ def _plain(value: Any, depth: int) -> bool:
     if depth > MAX_DEPTH:
         return False
     kind = type(value)
-    if kind is str or value is None or kind is bool:
-        return True
-    if kind is int:
-        return bool(-MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER)
     if kind is dict:
         for key, item in value.items():
             if type(key) is not str or (not key.isascii() and _ASTRAL.search(key)):
                 return False
-            if not _plain(item, depth + 1):
+            if not _plain_member(item, depth):
                 return False
         return True
     if kind is list or kind is tuple:
-        return all(_plain(item, depth + 1) for item in value)
+        return all(_plain_member(item, depth) for item in value)
+    return _plain_member(value, depth)
+
+
+def _plain_member(item: Any, depth: int) -> bool:
+    """:func:`_plain` of a value inside an object or array at ``depth``; scalars, by far the
+    most of them, without another call."""
+    kind = type(item)
+    if kind is str or item is None or kind is bool:
+        return True
+    if kind is int:
+        return bool(-MAX_SAFE_INTEGER <= item <= MAX_SAFE_INTEGER)
+    if kind is dict or kind is list or kind is tuple:
+        return _plain(item, depth + 1)
     return False
 
 
