@@ -48,7 +48,7 @@ def test_bench_quick_produces_every_figure(tmp_path: Path) -> None:
         if "fsyncs" in path:
             assert figure(results, path) >= 0
     assert all(isinstance(t["met"], bool) for t in results["targets"]) and len(results["targets"]) == 7
-    for heading in ("Machine", "The floor on this machine", "Targets of issue 7"):
+    for heading in ("Machine", "The floor on this machine", "Targets détente sets itself"):
         assert heading in result.stdout
         assert heading in markdown.read_text(encoding="utf-8")
     assert list(scratch.iterdir()) == [], "the bench left its scratch folder behind"

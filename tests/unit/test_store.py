@@ -218,6 +218,27 @@ def test_write_ahead_logging_and_schema_version(tmp_path: Path) -> None:
     store.close()
 
 
+def test_bookkeeping_is_committed_unsynced_and_every_other_write_synced(tmp_path: Path) -> None:
+    # Sent times and the link's status are written with synchronous = NORMAL; the next write of
+    # anything else sets FULL again before it begins, so no message or receipt waits on luck.
+    store = SQLiteStore(tmp_path / "detente.db", create=True)
+    store.add_peer(_peer("SY-1", "SY"))
+
+    def synchronous() -> int:  # the setting of the store's own connection (it is per connection)
+        return int(store._db.execute("PRAGMA synchronous").fetchone()[0])
+
+    assert synchronous() == 2  # FULL
+    store.mark_sent(["no-such-message"], format_time(0))
+    assert synchronous() == 1  # NORMAL, for that bookkeeping only
+    store.journal("test.event", "a durable write", format_time(0), "SY-1")
+    assert synchronous() == 2
+    store.save_link_status(LinkStatus("SY-1", "UP", format_time(0), "", None, None, None, format_time(0), None))
+    assert synchronous() == 1
+    store.store_receipts([], format_time(0))
+    assert synchronous() == 2
+    store.close()
+
+
 def test_postgresql_schema_is_migrated_once_and_a_newer_one_refused(postgres_url: str) -> None:
     newest = max(number for number, _, _ in migrations("postgresql"))
     first = PostgresStore(postgres_url)

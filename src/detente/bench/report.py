@@ -1,5 +1,5 @@
 """The bench's results as a table (plain text for the terminal, Markdown for the README) and as
-JSON; the ratios détente / alternative and where détente stands against the issue's targets."""
+JSON; the ratios détente / alternative and where détente stands against its targets."""
 
 from __future__ import annotations
 
@@ -110,7 +110,7 @@ def floor_path_ms(floor: dict[str, Any]) -> float:
 
 
 def ratios_and_targets(results: dict[str, Any]) -> dict[str, Any]:
-    """détente / alternative for each figure, and each target of the issue with where we stand."""
+    """détente / alternative for each figure, and each of détente's targets with where it stands."""
     ratios: dict[str, Any] = {}
     detente = results["detente"]
     for system in ("mosquitto", "jetstream"):
@@ -308,7 +308,7 @@ def _tables(results: dict[str, Any]) -> list[tuple[str, list[str], list[list[str
     ]
     tables.append(("détente in detail", ["figure", "value"], rows))
     rows = [[t["target"], t["measured"], "yes" if t["met"] else "NO"] for t in r["targets"]]
-    tables.append(("Targets of issue 7", ["target", "measured", "met"], rows))
+    tables.append(("Targets détente sets itself", ["target", "measured", "met"], rows))
     rows = [[f"{name} {figure(r, f'{name}.version') or ''}".strip(), text] for name, text in r["guarantees"].items()]
     tables.append(("What each guarantees when it says a message is sent", ["system", "guarantee"], rows))
     return tables

@@ -1,4 +1,4 @@
-"""How much the bench measures: the defaults of the issue, or tiny sizes with ``--quick``."""
+"""How much the bench measures: the full run, or tiny sizes with ``--quick``."""
 
 from __future__ import annotations
 
