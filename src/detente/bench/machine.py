@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-__all__ = ["machine_facts", "peak_rss_mb", "rss_mb"]
+__all__ = ["cpu_seconds", "machine_facts", "peak_rss_mb", "rss_mb"]
 
 
 def _cpu_model() -> str:
