@@ -553,7 +553,7 @@ class Station:
                 receipts = [e for e in batch if isinstance(e, ev.ReceiptReceived)]
                 if receipts:
                     self._store_receipts(peer, receipts, now)
-                if received or receipts:
+                if (received or receipts) and not peer.needs_rebuild:
                     self._feed(peer)  # a receipt opens the window
                     self._flush(peer)
                 for event in batch:
@@ -860,6 +860,7 @@ class Station:
                 )
             except StoreError as exc:
                 log_event(log, logging.ERROR, "store.failed", action="watch deadlines", error=str(exc))
+                full = False  # try again at the next interval, not at once
                 continue
             for step in escalated:
                 log_event(

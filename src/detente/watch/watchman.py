@@ -52,12 +52,12 @@ class Watchman:
         self.started = started
         self._shortest = shortest_deadline(home.config)
         self._acks_seen = 0
+        """The store row of the newest acknowledgement already looked at for lateness."""
         self._row = 0
         """The row of the last message looked at in the pass under way (0: a pass starts)."""
         self._acks_in_pass = 0
         self.busy = False
         """A pass over the messages awaiting acknowledgement is under way: tick again soon."""
-        """The store row of the newest acknowledgement already looked at for lateness."""
 
     def tick(self, now: float, link_up: Mapping[str, bool], *, limit: int | None = None) -> list[Escalated]:
         """Take the escalation steps that are due, at most ``limit`` of them; ``link_up`` by
