@@ -52,6 +52,14 @@ _ENTRY_COLUMNS = {
 """Where :meth:`LineQueries.entries_for` finds each kind of entry: column, table, direction."""
 
 
+def _in_chunks(values: Sequence[str], size: int = 500) -> Iterator[tuple[list[str], str]]:
+    """``values`` in lists of at most ``size`` (what one statement may name), each with its
+    placeholders for ``IN (…)``."""
+    for start in range(0, len(values), size):
+        part = list(values[start : start + size])
+        yield part, ", ".join("?" for _ in part)
+
+
 class LineQueries(SQLEngine):
     # --- station and peers -----------------------------------------------------------------------
 
@@ -330,9 +338,7 @@ class LineQueries(SQLEngine):
         # the line's size; the peer and the direction are checked here.
         column, table, direction = _ENTRY_COLUMNS[kind]
         found: dict[str, bytes] = {}
-        for chunk in range(0, len(refs), 500):
-            part = list(refs[chunk : chunk + 500])
-            marks = ", ".join("?" for _ in part)
+        for part, marks in _in_chunks(refs):
             rows = self._read(
                 "read log entries",
                 f"SELECT id, peer, {'direction' if direction else 'NULL'}, {column} FROM {table} WHERE id IN ({marks})",
@@ -377,9 +383,7 @@ class LineQueries(SQLEngine):
             (peer, kind, peer, direction),
         )
         highest = int(rows[0][0] or 0)
-        for chunk in range(0, len(extra_refs), 500):
-            refs = list(extra_refs[chunk : chunk + 500])
-            marks = ", ".join("?" for _ in refs)
+        for refs, marks in _in_chunks(extra_refs):
             more = self._read(
                 "find what the peer's log covers",
                 f"SELECT MAX(seq) FROM messages WHERE peer = ? AND direction = ? AND id IN ({marks})",
