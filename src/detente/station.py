@@ -855,13 +855,17 @@ class Station:
             try:
                 escalated = self.watchman.tick(now, up, limit=_WATCH_BATCH)
                 full = self.watchman.busy
-                checks = self.watchman.watch_checks_due(
-                    now, [p.record for p in self._peers.values() if p.link.current_connection is not None]
-                )
             except StoreError as exc:
                 log_event(log, logging.ERROR, "store.failed", action="watch deadlines", error=str(exc))
                 full = False  # try again at the next interval, not at once
                 continue
+            try:
+                checks = self.watchman.watch_checks_due(
+                    now, [p.record for p in self._peers.values() if p.link.current_connection is not None]
+                )
+            except StoreError as exc:  # the steps just taken are still logged and notified below
+                log_event(log, logging.ERROR, "store.failed", action="watch checks", error=str(exc))
+                checks = []
             for step in escalated:
                 log_event(
                     log,
@@ -959,8 +963,6 @@ class Station:
                 log_event(log, logging.ERROR, "store.failed", action="poll", error=str(exc))
                 continue
             if changed:
-                for peer in list(self._peers.values()):
-                    self._process(peer)  # a message `detente send` queued goes out before the rest
                 self._load_peers()
                 for peer in self._peers.values():
                     self._notice_line_moved(peer)

@@ -291,3 +291,37 @@ def test_a_tick_reads_a_few_pages_and_the_next_one_goes_on_from_there(
     assert watch["SY"].tick(T0 + 31, {peer: True}, limit=100) == [] and watch["SY"].busy
     assert watch["SY"].tick(T0 + 31, {peer: True}, limit=100) == [] and not watch["SY"].busy
     assert [e.step for e in line.store("SY").escalations()] == ["half-time"] * 10
+
+
+def test_an_acknowledgement_given_during_a_pass_behind_it_is_still_found_late(
+    make_line: LineFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pass runs over several ticks in the order messages were stored; an acknowledgement of
+    a message it has already read, given before another of a message it has not, must still be
+    looked at: the pass may not count acknowledgements newer than the moment it began."""
+    monkeypatch.setattr(watchman_module, "_PAGE", 2)
+    monkeypatch.setattr(watchman_module, "_PAGES_PER_TICK", 1)
+    line = make_line(both={"deadlines": {"routine": 60.0}})
+    watch = watchmen(line)
+    sent = []
+    for _ in range(4):
+        message = line.send("TR", T0, precedence="routine")
+        line.deliver(message, T0)
+        sent.append(message.id)
+    peer = line.station_id("TR")
+    assert [e.message_id for e in watch["SY"].tick(T0 + 31, {peer: True}, limit=100)] == sent[:2]
+    assert watch["SY"].busy
+    officer = line.operator("SY", "Lt. Haddad")
+    for message_id in (sent[0], sent[2]):  # both late; the first behind the pass, the second ahead
+        acknowledge(
+            line.sy,
+            line.store("SY"),
+            message_id=message_id,
+            operator=officer,
+            note=None,
+            now=T0 + 61,
+        )
+    for _ in range(10):
+        watch["SY"].tick(T0 + 62, {peer: True}, limit=100)
+    late = sorted(e.message_id for e in line.store("SY").escalations() if e.step == "late")
+    assert late == sorted([sent[0], sent[2]])

@@ -357,6 +357,10 @@ class Store(abc.ABC):
     def message(self, message_id: str) -> MessageRecord | None: ...
 
     @abc.abstractmethod
+    def newest_message_row(self) -> int:
+        """The row of the newest stored message, of any line (0 when there is none)."""
+
+    @abc.abstractmethod
     def queue_depth(self, peer: str) -> int:
         """Outgoing messages to ``peer`` without a stored receipt."""
 

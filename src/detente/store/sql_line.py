@@ -245,6 +245,10 @@ class LineQueries(SQLEngine):
         )
         return message_from_row(rows[0][1:]) if rows else None
 
+    def newest_message_row(self) -> int:
+        rows = self._read("find the newest message", "SELECT MAX(rowid) FROM messages")
+        return int(rows[0][0] or 0)
+
     def queue_depth(self, peer: str) -> int:
         rows = self._read(
             "count undelivered messages",

@@ -56,6 +56,9 @@ class Watchman:
         self._row = 0
         """The row of the last message looked at in the pass under way (0: a pass starts)."""
         self._acks_in_pass = 0
+        self._newest_at_start = 0
+        """The newest message row when the pass under way began: every acknowledgement up to it
+        was in the store before the pass read any message, so the pass saw it."""
         self.busy = False
         """A pass over the messages awaiting acknowledgement is under way: tick again soon."""
 
@@ -72,6 +75,8 @@ class Watchman:
         linked = [peer for peer, up in link_up.items() if up]
         quiet = format_time(now - self._shortest / 2)
         pages = 0
+        if self._row == 0:
+            self._newest_at_start = self.store.newest_message_row()
         while True:
             records = self.store.awaiting(
                 self._acks_seen, quiet, linked, after_row=self._row, limit=None if limit is None else _PAGE
@@ -89,7 +94,9 @@ class Watchman:
             if pages >= _PAGES_PER_TICK:
                 self.busy = True
                 return taken
-        self._acks_seen = max(self._acks_seen, self._acks_in_pass)
+        # Not beyond what existed when the pass began: an acknowledgement that came in during it,
+        # for a message the pass had already read, is looked at again by the next pass.
+        self._acks_seen = max(self._acks_seen, min(self._acks_in_pass, self._newest_at_start))
         self._row = self._acks_in_pass = 0
         self.busy = False
         return taken
