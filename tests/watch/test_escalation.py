@@ -268,6 +268,16 @@ def test_a_backlog_of_steps_is_taken_a_batch_at_a_time_each_once(make_line: Line
     assert steps(line, "TR") == [(m, "link-wait") for m in sent]
 
 
+def routine_delivered(line: Line, count: int) -> list[str]:
+    """Ids of ``count`` ROUTINE messages from TR, delivered to SY at T0."""
+    sent = []
+    for _ in range(count):
+        message = line.send("TR", T0, precedence="routine")
+        line.deliver(message, T0)
+        sent.append(message.id)
+    return sent
+
+
 def test_a_tick_reads_a_few_pages_and_the_next_one_goes_on_from_there(
     make_line: LineFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -278,11 +288,7 @@ def test_a_tick_reads_a_few_pages_and_the_next_one_goes_on_from_there(
     monkeypatch.setattr(watchman_module, "_PAGES_PER_TICK", 2)
     line = make_line(both={"deadlines": {"routine": 60.0}})
     watch = watchmen(line)
-    sent = []
-    for _ in range(10):
-        message = line.send("TR", T0, precedence="routine")
-        line.deliver(message, T0)
-        sent.append(message.id)
+    sent = routine_delivered(line, 10)
     peer = line.station_id("TR")
     first = [e.message_id for e in watch["SY"].tick(T0 + 30, {peer: True}, limit=100)]
     assert first == sent[:6] and watch["SY"].busy, "two pages of three, then the loop runs"
@@ -303,11 +309,7 @@ def test_an_acknowledgement_given_during_a_pass_behind_it_is_still_found_late(
     monkeypatch.setattr(watchman_module, "_PAGES_PER_TICK", 1)
     line = make_line(both={"deadlines": {"routine": 60.0}})
     watch = watchmen(line)
-    sent = []
-    for _ in range(4):
-        message = line.send("TR", T0, precedence="routine")
-        line.deliver(message, T0)
-        sent.append(message.id)
+    sent = routine_delivered(line, 4)
     peer = line.station_id("TR")
     assert [e.message_id for e in watch["SY"].tick(T0 + 31, {peer: True}, limit=100)] == sent[:2]
     assert watch["SY"].busy

@@ -23,6 +23,7 @@ __all__ = [
     "ACKNOWLEDGEMENTS_FROM",
     "Connection",
     "Cursor",
+    "ENTRY_COLUMNS",
     "ENTRY_DATA",
     "MESSAGE_COLUMNS",
     "OPERATOR_COLUMNS",
@@ -164,12 +165,19 @@ def mark_acknowledged(db: Connection, envelope: Envelope, acknowledged_direction
     )
 
 
+ENTRY_COLUMNS: dict[str, tuple[str, str, str | None]] = {
+    "envelope-out": ("envelope", "messages", "out"),
+    "envelope-in": ("envelope", "messages", "in"),
+    "receipt-in": ("receipt", "messages", "out"),
+    "receipt-out": ("receipt", "messages", "in"),
+    "record": ("data", "records", None),
+}
+"""Where the bytes of each kind of log entry are kept: column, table, direction of the message."""
+
 ENTRY_DATA = {
-    "envelope-out": "SELECT envelope FROM messages WHERE peer = ? AND id = ? AND direction = 'out'",
-    "envelope-in": "SELECT envelope FROM messages WHERE peer = ? AND id = ? AND direction = 'in'",
-    "receipt-in": "SELECT receipt FROM messages WHERE peer = ? AND id = ? AND direction = 'out'",
-    "receipt-out": "SELECT receipt FROM messages WHERE peer = ? AND id = ? AND direction = 'in'",
-    "record": "SELECT data FROM records WHERE peer = ? AND id = ?",
+    kind: f"SELECT {column} FROM {table} WHERE peer = ? AND id = ?"
+    + ("" if direction is None else f" AND direction = '{direction}'")
+    for kind, (column, table, direction) in ENTRY_COLUMNS.items()
 }
 
 

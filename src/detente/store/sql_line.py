@@ -38,18 +38,17 @@ from .ledger_sql import (
     scan_log_sql,
     scan_nodes_sql,
 )
-from .sql_base import ENTRY_DATA, MESSAGE_COLUMNS, Connection, SQLEngine, mark_acknowledged, message_from_row
+from .sql_base import (
+    ENTRY_COLUMNS,
+    ENTRY_DATA,
+    MESSAGE_COLUMNS,
+    Connection,
+    SQLEngine,
+    mark_acknowledged,
+    message_from_row,
+)
 
 __all__ = ["LineQueries"]
-
-_ENTRY_COLUMNS = {
-    "envelope-out": ("envelope", "messages", "out"),
-    "envelope-in": ("envelope", "messages", "in"),
-    "receipt-in": ("receipt", "messages", "out"),
-    "receipt-out": ("receipt", "messages", "in"),
-    "record": ("data", "records", None),
-}
-"""Where :meth:`LineQueries.entries_for` finds each kind of entry: column, table, direction."""
 
 
 def _in_chunks(values: Sequence[str], size: int = 500) -> Iterator[tuple[list[str], str]]:
@@ -340,7 +339,7 @@ class LineQueries(SQLEngine):
     def entries_for(self, peer: str, kind: str, refs: Sequence[str]) -> dict[str, bytes]:
         # By id alone, so that the primary key is the index used whatever the planner thinks of
         # the line's size; the peer and the direction are checked here.
-        column, table, direction = _ENTRY_COLUMNS[kind]
+        column, table, direction = ENTRY_COLUMNS[kind]
         found: dict[str, bytes] = {}
         for part, marks in _in_chunks(refs):
             rows = self._read(
