@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test chaos bench lint typecheck unit property integration protocol-diagram geodata console-assets schemas messages clean
+.PHONY: demo test check chaos bench lint typecheck unit property integration protocol-diagram geodata console-assets schemas messages clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "détente needs Python 3.11 or newer")'
@@ -18,6 +18,12 @@ demo: $(STAMP)
 
 test: $(STAMP) lint typecheck
 	$(BIN)/pytest -q
+
+# The fast tier for a developer's loop (a minute or two): linters, type checker, and the tests that
+# start no station process and no browser. `make test` remains the whole suite.
+check: $(STAMP) lint typecheck
+	$(BIN)/pytest -q -m "not slow" tests/unit tests/property tests/notifications tests/ledger \
+		tests/web/test_auth.py tests/web/test_accounts.py tests/web/test_tokens.py tests/web/test_openapi.py
 
 # The fault-injection scenarios (also part of `make test`, with 500 messages each way) at 5,000.
 chaos: $(STAMP)
