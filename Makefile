@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test check chaos bench lint typecheck unit property integration protocol-diagram geodata console-assets schemas messages clean
+.PHONY: demo test check chaos bench fuzz lint typecheck unit property integration protocol-diagram geodata console-assets schemas messages clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "détente needs Python 3.11 or newer")'
@@ -37,9 +37,23 @@ bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	$(BIN)/detente bench
 
+# The fuzz targets (fuzz/targets.py) under atheris, one after another: FUZZ_RUNS inputs each (10^6), or
+# FUZZ_SECONDS each if set. New inputs go to .fuzz/NAME, findings to .fuzz/crash-NAME-*; `make test` runs
+# each briefly on its committed seed corpus (tests/fuzz/test_fuzz_targets.py).
+FUZZ_RUNS    ?= 1000000
+FUZZ_SECONDS ?= 0
+FUZZ_TARGETS ?= frames canonical envelope record courier cap charter card api
+fuzz: $(STAMP)
+	@for t in $(FUZZ_TARGETS); do \
+		mkdir -p .fuzz/$$t; echo "== $$t"; \
+		PYTHONPATH=src $(BIN)/python fuzz/run.py $$t -runs=$(FUZZ_RUNS) -max_total_time=$(FUZZ_SECONDS) \
+			-timeout=10 -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix=.fuzz/crash-$$t- \
+			.fuzz/$$t fuzz/corpus/$$t || exit 1; \
+	done
+
 lint: $(STAMP)
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests fuzz
+	$(BIN)/ruff format --check src tests fuzz
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -78,4 +92,4 @@ protocol-diagram: $(STAMP)
 	@$(BIN)/python -c 'from detente.protocol.states import mermaid; print(mermaid(), end="")'
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis assets/node_modules
+	rm -rf $(VENV) .fuzz .mypy_cache .ruff_cache .pytest_cache .hypothesis assets/node_modules

@@ -6,12 +6,13 @@ wrong types are refused with the key's name, so a typo cannot silently fall back
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 import zoneinfo
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from .errors import ConfigError
 from .protocol.frames import DEFAULT_MAX_FRAME
@@ -20,6 +21,11 @@ from .protocol.link import LinkConfig
 __all__ = [
     "LANGUAGES",
     "MACHINE_TRANSLATION",
+    "SECTIONS",
+    "Bounds",
+    "bounded",
+    "bounds_of",
+    "check_bounds",
     "DeadlineSettings",
     "LedgerSettings",
     "LinkSettings",
@@ -40,7 +46,74 @@ _PARTY = re.compile(r"^[A-Z]{2,3}$")
 _DIAL = ("auto", "always", "never")
 MACHINE_TRANSLATION = ("none", "argos")
 """The machine-translation backends a station can choose: none, or Argos Translate."""
-_MAX_BORDER_ADVICE_KM = 500.0
+
+_MONTH = 30 * 86400.0
+_Number = TypeVar("_Number", int, float)
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """The range a numeric setting must lie in, both ends included, and the unit it is counted in."""
+
+    low: float
+    high: float
+    unit: str
+
+    def __str__(self) -> str:
+        return f"from {_figure(self.low)} to {_figure(self.high)} {self.unit}"
+
+
+def _figure(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def bounded(default: _Number, low: float, high: float, unit: str) -> _Number:
+    """A numeric setting's default with its range, declared together: ``window: int = bounded(256, 1, 65536,
+    "messages")``. A value outside the range (NaN and the infinities included) is refused by name."""
+    if not low <= default <= high:
+        raise ValueError(f"default {default} is outside its own range {low}..{high}")
+    value: _Number = field(default=default, metadata={"bounds": Bounds(low, high, unit)})
+    return value
+
+
+def bounds_of(settings: type[Any], name: str) -> Bounds | None:
+    """The declared range of the setting ``name`` of a settings dataclass (None when it has none)."""
+    for item in fields(settings):
+        if item.name == name:
+            bounds = item.metadata.get("bounds")
+            return bounds if isinstance(bounds, Bounds) else None
+    return None
+
+
+def check_bounds(settings: Any, table: str, where: str) -> None:
+    """Refuse, with ConfigError, a numeric setting of the dataclass instance ``settings`` (the table
+    ``table`` of a file ``where``) that is NaN, infinite, not an integer where it must be, or outside its
+    declared range; the error names the setting, the value, the range and what to do."""
+    if not is_dataclass(settings):
+        raise TypeError(f"{settings!r} is not a settings dataclass")
+    for item in fields(settings):
+        bounds = item.metadata.get("bounds")
+        if isinstance(bounds, Bounds):
+            value = getattr(settings, item.name)
+            if not _allowed(value, bounds, isinstance(item.default, int)):
+                raise _refused(where, f"{table}.{item.name}", value, bounds, item.default)
+
+
+def _allowed(value: object, bounds: Bounds, integer: bool) -> bool:
+    return (
+        not isinstance(value, bool)
+        and isinstance(value, int if integer else (int, float))
+        and (isinstance(value, int) or math.isfinite(value))
+        and bounds.low <= value <= bounds.high
+    )
+
+
+def _refused(where: str, name: str, value: object, bounds: Bounds, default: object) -> ConfigError:
+    kind = "an integer" if isinstance(default, int) else "a number"
+    return ConfigError(
+        f"{where}: {name} = {value!r} is not allowed: it must be {kind} {bounds}; "
+        f"set it within that range, or remove the line to use the default ({default!r})"
+    )
 
 
 def parse_address(text: str, what: str = "address") -> tuple[str, int]:
@@ -63,19 +136,19 @@ def format_address(host: str, port: int) -> str:
 class LinkSettings:
     """The ``[link]`` table: timers and limits of the link to every peer."""
 
-    heartbeat_interval: float = 1.0
+    heartbeat_interval: float = bounded(1.0, 0.05, 60.0, "seconds")
     """Seconds between heartbeats on each connection."""
-    dead_after: float = 3.0
+    dead_after: float = bounded(3.0, 0.1, 600.0, "seconds")
     """Seconds of silence after which the link is declared lost."""
-    window: int = 256
+    window: int = bounded(256, 1, 65536, "messages")
     """Most messages in flight to a peer without a receipt."""
-    max_frame_bytes: int = DEFAULT_MAX_FRAME
+    max_frame_bytes: int = bounded(DEFAULT_MAX_FRAME, 4096, 64 * 1024 * 1024, "bytes")
     """Largest frame accepted from a peer; also the largest message that can be queued."""
-    reconnect_max: float = 5.0
+    reconnect_max: float = bounded(5.0, 0.25, 3600.0, "seconds")
     """Longest wait between two connection attempts."""
     dial: str = "auto"
     """Who connects: "auto" (the station with the lower station id), "always" or "never"."""
-    failover_after: float = 2.0
+    failover_after: float = bounded(2.0, 0.1, 600.0, "seconds")
     """Seconds of silence on the path carrying the link after which it moves to another live path."""
     prefer: tuple[str, ...] = ()
     """Paths in order of preference ("direct", "relay:NAME"); those not named follow: the direct
@@ -100,14 +173,14 @@ class LinkSettings:
 class LedgerSettings:
     """The ``[ledger]`` table: when the station signs checkpoints of its log of each line."""
 
-    checkpoint_entries: int = 512
+    checkpoint_entries: int = bounded(512, 1, 1_000_000, "entries")
     """Sign a checkpoint as soon as this many log entries are not yet co-signed by the peer
     (on a busy line; on a quiet one ``checkpoint_seconds`` decides). Each checkpoint costs two
     signatures of each scheme and a check of every entry it reveals, so a smaller number buys
     nothing ``checkpoint_seconds`` does not already bound, at a cost in throughput."""
-    checkpoint_seconds: float = 2.0
+    checkpoint_seconds: float = bounded(2.0, 0.05, 3600.0, "seconds")
     """...or as soon as the oldest entry not yet co-signed is this many seconds old."""
-    cosign_timeout: float = 10.0
+    cosign_timeout: float = bounded(10.0, 0.5, 86400.0, "seconds")
     """Send a newer checkpoint if the peer has not co-signed the last one within this many seconds."""
 
 
@@ -116,13 +189,13 @@ class DeadlineSettings:
     """The ``[deadlines]`` table (and ``[deadlines.lines.<PARTY>]`` for one line): seconds a
     person has to acknowledge a message, by precedence."""
 
-    flash: float = 120.0
+    flash: float = bounded(120.0, 1.0, _MONTH, "seconds")
     """FLASH: two minutes."""
-    immediate: float = 600.0
+    immediate: float = bounded(600.0, 1.0, _MONTH, "seconds")
     """IMMEDIATE: ten minutes."""
-    priority: float = 3600.0
+    priority: float = bounded(3600.0, 1.0, _MONTH, "seconds")
     """PRIORITY: an hour."""
-    routine: float = 21600.0
+    routine: float = bounded(21600.0, 1.0, _MONTH, "seconds")
     """ROUTINE: six hours."""
 
 
@@ -130,10 +203,10 @@ class DeadlineSettings:
 class WatchSettings:
     """The ``[watch]`` table: watch checks and who is told when nobody answers."""
 
-    check_interval: float = 3600.0
+    check_interval: float = bounded(3600.0, 1.0, 7 * 86400.0, "seconds")
     """Seconds between the watch checks this station sends on each line (hourly, like the
     Moscow–Washington line)."""
-    check_ack: float = 300.0
+    check_ack: float = bounded(300.0, 1.0, 86400.0, "seconds")
     """Seconds a person at the other end has to acknowledge a watch check."""
     notify: tuple[str, ...] = ()
     """Apprise URLs of this station's supervisors (mailto://…, SMS gateways, chat), told when a
@@ -146,7 +219,7 @@ class WatchSettings:
 class NotificationSettings:
     """The ``[notifications]`` table: how structured notifications are checked and shown here."""
 
-    border_advice_km: float = 10.0
+    border_advice_km: float = bounded(10.0, 0.1, 500.0, "km")
     """On compose, report an area that lies within this many kilometres of the other party's
     border (geodesic distance). Advice to the sender, never a refusal."""
     time_zone: str = ""
@@ -395,7 +468,22 @@ def load_config(path: Path) -> StationConfig:
     return config
 
 
+SECTIONS: dict[str, type[Any]] = {
+    "link": LinkSettings,
+    "ledger": LedgerSettings,
+    "deadlines": DeadlineSettings,
+    "watch": WatchSettings,
+    "notifications": NotificationSettings,
+}
+"""The tables of station.toml read into settings dataclasses, by name (``[deadlines.lines.<PARTY>]`` are
+``DeadlineSettings`` too); every numeric field of each is declared with ``bounded``."""
+
+
 def validate_config(config: StationConfig, where: str) -> None:
+    for table in SECTIONS:
+        check_bounds(getattr(config, table), table, where)
+    for party, deadlines in config.line_deadlines.items():
+        check_bounds(deadlines, f"deadlines.lines.{party}", where)
     if not config.name.strip() or len(config.name) > 120:
         raise ConfigError(f"{where}: station name must be 1 to 120 characters")
     if not _PARTY.fullmatch(config.party):
@@ -424,10 +512,6 @@ def validate_config(config: StationConfig, where: str) -> None:
 
 
 def _validate_notifications(settings: NotificationSettings, where: str) -> None:
-    if not 0 < settings.border_advice_km <= _MAX_BORDER_ADVICE_KM:
-        raise ConfigError(
-            f"{where}: notifications.border_advice_km must be more than 0 and at most {_MAX_BORDER_ADVICE_KM:g} km"
-        )
     if settings.time_zone:
         try:
             zoneinfo.ZoneInfo(settings.time_zone)
@@ -485,11 +569,12 @@ def _strings(table: dict[str, Any], key: str, path: Path) -> tuple[str, ...]:
 def _number(
     table: dict[str, Any], key: str, default: float, path: Path, integer: bool = False, where: str = "link"
 ) -> float:
+    bounds = bounds_of(SECTIONS[where.split(".")[0]], key)
+    if bounds is None:
+        raise TypeError(f"the setting {where}.{key} is declared without a range: declare it with bounded()")
     value = table.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or (integer and not isinstance(value, int)):
-        raise ConfigError(f"{path}: {where}.{key} must be {'an integer' if integer else 'a number'}")
-    if value <= 0:
-        raise ConfigError(f"{path}: {where}.{key} must be positive")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not _allowed(value, bounds, integer):
+        raise _refused(str(path), f"{where}.{key}", value, bounds, default)
     return value
 
 

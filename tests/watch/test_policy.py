@@ -91,10 +91,10 @@ def test_deadlines_per_line_from_station_toml(make_line: LineFactory) -> None:
 @pytest.mark.parametrize(
     ("tables", "error"),
     [
-        ({"deadlines": {"flash": 0.0}}, "deadlines.flash must be positive"),
-        ({"deadlines": {"flash": "soon"}}, "deadlines.flash must be a number"),
+        ({"deadlines": {"flash": 0.0}}, "deadlines.flash = 0.0 is not allowed: it must be a number from 1 to"),
+        ({"deadlines": {"flash": "soon"}}, "deadlines.flash = 'soon' is not allowed: it must be a number"),
         ({"deadlines.lines.SY": {"flassh": 1.0}}, "unknown setting deadlines.lines.SY.flassh"),
-        ({"watch": {"check_interval": -1.0}}, "watch.check_interval must be positive"),
+        ({"watch": {"check_interval": -1.0}}, "watch.check_interval = -1.0 is not allowed"),
         ({"watch": {"notify_peer_overdue": "yes"}}, "watch.notify_peer_overdue must be true or false"),
     ],
 )

@@ -111,8 +111,8 @@ class NoteKey:
         name, key_hex, encoded = parts
         try:
             raw = base64.b64decode(encoded, validate=True)
-        except binascii.Error:
-            raise NoteError(f"verifier key {name}: the key is not base64") from None
+        except ValueError:  # binascii.Error, or a character outside ASCII
+            raise NoteError(f"verifier key {name[:40]!r}: the key is not base64") from None
         for kind in sorted(KeyKind, key=lambda k: -len(k.type_id)):
             if raw.startswith(kind.type_id) and len(raw) == len(kind.type_id) + kind.key_size:
                 key = cls(name, kind, raw[len(kind.type_id) :])

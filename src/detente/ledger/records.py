@@ -54,6 +54,13 @@ class Record:
         fields = ("id", "station", "peer", "event", "at", "detail")
         if not all(isinstance(obj.get(k), str) for k in fields) or not isinstance(obj.get("evidence"), dict):
             raise ValueError(f"a record needs string members {', '.join(fields)} and an evidence object")
+        sig = obj.get("sig")
+        if (
+            not isinstance(sig, dict)
+            or set(sig) != {"alg", "kid", "value"}
+            or not all(isinstance(v, str) for v in sig.values())
+        ):
+            raise ValueError("a record needs a signature: a sig object of strings alg, kid and value")
         if canonical_json(obj) != data:
             raise ValueError("a record must be in its canonical form")
         return cls(

@@ -195,7 +195,13 @@ def _location(info: etree._Element, identifier: str) -> dict[str, Any]:
         )
     if len(polygons) == 1:
         return {"type": "Polygon", "coordinates": [[list(p) for p in polygons[0]]]}
-    merged = shapely.unary_union([shapely.Polygon(p) for p in polygons])
+    try:
+        merged = shapely.unary_union([shapely.Polygon(p) for p in polygons])
+    except shapely.errors.GEOSException as exc:
+        raise CapImportError(
+            f"CAP alert {identifier}: its {len(polygons)} polygons cannot be joined into one area ({exc}); "
+            "check that none of them crosses itself"
+        ) from None
     parts = list(getattr(merged, "geoms", [merged]))
     return {
         "type": "MultiPolygon",

@@ -62,7 +62,13 @@ def parse_untrusted(data: bytes) -> etree._Element:
         ) from None
     except SafeET.ParseError as exc:
         raise CapImportError(f"CAP document is not well-formed XML: {exc}") from None
+    except (LookupError, ValueError) as exc:  # an encoding declaration naming one Python cannot read
+        raise CapImportError(
+            f"CAP document is in an encoding that cannot be read ({exc}); CAP alerts are UTF-8"
+        ) from None
     try:
         return etree.fromstring(data, _safe_parser())
     except etree.XMLSyntaxError as exc:
         raise CapImportError(f"CAP document is not well-formed XML: {exc}") from None
+    except (LookupError, ValueError) as exc:
+        raise CapImportError(f"CAP document cannot be read as XML ({exc}); CAP alerts are UTF-8") from None

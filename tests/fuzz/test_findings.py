@@ -1,0 +1,70 @@
+"""What the fuzz targets found, each kept as a case: inputs that raised an error its reader does not
+document (a traceback for the operator, or the offline verifier stopping) are refused by name instead."""
+
+from __future__ import annotations
+
+import base64
+import sys
+from pathlib import Path
+
+import pytest
+
+from detente.errors import PeerError
+from detente.ledger.note import NoteError, NoteKey
+from detente.ledger.records import Record, seal_record
+from detente.notifications.cap_import import from_cap
+from detente.notifications.errors import CapImportError
+from detente.protocol.canonical import canonical_json, parse_json
+from detente.protocol.signing import Signer
+
+FUZZ = Path(__file__).resolve().parents[2] / "fuzz"
+CAP = Path(__file__).resolve().parents[1] / "notifications" / "data" / "cap"
+SIGNER = Signer(bytes(range(32)))
+
+
+def test_a_record_without_a_signature_is_refused_not_a_key_error() -> None:
+    record = seal_record(
+        SIGNER, id="r1", station="TR-1", peer="SY-1", event="acknowledged", at="2026-11-26T09:00:00Z", detail="d"
+    )
+    assert record.verify(SIGNER.verifier)
+    for sig in (None, "x", {"alg": "ed25519", "kid": "k"}, {"alg": 1, "kid": "k", "value": "v"}):
+        obj = parse_json(record.canonical)
+        if sig is None:
+            del obj["sig"]
+        else:
+            obj["sig"] = sig
+        with pytest.raises(ValueError, match="a record needs a signature"):
+            Record.from_bytes(canonical_json(obj))
+
+
+def test_a_verifier_key_with_a_character_outside_ascii_is_a_note_error() -> None:
+    key = "TR-0123456789ab+01020304+" + base64.b64encode(b"\x01" + bytes(32)).decode() + "é"
+    with pytest.raises(NoteError, match="the key is not base64"):
+        NoteKey.from_vkey(key)
+
+
+def test_a_card_with_such_a_key_is_a_peer_error() -> None:
+    sys.path.insert(0, str(FUZZ))
+    from detente.identity import parse_card
+
+    card = parse_json(next((FUZZ / "corpus" / "card").iterdir()).read_bytes())
+    card["note_keys"][0] = card["note_keys"][0][:-2] + "é="
+    with pytest.raises(PeerError, match="note_keys: verifier key"):
+        parse_card(card, "peer.card")
+
+
+@pytest.mark.parametrize("encoding", ["UTF-6", "UTF-16-not", "cp932"])
+def test_a_cap_alert_in_an_encoding_that_cannot_be_read_is_refused(encoding: str) -> None:
+    alert = (CAP / "earthquake-tr-en-circle.xml").read_bytes()
+    declared = alert.replace(b'encoding="UTF-8"', f'encoding="{encoding}"'.encode(), 1)
+    if declared == alert:
+        declared = f'<?xml version="1.0" encoding="{encoding}"?>\n'.encode() + alert
+    with pytest.raises(CapImportError, match="CAP document"):
+        from_cap(declared)
+
+
+def test_a_cap_alert_whose_polygons_cannot_be_joined_is_refused() -> None:
+    """The fuzzer's input (a mutation of border-closure-update-en-polygons.xml): GEOS's TopologyException."""
+    alert = (Path(__file__).parent / "data" / "cap-polygons-that-cannot-be-joined.xml").read_bytes()
+    with pytest.raises(CapImportError, match="polygons cannot be joined into one area"):
+        from_cap(alert)
