@@ -128,7 +128,7 @@ async function updateLinks() {
     const status = await api.status();
     replace(
       linkBox,
-      (status.peers || []).map((peer) =>
+      (status.peers || []).map((peer) => [
         h(
           `a.badge.link.link-${String(peer.link).toLowerCase()}`,
           { href: "#/status", dataset: { party: peer.party, link: peer.link }, title: t(`link.${peer.link}`) },
@@ -136,7 +136,14 @@ async function updateLinks() {
           " ",
           t(`link.${peer.link}`),
         ),
-      ),
+        peer.watch?.peer_on_watch && peer.watch.peer_on_watch.on_watch.length === 0
+          ? h(
+              "a.badge.link.link-down.nobody-on-watch",
+              { href: "#/status", dataset: { party: peer.party } },
+              t("roster.nobody_badge", { party: peer.party }),
+            )
+          : null,
+      ]),
     );
   } catch {
     /* shown again on the next event */
