@@ -59,7 +59,7 @@ from .transports.tls import (
     endpoint_address,
     server_context,
 )
-from .watch.deadlines import WATCH_CHECK
+from .watch.deadlines import ROSTER, WATCH_CHECK
 from .watch.notify import NotificationFailed, notify
 from .watch.watchman import Watchman
 from .web.app import Console, create_app
@@ -891,6 +891,38 @@ class Station:
                         f"line: {peer.record.party} ({peer.record.name})\nat: {format_time(now)}\n"
                     )
                     self._spawn(self._notify(peer, title, body), "notify")
+            try:  # only a station with a console has people logged in to report (or their absence)
+                rosters = self.watchman.rosters_due(
+                    now,
+                    [p.record for p in self._peers.values() if p.link.current_connection is not None]
+                    if self.config.console
+                    else [],
+                )
+            except StoreError as exc:
+                log_event(log, logging.ERROR, "store.failed", action="who is on watch", error=str(exc))
+                rosters = []
+            for record, roster in rosters:
+                peer = self._peers[record.station_id]
+                with self._guard(peer, "report who is on watch"):
+                    envelope = queue_message(
+                        self.home,
+                        self.store,
+                        peer=record.station_id,
+                        kind=ROSTER,
+                        precedence=Precedence.ROUTINE,
+                        body=roster,
+                        now=now,
+                    )
+                    self.watchman.roster_sent(record.station_id, roster, now)
+                    log_event(
+                        log,
+                        logging.INFO,
+                        "watch.roster_sent",
+                        party=record.party,
+                        id=envelope.id,
+                        on_watch=len(roster["on_watch"]),
+                    )
+                    self._process(peer)
             for record in checks:
                 peer = self._peers[record.station_id]
                 with self._guard(peer, "send a watch check"):

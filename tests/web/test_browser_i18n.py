@@ -54,6 +54,7 @@ FAMILIES: dict[str, set[str]] = {
     "shape": {"Polygon", "MultiPolygon", "Circle", "Point", "Route"},
     "nav": {"watch", "compose", "map", "status", "print", "account", "accounts"},
     "watch.filter": {"all", "in", "out", "awaiting"},
+    "watch.order": {"newest", "urgent"},
     "watch.column": {"precedence", "direction", "kind", "summary", "time", "state", "deadline"},
     "figures": {"side", "precedence", "messages", "acknowledged", "median", "p95", "missed"},
     "figures.side": {"ours", "theirs"},

@@ -552,6 +552,10 @@ class Store(abc.ABC):
     def touch_session(self, token_hash: str, last_seen: str) -> None: ...
 
     @abc.abstractmethod
+    def live_sessions(self, *, seen_since: str, at: str) -> list[SessionRecord]:
+        """Sessions not expired at ``at`` and last seen at or after ``seen_since``, oldest first."""
+
+    @abc.abstractmethod
     def end_sessions(self, *, token_hash: str | None = None, operator: str | None = None) -> None:
         """End one session, or every session of an operator."""
 
@@ -578,11 +582,13 @@ class Store(abc.ABC):
         kinds: Sequence[str] = (),
         direction: Direction | None = None,
         id_prefix: str | None = None,
+        peer: str | None = None,
         limit: int = 200,
     ) -> list[MessageRecord]:
         """Messages other than acknowledgements, newest first (by their creation time), created
         in ``[since, until)`` when given, of the given kinds, in one direction, whose id starts
-        with ``id_prefix``; at most ``limit``."""
+        with ``id_prefix``, on the line to ``peer`` (a station id); at most ``limit``. Service
+        messages (who is on watch) only when ``kinds`` asks for them."""
 
     @abc.abstractmethod
     def add_token(self, token: TokenRecord) -> None:

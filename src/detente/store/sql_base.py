@@ -21,6 +21,7 @@ from .ledger_sql import SCAN_BATCH, append_entries
 __all__ = [
     "ACKNOWLEDGEMENT",
     "ACKNOWLEDGEMENTS_FROM",
+    "SERVICE_KINDS",
     "Connection",
     "Cursor",
     "ENTRY_COLUMNS",
@@ -100,6 +101,9 @@ class SQLEngine(Store):
 
 
 ACKNOWLEDGEMENT = "acknowledgement"
+SERVICE_KINDS = ("watch-roster",)
+"""Kinds a station sends on its own to keep its peers informed (who is on watch), left out of
+message lists unless asked for by kind."""
 MESSAGE_COLUMNS = (
     "m.rowid, m.id, m.direction, m.peer, p.party, m.seq, m.kind, m.precedence, m.created_at, m.envelope,"
     " m.envelope_hash, m.state, m.stored_at, m.sent_at, m.receipt, m.receipted_at, m.delivered_at,"

@@ -21,6 +21,7 @@ from .sql_base import (
     ACKNOWLEDGEMENTS_FROM,
     MESSAGE_COLUMNS,
     OPERATOR_COLUMNS,
+    SERVICE_KINDS,
     TOKEN_COLUMNS,
     SQLEngine,
     awaiting_columns,
@@ -220,6 +221,15 @@ class PeopleQueries(SQLEngine):
         with self._write("refresh a console session") as db:
             db.execute("UPDATE sessions SET last_seen = ? WHERE token_hash = ?", (last_seen, token_hash))
 
+    def live_sessions(self, *, seen_since: str, at: str) -> list[SessionRecord]:
+        rows = self._read(
+            "read the live console sessions",
+            "SELECT token_hash, operator, csrf, created_at, last_seen, expires_at, remote FROM sessions"
+            " WHERE last_seen >= ? AND expires_at > ? ORDER BY created_at",
+            (seen_since, at),
+        )
+        return [SessionRecord(*row) for row in rows]
+
     def end_sessions(self, *, token_hash: str | None = None, operator: str | None = None) -> None:
         with self._write("end console sessions") as db:
             db.execute("DELETE FROM sessions WHERE token_hash = ? OR operator = ?", (token_hash, operator))
@@ -268,10 +278,15 @@ class PeopleQueries(SQLEngine):
         kinds: Sequence[str] = (),
         direction: Direction | None = None,
         id_prefix: str | None = None,
+        peer: str | None = None,
         limit: int = 200,
     ) -> list[MessageRecord]:
-        where: list[str] = ["m.kind != ?"]
-        params: list[object] = [ACKNOWLEDGEMENT]
+        hidden = [ACKNOWLEDGEMENT] if kinds else [ACKNOWLEDGEMENT, *SERVICE_KINDS]
+        where: list[str] = [f"m.kind NOT IN ({', '.join('?' for _ in hidden)})"]
+        params: list[object] = list(hidden)
+        if peer is not None:
+            where.append("m.peer = ?")
+            params.append(peer)
         if since is not None:
             where.append("m.created_at >= ?")
             params.append(since)

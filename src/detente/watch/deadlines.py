@@ -10,12 +10,22 @@ from __future__ import annotations
 from ..config import DeadlineSettings, StationConfig
 from ..protocol.envelope import Precedence
 
-__all__ = ["ACKNOWLEDGEMENT", "NO_ACKNOWLEDGEMENT", "WATCH_CHECK", "deadline_seconds", "shortest_deadline"]
+__all__ = [
+    "ACKNOWLEDGEMENT",
+    "NO_ACKNOWLEDGEMENT",
+    "ROSTER",
+    "WATCH_CHECK",
+    "deadline_seconds",
+    "shortest_deadline",
+]
 
 ACKNOWLEDGEMENT = "acknowledgement"
 WATCH_CHECK = "watch-check"
-NO_ACKNOWLEDGEMENT = frozenset({ACKNOWLEDGEMENT})
-"""Kinds that no person acknowledges (an acknowledgement of an acknowledgement would never end)."""
+ROSTER = "watch-roster"
+"""A station's report of who is on watch there (watch/roster.py): a service message."""
+NO_ACKNOWLEDGEMENT = frozenset({ACKNOWLEDGEMENT, ROSTER})
+"""Kinds that no person acknowledges (an acknowledgement of an acknowledgement would never end;
+a roster is the station's own report, made without anybody)."""
 
 
 def _kind_deadline(kind: str, table: DeadlineSettings) -> float | None:

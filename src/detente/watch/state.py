@@ -18,8 +18,9 @@ from ..config import StationConfig
 from ..protocol.timestamps import parse_time
 from ..store import AwaitingRecord, Store
 from .deadlines import WATCH_CHECK, deadline_seconds
+from .roster import latest_roster
 
-__all__ = ["describe_figures", "describe_watch", "format_duration", "watch_state"]
+__all__ = ["describe_figures", "describe_roster", "describe_watch", "format_duration", "watch_state"]
 
 
 def _deadline(config: StationConfig, record: AwaitingRecord) -> float | None:
@@ -59,6 +60,7 @@ def watch_state(store: Store, config: StationConfig, peer: str, now: float) -> d
         "awaiting_here_overdue": len(here_overdue),
         "oldest_awaiting_here_id": oldest_here.id if oldest_here else None,
         "oldest_awaiting_here_s": round(now - parse_time(oldest_here.stored_at), 3) if oldest_here else None,
+        "peer_on_watch": roster.view(now) if (roster := latest_roster(store, peer)) is not None else None,
     }
 
 
@@ -106,7 +108,19 @@ def describe_watch(state: dict[str, Any], party: str) -> list[str]:
         )
     else:
         lines.append(f"here: nothing from {party} awaits a person's acknowledgement")
+    lines.append(describe_roster(state.get("peer_on_watch"), party))
     return lines
+
+
+def describe_roster(roster: dict[str, Any] | None, party: str) -> str:
+    """``on watch at SY: Lt. Haddad (operator) since 2026-12-07T06:00:00.000Z``, or why not."""
+    if roster is None:
+        return f"on watch at {party}: not reported yet"
+    stale = f" (report of {roster['reported_at']}, STALE)" if roster["stale"] else ""
+    if not roster["on_watch"]:
+        return f"NOBODY ON WATCH at {party}, as reported {roster['reported_at']}{stale}"
+    people = ", ".join(f"{p['name']} ({p['role']}) since {p['since']}" for p in roster["on_watch"])
+    return f"on watch at {party}: {people}{stale}"
 
 
 def describe_figures(figures: list[dict[str, Any]]) -> str:

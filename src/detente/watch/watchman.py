@@ -2,8 +2,8 @@
 
 It reads the store, decides with :func:`escalation.steps_due`, and records every step it takes
 (once per message and step) as a signed record in the line's log and a row of the escalation
-table. It returns what the station must still do: tell supervisors, send watch checks. It reads
-no clock and sends nothing itself.
+table. It returns what the station must still do: tell supervisors, send watch checks and the
+rosters of who is on watch. It reads no clock and sends nothing itself.
 """
 
 from __future__ import annotations
@@ -11,14 +11,17 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from ..home import Home
 from ..ledger.records import seal_record
 from ..protocol.ids import uuid7
 from ..protocol.timestamps import format_time, parse_time
 from ..store import AwaitingRecord, PeerRecord, Store
-from .deadlines import WATCH_CHECK, deadline_seconds, shortest_deadline
+from .deadlines import ROSTER, WATCH_CHECK, deadline_seconds, shortest_deadline
 from .escalation import Awaiting, Step, steps_due
+from .roster import INTERVAL as ROSTER_INTERVAL
+from .roster import on_watch, roster_body
 from .state import format_duration
 
 __all__ = ["Escalated", "Watchman"]
@@ -61,6 +64,8 @@ class Watchman:
         was in the store before the pass read any message, so the pass saw it."""
         self.busy = False
         """A pass over the messages awaiting acknowledgement is under way: tick again soon."""
+        self._rosters: dict[str, tuple[float, dict[str, Any] | None]] = {}
+        """By peer: when the last roster of who is on watch was sent to it, and its body."""
 
     def tick(self, now: float, link_up: Mapping[str, bool], *, limit: int | None = None) -> list[Escalated]:
         """Take the escalation steps that are due, at most ``limit`` of them; ``link_up`` by
@@ -149,6 +154,27 @@ class Watchman:
             if now - since >= self.home.config.watch.check_interval:
                 due.append(peer)
         return due
+
+    def rosters_due(self, now: float, peers_up: list[PeerRecord]) -> list[tuple[PeerRecord, dict[str, Any]]]:
+        """(peer, body) of each roster of who is on watch here that a peer (whose link is up) is
+        due: when the roster changed since the last one sent to it, or that one is
+        ``roster.INTERVAL`` old. Call :meth:`roster_sent` once it is queued."""
+        if not peers_up:
+            return []
+        body = roster_body(on_watch(self.store, now))
+        due = []
+        for peer in peers_up:
+            last = self._rosters.get(peer.station_id)
+            if last is None:
+                sent = self.store.find_messages(kinds=[ROSTER], direction="out", peer=peer.station_id, limit=1)
+                last = (parse_time(sent[0].created_at), sent[0].body) if sent else (float("-inf"), None)
+                self._rosters[peer.station_id] = last
+            if last[1] != body or now - last[0] >= ROSTER_INTERVAL:
+                due.append((peer, body))
+        return due
+
+    def roster_sent(self, peer: str, body: dict[str, Any], now: float) -> None:
+        self._rosters[peer] = (now, body)
 
     def watch_check_body(self) -> dict[str, object]:
         watch = self.home.config.watch

@@ -380,12 +380,29 @@ class TranslationRequest(_Strict):
 # --- the line ------------------------------------------------------------------------------------
 
 
+class OnWatchPerson(_Strict):
+    name: str
+    role: str = Field(description="The person's role at their station (`operator` or `supervisor`).")
+    since: Timestamp = Field(description="When their watch began (their console session's start).")
+
+
+class PeerRoster(_Strict):
+    """Who the peer's station last reported on watch there (signed `watch-roster` messages)."""
+
+    reported_at: Timestamp
+    received_at: Timestamp
+    stale: bool = Field(description="No report arrived for three reporting intervals: the roster may be out of date.")
+    message: str = Field(description="The id of the `watch-roster` message.")
+    on_watch: list[OnWatchPerson] = Field(description="Empty: the peer reports nobody on watch.")
+
+
 class WatchState(_Open):
     """Is the watch answering on the line (see `detente status`)."""
 
     awaiting_here: int
     awaiting_here_overdue: int
     peer_overdue: int
+    peer_on_watch: PeerRoster | None = Field(description="Null until the peer has reported who is on watch.")
 
 
 class Figure(_Open):

@@ -1,4 +1,5 @@
-// The operator's own settings, on every page: language, text size, sound, desktop notifications.
+// The operator's own settings, on every page: language, text size, night mode, sound, desktop
+// notifications.
 
 import * as alerts from "./alerts.js";
 import { h } from "./dom.js";
@@ -78,5 +79,23 @@ export function notificationButton() {
     await alerts.askNotificationPermission();
     button.remove();
   });
+  return button;
+}
+
+export function themeButton() {
+  const button = h("button.small.theme", { type: "button", id: "night-mode" });
+  const show = () => {
+    const night = prefs.theme() === "night";
+    button.setAttribute("aria-pressed", String(night));
+    button.textContent = t("controls.night");
+    button.title = night ? t("controls.to_day") : t("controls.to_night");
+  };
+  button.addEventListener("click", () => {
+    const next = prefs.theme() === "night" ? "day" : "night";
+    prefs.set("theme", next);
+    prefs.applyTheme(next);
+    show();
+  });
+  show();
   return button;
 }

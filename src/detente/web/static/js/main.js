@@ -6,7 +6,7 @@ import { accountsView } from "./accounts.js";
 import { alarmBar } from "./alarmbar.js";
 import * as alerts from "./alerts.js";
 import { api, setCsrf, whenUnauthorised } from "./api.js";
-import { languageSelect, notificationButton, soundButton, textSizeButtons } from "./controls.js";
+import { languageSelect, notificationButton, soundButton, textSizeButtons, themeButton } from "./controls.js";
 import { startTicking } from "./countdown.js";
 import { composeView } from "./compose.js";
 import { detailView } from "./detail.js";
@@ -19,6 +19,7 @@ import { loginView } from "./login.js";
 import { mapView } from "./mapview.js";
 import * as prefs from "./prefs.js";
 import { printMessageView, printRangeView } from "./print.js";
+import { startShortcuts } from "./shortcuts.js";
 import { statusView } from "./status.js";
 import { watchView } from "./watch.js";
 
@@ -60,6 +61,7 @@ let linkBox = null;
 let offConnection = () => {};
 let loginReason = null;
 let closeAlarms = () => {};
+let stopShortcuts = () => {};
 
 const ROUTES = [
   [/^#\/message\/([^/?]+)$/, (m) => [detailView, { id: decodeURIComponent(m[1]) }]],
@@ -117,7 +119,7 @@ function showLogin(reason = null) {
 }
 
 function controls() {
-  return h("div.controls", languageSelect(changeLanguage), textSizeButtons());
+  return h("div.controls", languageSelect(changeLanguage), textSizeButtons(), themeButton());
 }
 
 async function updateLinks() {
@@ -126,7 +128,7 @@ async function updateLinks() {
     const status = await api.status();
     replace(
       linkBox,
-      (status.peers || []).map((peer) =>
+      (status.peers || []).map((peer) => [
         h(
           `a.badge.link.link-${String(peer.link).toLowerCase()}`,
           { href: "#/status", dataset: { party: peer.party, link: peer.link }, title: t(`link.${peer.link}`) },
@@ -134,7 +136,14 @@ async function updateLinks() {
           " ",
           t(`link.${peer.link}`),
         ),
-      ),
+        peer.watch?.peer_on_watch && peer.watch.peer_on_watch.on_watch.length === 0
+          ? h(
+              "a.badge.link.link-down.nobody-on-watch",
+              { href: "#/status", dataset: { party: peer.party } },
+              t("roster.nobody_badge", { party: peer.party }),
+            )
+          : null,
+      ]),
     );
   } catch {
     /* shown again on the next event */
@@ -190,6 +199,7 @@ function shell() {
           "div.controls",
           languageSelect(changeLanguage),
           textSizeButtons(),
+          themeButton(),
           soundButton(),
           notificationButton(),
           h("span.operator", bdi(session.operator), " · ", t(`role.${session.role}`)),
@@ -228,6 +238,8 @@ function stop() {
   linkBox = null;
   offConnection();
   closeAlarms();
+  stopShortcuts();
+  stopShortcuts = () => {};
   document.title = "détente";
   setCsrf(null);
 }
@@ -248,7 +260,10 @@ function loggedIn(session) {
   if (prefs.LANGUAGES.includes(chosen)) setLang(chosen);
   else if (prefs.LANGUAGES.includes(stationLanguage)) setLang(stationLanguage);
   prefs.applyTextSize(prefs.textSize());
+  prefs.applyTheme(prefs.theme());
   shell();
+  stopShortcuts();
+  stopShortcuts = startShortcuts(app);
   events.start();
   feed.start({ open: (id) => app.navigate(`#/message/${id}`) });
 }
@@ -264,6 +279,7 @@ async function start(reason = null) {
 
 async function boot() {
   prefs.applyTextSize(prefs.textSize());
+  prefs.applyTheme(prefs.theme());
   await loadCatalogues(prefs.LANGUAGES);
   setLang(prefs.language(null));
   whenUnauthorised(() => {

@@ -1,5 +1,5 @@
-// What each operator chooses in this browser: language, text size, sound. Stored in localStorage,
-// per operator (an operator who logs in gets their own choices back) and as the browser's last
+// What each operator chooses in this browser: language, text size, sound, night mode. Stored in
+// localStorage, per operator (an operator who logs in gets their own choices back) and as the browser's last
 // choice (for the login page and operators who have not chosen yet).
 
 const KEY = "detente.console.prefs";
@@ -61,4 +61,13 @@ export function textSize() {
 export function applyTextSize(index) {
   const root = document.documentElement;
   TEXT_SIZES.forEach((_, i) => root.classList.toggle(`text-size-${i}`, i === index));
+}
+
+/** Night mode: operations rooms are dim at night. "night" or "day" (the default). */
+export function theme() {
+  return get("theme", "day") === "night" ? "night" : "day";
+}
+
+export function applyTheme(name) {
+  document.documentElement.classList.toggle("night", name === "night");
 }

@@ -52,6 +52,33 @@ function pathRows(path) {
   ];
 }
 
+/** Who the peer reports on watch there: "Lt. Haddad (supervisor) since 06:00Z", or nobody. */
+export function rosterText(roster, party) {
+  if (!roster) return h("span.muted.roster", { dataset: { roster: "unknown" } }, t("roster.unknown"));
+  const stale = roster.stale ? [" ", h("span.warning", t("roster.stale", { time: dateTime(roster.reported_at) }))] : null;
+  if (roster.on_watch.length === 0) {
+    return h(
+      "span.overdue.roster",
+      { dataset: { roster: "nobody" } },
+      t("roster.nobody", { party }),
+      stale,
+    );
+  }
+  return h(
+    "span.roster",
+    { dataset: { roster: "reported" } },
+    roster.on_watch.flatMap((person, index) => [
+      index ? "; " : null,
+      bdi(person.name),
+      " ",
+      t("roster.person", { role: t(`role.${DUTY_ROLES.has(person.role) ? person.role : "operator"}`), since: dateTime(person.since) }),
+    ]),
+    stale,
+  );
+}
+
+const DUTY_ROLES = new Set(["operator", "supervisor"]);
+
 /** One peer: ``line`` from GET /line (paths, checkpoints), ``peer`` from GET /status (the watch). */
 function peerCard(line, peer = {}) {
   const watch = peer.watch || {};
@@ -71,6 +98,7 @@ function peerCard(line, peer = {}) {
     h(
       "dl.facts",
       paths.map(pathRows),
+      row(t("roster.label", { party: line.party }), rosterText(watch.peer_on_watch, line.party)),
       row(t("status.queue"), number(line.queue_depth ?? 0)),
       row(
         t("status.unacknowledged_here"),

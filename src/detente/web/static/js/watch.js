@@ -1,8 +1,9 @@
 // The watch: every message in and out, newest first, live. FLASH rows are red; messages waiting
 // for a person's acknowledgement count down to their deadline; those whose louder alarm is raised
 // (half the deadline gone, or all of it: escalation.js) are marked so that none can be missed.
+// The operator can search (text, kind, party, time) and put the most urgent first.
 
-import { filterMessages } from "./watchfilters.js";
+import { filterMessages, searchMessages, sortMessages } from "./watchfilters.js";
 import { directionMark, precedenceBadge, stateBadge } from "./badges.js";
 import { countdown } from "./countdown.js";
 import { bdi, h, replace } from "./dom.js";
@@ -11,6 +12,32 @@ import { dateTime, t } from "./i18n.js";
 
 export function watchView(container, app) {
   let filter = app.watchFilter || "all";
+  let query = app.watchQuery || "";
+  let order = app.watchOrder || "newest";
+  const search = h("input#watch-search", {
+    type: "search",
+    value: query,
+    placeholder: t("watch.search_placeholder"),
+    "aria-label": t("watch.search"),
+    "aria-keyshortcuts": "/",
+    oninput: (event) => {
+      query = event.target.value;
+      app.watchQuery = query;
+      draw(feed.list());
+    },
+  });
+  const sort = h(
+    "select#watch-order",
+    {
+      "aria-label": t("watch.order"),
+      onchange: (event) => {
+        order = event.target.value;
+        app.watchOrder = order;
+        draw(feed.list());
+      },
+    },
+    ["newest", "urgent"].map((name) => h("option", { value: name, selected: name === order }, t(`watch.order.${name}`))),
+  );
   const counts = h("p.counts", { "aria-live": "polite" });
   const body = h("tbody");
   const empty = h("p.empty", { hidden: true }, t("watch.empty"));
@@ -49,7 +76,13 @@ export function watchView(container, app) {
     h(
       "section.view.watch-view",
       h("div.view-head", h("h1", t("watch.title")), h("div.filters", { role: "group" }, buttons), counts),
-      table,
+      h(
+        "div.watch-tools",
+        h("label.search", h("span.visually-hidden", t("watch.search")), search),
+        h("label", t("watch.order"), " ", sort),
+        h("span.hint", t("shortcuts.hint")),
+      ),
+      h("div.table-scroll", table),
       empty,
     ),
   );
@@ -102,9 +135,10 @@ export function watchView(container, app) {
   }
 
   function draw(messages) {
-    const shown = filterMessages(messages, filter);
+    const shown = sortMessages(searchMessages(filterMessages(messages, filter), query), order);
     replace(body, shown.map(row));
     empty.hidden = shown.length > 0;
+    replace(empty, query.trim() && messages.length > 0 ? t("watch.no_match") : t("watch.empty"));
     const waiting = messages.filter((m) => m.needs_acknowledgement && m.state !== "acknowledged").length;
     replace(counts, t("watch.counts", { shown: shown.length, total: messages.length, waiting }));
   }
