@@ -17,6 +17,7 @@ import httpx
 import pyotp
 import pytest
 
+from detente.cli import main
 from detente.config import ConsoleSettings, StationConfig, load_config, render_config
 from detente.errors import ConfigError
 from detente.operators import disable_operator
@@ -295,6 +296,16 @@ async def test_a_role_change_ends_the_accounts_sessions(desk: Desk) -> None:
     assert own.status_code == 409 and desk.store.operator("Admin").role == "admin"  # type: ignore[union-attr]
     assert (await desk.call("POST", "/api/v1/operators/Nobody/role", admin, json={"role": "admin"})).status_code == 404
     assert (await desk.call("GET", "/api/v1/session", admin)).status_code == 200
+
+
+async def test_detente_operator_role_ends_the_accounts_sessions(desk: Desk, capsys: pytest.CaptureFixture[str]) -> None:
+    kaya = desk.session("Yzb. Kaya")
+    assert main(["operator", "role", "--home", str(desk.home.path), "--name", "Yzb. Kaya", "--role", "supervisor"]) == 0
+    assert "'Yzb. Kaya' is now supervisor" in capsys.readouterr().out
+    assert (await desk.call("GET", "/api/v1/session", kaya)).status_code == 401
+    assert desk.store.operator("Yzb. Kaya").role == "supervisor"  # type: ignore[union-attr]
+    assert main(["operator", "role", "--home", str(desk.home.path), "--name", "Nobody", "--role", "admin"]) != 0
+    assert "no operator named 'Nobody'" in capsys.readouterr().err
 
 
 async def test_disabling_an_account_ends_its_sessions(desk: Desk) -> None:
