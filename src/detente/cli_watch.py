@@ -11,7 +11,7 @@ from typing import Any
 from .cli import add_command, add_home, print_json
 from .errors import StationError
 from .home import Home
-from .operators import ROLES, add_operator, disable_operator
+from .operators import ROLES, add_operator, disable_operator, set_role
 from .watch.acks import acknowledge
 from .watch.figures import figures_csv, response_figures
 from .watch.state import format_duration
@@ -56,6 +56,17 @@ def cmd_operator_disable(args: argparse.Namespace) -> int:
     finally:
         store.close()
     print(f"disabled {record.role} {record.name!r} at {record.disabled_at}")
+    return 0
+
+
+def cmd_operator_role(args: argparse.Namespace) -> int:
+    home = Home(Path(args.home))
+    store = home.open_store()
+    try:
+        record = set_role(store, name=args.name, role=args.role)
+    finally:
+        store.close()
+    print(f"{record.name!r} is now {record.role}; their console sessions are ended")
     return 0
 
 
@@ -163,6 +174,17 @@ def register(sub: Any) -> None:
     )
     add_home(p)
     p.add_argument("--name", required=True, help="the account's name")
+    p = add_command(
+        group,
+        "role",
+        cmd_operator_role,
+        "give an account another role",
+        "Give an operator account another role (operator, supervisor, translator, auditor, admin). Its console "
+        "sessions end: its holder logs in again to act in the new role.",
+    )
+    add_home(p)
+    p.add_argument("--name", required=True, help="the account's name")
+    p.add_argument("--role", required=True, choices=ROLES)
     p = add_command(group, "list", cmd_operator_list, "list accounts", "List operator accounts and their roles.")
     add_home(p)
     p.add_argument("--json", action="store_true", help="one JSON object per line")

@@ -6,6 +6,7 @@ wrong types are refused with the key's name, so a typo cannot silently fall back
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import re
 import tomllib
@@ -26,6 +27,7 @@ __all__ = [
     "bounded",
     "bounds_of",
     "check_bounds",
+    "ConsoleSettings",
     "DeadlineSettings",
     "LedgerSettings",
     "LinkSettings",
@@ -231,6 +233,21 @@ class NotificationSettings:
 
 
 @dataclass(frozen=True)
+class ConsoleSettings:
+    """The ``[console]`` table: who the console believes about where a request came from, and
+    under which names it may be reached."""
+
+    trusted_proxies: tuple[str, ...] = ()
+    """Addresses or networks (``10.0.0.5``, ``10.0.0.0/24``, ``::1``) of the reverse proxies in
+    front of the console: only a request from one of them has its ``X-Forwarded-For`` believed,
+    as the client's address for login throttling and the journal. Empty: the header is ignored."""
+    names: tuple[str, ...] = ()
+    """Host names under which people reach the console (``console.ankara.example``), besides its
+    bind address (and ``localhost``/``127.0.0.1`` when it listens on loopback). A request naming
+    any other ``Host`` is refused (421), which stops DNS-rebinding pages in an operator's browser."""
+
+
+@dataclass(frozen=True)
 class StationConfig:
     """The ``[station]`` table."""
 
@@ -273,6 +290,8 @@ class StationConfig:
     """Watch checks and escalation."""
     notifications: NotificationSettings = field(default_factory=NotificationSettings)
     """Border advice, the local time zone and machine translation of notifications."""
+    console_access: ConsoleSettings = field(default_factory=ConsoleSettings)
+    """The ``[console]`` table: trusted reverse proxies and the console's host names."""
 
     def deadlines_for(self, party: str) -> DeadlineSettings:
         return self.line_deadlines.get(party, self.deadlines)
@@ -343,6 +362,10 @@ notify_peer_overdue = {"true" if config.watch.notify_peer_overdue else "false"} 
 border_advice_km = {config.notifications.border_advice_km}   # advise on areas this close to the other side's border
 time_zone = {toml_string(config.notifications.time_zone)}           # times also in this zone, e.g. "Europe/Istanbul"
 machine_translation = {toml_string(config.notifications.machine_translation)}  # of free text: "none" or "argos"
+
+[console]
+trusted_proxies = {strings(config.console_access.trusted_proxies)}   # reverse proxies whose X-Forwarded-For counts
+names = {strings(config.console_access.names)}             # host names of the console besides its bind address
 """
 
 
@@ -355,7 +378,7 @@ def load_config(path: Path) -> StationConfig:
         raise ConfigError(f"{path} is not valid TOML: {exc}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path} cannot be read: {exc}") from None
-    unknown = set(raw) - {"station", "link", "ledger", "deadlines", "watch", "notifications"}
+    unknown = set(raw) - {"station", "link", "ledger", "deadlines", "watch", "notifications", "console"}
     if unknown:
         raise ConfigError(f"{path}: unknown table(s) {', '.join(sorted(unknown))}")
     station = _table(raw, "station", path)
@@ -444,6 +467,12 @@ def load_config(path: Path) -> StationConfig:
         ),
     )
     _no_unknown(notifications_table, NotificationSettings.__dataclass_fields__, "notifications", path)
+    console_table = _table(raw, "console", path, required=False)
+    console_access = ConsoleSettings(
+        trusted_proxies=_strings(console_table, "trusted_proxies", path),
+        names=_strings(console_table, "names", path),
+    )
+    _no_unknown(console_table, ConsoleSettings.__dataclass_fields__, "console", path)
     config = StationConfig(
         name=_string(station, "name", path),
         party=_string(station, "party", path),
@@ -463,6 +492,7 @@ def load_config(path: Path) -> StationConfig:
         line_deadlines=line_deadlines,
         watch=watch,
         notifications=notifications,
+        console_access=console_access,
     )
     validate_config(config, str(path))
     return config
@@ -509,6 +539,7 @@ def validate_config(config: StationConfig, where: str) -> None:
     except ValueError as exc:
         raise ConfigError(f"{where}: [link] {exc}") from None
     _validate_notifications(config.notifications, where)
+    _validate_console(config.console_access, where)
 
 
 def _validate_notifications(settings: NotificationSettings, where: str) -> None:
@@ -525,6 +556,36 @@ def _validate_notifications(settings: NotificationSettings, where: str) -> None:
             f"{where}: notifications.machine_translation {settings.machine_translation!r} must be one of "
             f"{', '.join(MACHINE_TRANSLATION)}"
         )
+
+
+_HOST_NAME = re.compile(
+    r"(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+)
+
+
+def _validate_console(settings: ConsoleSettings, where: str) -> None:
+    for proxy in settings.trusted_proxies:
+        try:
+            ipaddress.ip_network(proxy, strict=False)
+        except ValueError:
+            raise ConfigError(
+                f"{where}: console.trusted_proxies names {proxy!r}, which is not an IP address or network "
+                "(e.g. 10.0.0.5 or 10.0.0.0/24); list only the reverse proxies in front of the console"
+            ) from None
+    for name in settings.names:
+        if not _HOST_NAME.fullmatch(name) and not _is_ip(name.strip("[]")):
+            raise ConfigError(
+                f"{where}: console.names has {name!r}, which is not a host name or IP address "
+                "(give the name alone, e.g. console.ankara.example, without scheme or port)"
+            )
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _deadlines(table: dict[str, Any], base: DeadlineSettings, path: Path, where: str) -> DeadlineSettings:

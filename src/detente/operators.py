@@ -2,6 +2,8 @@
 
 Passwords are hashed with argon2id; a new account gets a one-time password that must be
 changed at first login. A second factor (TOTP) may be enrolled later from the console.
+Whatever changes who may act as an account (its password, second factor or role, or its
+disabling) ends the account's console sessions, all but the one that made the change.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ __all__ = [
     "check_password",
     "disable_operator",
     "set_password",
+    "set_role",
+    "set_second_factor",
     "validate_name",
 ]
 
@@ -67,7 +71,8 @@ def add_operator(store: Store, *, name: str, role: str, now: float) -> tuple[Ope
 
 
 def disable_operator(store: Store, *, name: str, now: float) -> OperatorRecord:
-    """Disable an account (it can no longer log in or acknowledge); its past acknowledgements stand."""
+    """Disable an account (it can no longer log in or acknowledge); its past acknowledgements
+    stand; its sessions end."""
     record = store.operator(validate_name(name))
     if record is None:
         raise StationError(f"no operator named {name!r} at this station (see `detente operator list`)")
@@ -75,15 +80,44 @@ def disable_operator(store: Store, *, name: str, now: float) -> OperatorRecord:
         raise StationError(f"operator {record.name!r} was already disabled at {record.disabled_at}")
     disabled = replace(record, disabled_at=format_time(now))
     store.update_operator(disabled)
+    store.end_sessions(operator=disabled.name)
     return disabled
 
 
-def set_password(store: Store, operator: OperatorRecord, password: str) -> OperatorRecord:
-    """Replace an operator's password (the one-time password is then no longer needed)."""
+def set_role(store: Store, *, name: str, role: str) -> OperatorRecord:
+    """Give an account another role; its sessions end (its holder logs in again to use it)."""
+    if role not in ROLES:
+        raise StationError(f"role {role!r} is not one of {', '.join(ROLES)}")
+    record = store.operator(validate_name(name))
+    if record is None:
+        raise StationError(f"no operator named {name!r} at this station (see `detente operator list`)")
+    if record.disabled_at is not None:
+        raise StationError(f"operator {record.name!r} was disabled at {record.disabled_at}; its role stays")
+    updated = replace(record, role=role)
+    store.update_operator(updated)
+    store.end_sessions(operator=updated.name)
+    return updated
+
+
+def set_password(store: Store, operator: OperatorRecord, password: str, *, keep: str | None = None) -> OperatorRecord:
+    """Replace an operator's password (the one-time password is then no longer needed); every
+    session of the account but ``keep`` (the hash of the one making the change) ends."""
     if len(password) < MIN_PASSWORD:
         raise StationError(f"a password needs at least {MIN_PASSWORD} characters")
     updated = replace(operator, password_hash=_HASHER.hash(password), must_change=False)
     store.update_operator(updated)
+    store.end_sessions(operator=updated.name, keep=keep)
+    return updated
+
+
+def set_second_factor(
+    store: Store, operator: OperatorRecord, secret: str | None, *, keep: str | None = None
+) -> OperatorRecord:
+    """Enroll, replace (``secret``) or remove (None) an operator's TOTP secret; every session of
+    the account but ``keep`` ends."""
+    updated = replace(operator, totp_secret=secret)
+    store.update_operator(updated)
+    store.end_sessions(operator=updated.name, keep=keep)
     return updated
 
 

@@ -273,7 +273,7 @@ class Station:
             log_event(log, logging.WARNING, "console.machine_translation_unavailable", problem=machine.problem)
         elif machine.backend is not None:
             log_event(log, logging.INFO, "console.machine_translation", detail=machine.describe())
-        app = create_app(Console(self.home, self.store, self.hub, self.clock))
+        app = create_app(Console(self.home, self.store, self.hub, self.clock, bind=host))
         server = _ConsoleServer(
             uvicorn.Config(
                 app,
@@ -283,6 +283,7 @@ class Station:
                 access_log=False,
                 lifespan="off",
                 timeout_graceful_shutdown=1,
+                proxy_headers=False,  # the console believes X-Forwarded-For only from [console] trusted_proxies
             )
         )
         self._console = server

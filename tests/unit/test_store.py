@@ -17,7 +17,7 @@ from detente.protocol.ids import uuid7
 from detente.protocol.link import ReceiveCursor
 from detente.protocol.signing import Signer
 from detente.protocol.timestamps import format_time
-from detente.store import LinkStatus, PeerRecord, SQLiteStore, Store
+from detente.store import LinkStatus, LoginFailures, OperatorRecord, PeerRecord, SQLiteStore, Store
 from detente.store.postgres import FencedOff, PostgresStore
 from detente.store.sqlite import migrations
 
@@ -328,3 +328,22 @@ def test_a_read_only_database_is_named_as_a_replica_and_nothing_is_written(postg
         replica.set_meta("station_id", "TR-1")
     assert replica.get_meta("station_id") is None
     replica.close()
+
+
+def test_one_time_code_steps_only_move_forward_and_failures_count_by_name_and_address(store: Store) -> None:
+    store.add_operator(OperatorRecord("Yzb. Kaya", "operator", "x", "SECRET", False, format_time(T0), None))
+    assert store.claim_totp_step("Yzb. Kaya", 100) is True
+    assert store.claim_totp_step("Yzb. Kaya", 100) is False, "the same step twice"
+    assert store.claim_totp_step("Yzb. Kaya", 99) is False, "an older step"
+    assert store.claim_totp_step("Yzb. Kaya", 101) is True
+    for name, remote, at in (("Yzb. Kaya", "192.0.2.1", 0), ("Yzb. Kaya", "192.0.2.1", 5), ("other", "192.0.2.1", 7)):
+        store.record_login_failure(name, remote, format_time(T0 + at))
+    store.record_login_failure("Yzb. Kaya", "198.51.100.7", format_time(T0 + 9))
+    counted = store.login_failures(format_time(T0), name="Yzb. Kaya", remote="192.0.2.1")
+    assert counted == LoginFailures(2, format_time(T0 + 5), 3, format_time(T0 + 7))
+    assert store.login_failures(format_time(T0 + 6), name="Yzb. Kaya", remote="192.0.2.1").pair == 0
+    store.clear_login_failures(name="Yzb. Kaya", remote="192.0.2.1")
+    assert store.login_failures(format_time(T0), name="Yzb. Kaya", remote="192.0.2.1") == LoginFailures(
+        0, None, 1, format_time(T0 + 7)
+    )
+    assert store.login_failures(format_time(T0), name="Yzb. Kaya", remote="198.51.100.7").pair == 1

@@ -1,8 +1,9 @@
 """The console's API, through the real ASGI app (httpx.ASGITransport), against a real station.
 
 ``make_desk(**overrides)`` creates Ankara (TR) and Damascus (SY) with ``detente init``'s code,
-pins each to the other, opens Ankara's store and serves Ankara's console app with a clock the
-test moves (``desk.clock``). Every reply that ``desk.call`` receives is checked against the
+pins each to the other, names Ankara's console as the tests reach it (``[console] names``),
+opens Ankara's store and serves Ankara's console app with a clock the test moves
+(``desk.clock``). Every reply that ``desk.call`` receives is checked against the
 OpenAPI document: its status must be documented for that operation and its JSON must match the
 documented schema, so the document is tested by every test here.
 """
@@ -14,7 +15,7 @@ import json
 import re
 import secrets
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ import pytest
 from argon2 import PasswordHasher
 from starlette.applications import Starlette
 
+from detente.config import ConsoleSettings, render_config
 from detente.home import Home, create_station
 from detente.outbox import queue_message
 from detente.peers import pin_peer
@@ -235,14 +237,23 @@ def _pair(tmp_path: Path) -> tuple[Home, Home]:
     return tr, sy
 
 
+def with_console(home: Home, **settings: Any) -> Home:
+    """The station with these ``[console]`` settings in its station.toml (``names``, ``trusted_proxies``)."""
+    config = replace(home.config, console_access=ConsoleSettings(**settings))
+    home.config_path.write_text(render_config(config), encoding="utf-8")
+    return Home(home.path)
+
+
 @pytest.fixture
 async def make_desk(tmp_path: Path) -> AsyncIterator[DeskFactory]:
     """Factory: ``make_desk(now=T0)`` → a Desk; everything is closed at the end of the test."""
     made: list[Desk] = []
     document = Document(api_document())
 
-    def make(*, now: float = T0) -> Desk:
+    def make(*, now: float = T0, console: Mapping[str, Any] | None = None) -> Desk:
+        """``console``: Ankara's ``[console]`` settings (default: the test's host name as its name)."""
         tr, sy = _pair(tmp_path / f"desk{len(made)}")
+        tr = with_console(tr, **{"names": (BASE.split("://")[1],), **(console or {})})
         store, peer_store = tr.open_store(), sy.open_store()
         clock, hub = Clock(now), Hub()
         app = create_app(Console(tr, store, hub, clock))

@@ -29,7 +29,7 @@ from detente.web.app import OPENAPI_PATH, Console, api_document, create_app
 from detente.web.hub import Hub
 from detente.web.tokens import issue_token
 
-from .conftest import T0, Clock, Desk, _pair, example, password_hash
+from .conftest import T0, Clock, Desk, _pair, example, password_hash, with_console
 
 pytestmark = pytest.mark.anyio
 
@@ -92,6 +92,7 @@ def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Fuzzed]:
     """One station for the whole run (what the operations do to it accumulates, as in real use), with
     a message from the peer, and tokens for an operator and an admin."""
     tr, sy = _pair(tmp_path_factory.mktemp("fuzzed"))
+    tr = with_console(tr, names=("testserver",))  # the Host schemathesis sends
     store, peer_store = tr.open_store(), sy.open_store()
     tokens = {}
     for name, role in (("Fuzz operator", "operator"), ("Fuzz admin", "admin")):

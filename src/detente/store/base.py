@@ -27,6 +27,7 @@ __all__ = [
     "EscalationRecord",
     "ExchangeCounts",
     "JournalEntry",
+    "LoginFailures",
     "LedgerLeaf",
     "LinkStatus",
     "LogName",
@@ -173,6 +174,17 @@ class CheckpointRecord:
     note: str
     created_at: str
     cosigned_at: str | None
+
+
+@dataclass(frozen=True)
+class LoginFailures:
+    """Failed logins counted since a time: of one name from one address, and from that address."""
+
+    pair: int
+    pair_last: str | None
+    """When the last failure of the name from the address was."""
+    source: int
+    source_last: str | None
 
 
 @dataclass(frozen=True)
@@ -556,15 +568,26 @@ class Store(abc.ABC):
         """Sessions not expired at ``at`` and last seen at or after ``seen_since``, oldest first."""
 
     @abc.abstractmethod
-    def end_sessions(self, *, token_hash: str | None = None, operator: str | None = None) -> None:
-        """End one session, or every session of an operator."""
+    def end_sessions(
+        self, *, token_hash: str | None = None, operator: str | None = None, keep: str | None = None
+    ) -> None:
+        """End one session, or every session of an operator but the one whose hash is ``keep``."""
 
     @abc.abstractmethod
     def record_login_failure(self, name: str, remote: str, at: str) -> None: ...
 
     @abc.abstractmethod
-    def login_failures(self, since: str, *, name: str, remote: str) -> tuple[int, int]:
-        """Failed logins since ``since``: (for this name, from this address)."""
+    def login_failures(self, since: str, *, name: str, remote: str) -> LoginFailures:
+        """Failed logins since ``since``, for this name from this address and from this address in all."""
+
+    @abc.abstractmethod
+    def clear_login_failures(self, *, name: str, remote: str) -> None:
+        """Forget the failures of this name from this address (after it logged in)."""
+
+    @abc.abstractmethod
+    def claim_totp_step(self, operator: str, step: int) -> bool:
+        """Note that an operator's one-time code of time step ``step`` was used: False (and
+        nothing changed) if a code of that step or a later one was used already."""
 
     @abc.abstractmethod
     def add_translation(self, translation: TranslationRecord, peer: str, record: tuple[str, bytes]) -> None:

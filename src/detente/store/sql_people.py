@@ -1,5 +1,5 @@
 """The people's queries, shared by the SQL engines: operators, acknowledgements and escalation
-steps, console sessions, failed logins, certified translations and API tokens."""
+steps, console sessions, failed logins, used one-time codes, certified translations and API tokens."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from .base import (
     AwaitingRecord,
     Direction,
     EscalationRecord,
+    LoginFailures,
     MessageRecord,
     OperatorRecord,
     SessionRecord,
@@ -230,22 +231,41 @@ class PeopleQueries(SQLEngine):
         )
         return [SessionRecord(*row) for row in rows]
 
-    def end_sessions(self, *, token_hash: str | None = None, operator: str | None = None) -> None:
+    def end_sessions(
+        self, *, token_hash: str | None = None, operator: str | None = None, keep: str | None = None
+    ) -> None:
         with self._write("end console sessions") as db:
-            db.execute("DELETE FROM sessions WHERE token_hash = ? OR operator = ?", (token_hash, operator))
+            db.execute(
+                "DELETE FROM sessions WHERE (token_hash = ? OR operator = ?) AND token_hash != ?",
+                (token_hash, operator, keep or ""),
+            )
 
     def record_login_failure(self, name: str, remote: str, at: str) -> None:
         with self._write("record a failed login") as db:
             db.execute("INSERT INTO login_failures (at, name, remote) VALUES (?, ?, ?)", (at, name, remote))
 
-    def login_failures(self, since: str, *, name: str, remote: str) -> tuple[int, int]:
+    def login_failures(self, since: str, *, name: str, remote: str) -> LoginFailures:
         rows = self._read(
             "count failed logins",
-            "SELECT COALESCE(SUM(CASE WHEN name = ? THEN 1 ELSE 0 END), 0),"
-            " COALESCE(SUM(CASE WHEN remote = ? THEN 1 ELSE 0 END), 0) FROM login_failures WHERE at >= ?",
-            (name, remote, since),
+            "SELECT COALESCE(SUM(CASE WHEN name = ? THEN 1 ELSE 0 END), 0), MAX(CASE WHEN name = ? THEN at END),"
+            " COUNT(*), MAX(at) FROM login_failures WHERE remote = ? AND at >= ?",
+            (name, name, remote, since),
         )
-        return int(rows[0][0]), int(rows[0][1])
+        row = rows[0]
+        return LoginFailures(int(row[0]), row[1], int(row[2]), row[3])
+
+    def clear_login_failures(self, *, name: str, remote: str) -> None:
+        with self._write("forget failed logins") as db:
+            db.execute("DELETE FROM login_failures WHERE name = ? AND remote = ?", (name, remote))
+
+    def claim_totp_step(self, operator: str, step: int) -> bool:
+        with self._write("note a used one-time code") as db:
+            cursor = db.execute(
+                "INSERT INTO totp_steps (operator, step) VALUES (?, ?)"
+                " ON CONFLICT (operator) DO UPDATE SET step = excluded.step WHERE totp_steps.step < excluded.step",
+                (operator, step),
+            )
+            return bool(cursor.rowcount)
 
     def add_translation(self, translation: TranslationRecord, peer: str, record: tuple[str, bytes]) -> None:
         with self._write("store a certified translation") as db:

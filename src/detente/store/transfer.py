@@ -40,6 +40,7 @@ TABLES = (
     "escalations",
     "sessions",
     "login_failures",
+    "totp_steps",
     "translations",
     "api_tokens",
     "lines",

@@ -29,11 +29,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ..config import LANGUAGES
+from ..config import LANGUAGES, parse_address
 from ..home import Home
 from ..notifications import Lang
 from ..protocol.timestamps import format_time
 from ..store import OperatorRecord, Store, TokenRecord
+from .addresses import client_address
 from .auth import COOKIE, Session, resolve_session
 from .hub import Hub
 from .models import ApiError, NoBody
@@ -72,6 +73,22 @@ class Console:
     clock: Callable[[], float] = time.time
     pending_totp: dict[str, str] = field(default_factory=dict)
     """Second factors being enrolled, by session, until the operator confirms a code."""
+    bind: str = ""
+    """The host the console listens on (default: the station's ``console`` setting)."""
+    login_alarms: dict[tuple[str, str], float] = field(default_factory=dict)
+    """When each throttled (name, address) was last reported."""
+
+    @property
+    def bind_host(self) -> str:
+        if self.bind:
+            return self.bind
+        return parse_address(self.home.config.console)[0] if self.home.config.console else "127.0.0.1"
+
+    def remote(self, request: Request) -> str:
+        """The client's address: the TCP peer's, or what a trusted proxy forwarded."""
+        peer = request.client.host if request.client else ""
+        proxies = self.home.config.console_access.trusted_proxies
+        return client_address(peer, request.headers.getlist("x-forwarded-for"), proxies)
 
 
 @dataclass(frozen=True)
@@ -131,6 +148,11 @@ class Call(Generic[B, Q]):
 
     def now(self) -> float:
         return self.console.clock()
+
+    @property
+    def remote(self) -> str:
+        """The caller's address (see :meth:`Console.remote`)."""
+        return self.console.remote(self.request)
 
     def lang(self) -> Lang:
         """The reader's language: the query's ``lang``, else the station's."""
@@ -228,7 +250,7 @@ def _authenticate(console: Console, op: Operation[Any, Any], request: Request) -
     store, now = console.store, console.clock()
 
     def refuse(status: int, message: str, event: str, who: str = "", **extra: Any) -> _Refused:
-        where = request.client.host if request.client else ""
+        where = console.remote(request)
         store.journal(event, f"{who}{op.method} {op.path} from {where}: {message}", format_time(now))
         headers = {"www-authenticate": 'Bearer realm="detente"'} if status == 401 else None
         return _Refused(error(status, message, headers, **extra))
@@ -315,7 +337,9 @@ def routes(console: Console, operations: list[Operation[Any, Any]]) -> list[Rout
 
 def standard_replies(op: Operation[Any, Any]) -> dict[int, Reply]:
     """The refusals the plumbing itself may give for ``op`` (added to its own replies)."""
-    replies: dict[int, Reply] = {}
+    replies: dict[int, Reply] = {
+        421: Reply("The request's Host is not one of the console's names ([console] names).", ApiError)
+    }
     if op.body is not NoBody:
         replies[400] = Reply("The body is not JSON.", ApiError)
         replies[422] = Reply("The request has problems, listed by field path; nothing was done.", ApiError)

@@ -1,4 +1,5 @@
-"""Operator accounts, for the admin role: list, add (with a one-time password), disable."""
+"""Operator accounts, for the admin role: list, add (with a one-time password), change a role,
+disable. A role change or a disabling ends the account's sessions."""
 
 from __future__ import annotations
 
@@ -7,10 +8,19 @@ from typing import Any
 from starlette.responses import JSONResponse, Response
 
 from ..errors import StationError
-from ..operators import add_operator, disable_operator, validate_name
+from ..operators import add_operator, disable_operator, set_role, validate_name
 from ..store import OperatorRecord
 from .api import Call, Operation, Reply, error
-from .models import Account, AccountsReply, AddAccountReply, AddAccountRequest, ApiError, NoBody, NoQuery
+from .models import (
+    Account,
+    AccountsReply,
+    AddAccountReply,
+    AddAccountRequest,
+    ApiError,
+    NoBody,
+    NoQuery,
+    RoleRequest,
+)
 
 __all__ = ["OPERATIONS", "account_view"]
 
@@ -55,8 +65,25 @@ async def _disable_account(call: Call[NoBody, NoQuery]) -> Response:
         record = disable_operator(call.store, name=name, now=call.now())
     except StationError as exc:
         return error(409, str(exc))
-    call.store.end_sessions(operator=record.name)
     call.journal("console.operator_disabled", f"{record.role} {record.name!r}")
+    return JSONResponse(account_view(record))
+
+
+async def _set_role(call: Call[RoleRequest, NoQuery]) -> Response:
+    try:
+        name = validate_name(call.param("name"))
+    except StationError as exc:
+        return error(404, str(exc))
+    if name == call.who.name:
+        return error(409, "you cannot change your own role; ask another administrator")
+    before = call.store.operator(name)
+    if before is None:
+        return error(404, f"no operator named {name!r} at this station")
+    try:
+        record = set_role(call.store, name=name, role=call.body.role)
+    except StationError as exc:
+        return error(409, str(exc))
+    call.journal("console.operator_role", f"{record.name!r}: {before.role} → {record.role}; its sessions are ended")
     return JSONResponse(account_view(record))
 
 
@@ -105,5 +132,21 @@ OPERATIONS: list[Operation[Any, Any]] = [
             409: Reply("Already disabled, or the caller's own account.", ApiError),
         },
         _disable_account,
+    ),
+    Operation(
+        "POST",
+        f"{_V1}/operators/{{name}}/role",
+        "setOperatorRole",
+        "Give an account another role; its sessions end",
+        "accounts",
+        _ADMIN,
+        RoleRequest,
+        NoQuery,
+        {
+            200: Reply("Changed; the account's sessions are ended (its holder logs in again).", Account),
+            404: Reply("No such account.", ApiError),
+            409: Reply("The account is disabled, or it is the caller's own.", ApiError),
+        },
+        _set_role,
     ),
 ]

@@ -9,9 +9,9 @@ import pyotp
 from starlette.responses import JSONResponse, Response
 
 from ..errors import StationError
-from ..operators import check_password, set_password
+from ..operators import check_password, set_password, set_second_factor
 from .api import ANYONE, PUBLIC, Actor, Call, Operation, Reply, error
-from .auth import COOKIE, LoginRefused, LoginThrottled, login
+from .auth import COOKIE, LoginRefused, LoginThrottled, check_attempt, check_code, login, record_failure
 from .models import (
     ApiError,
     LoginRequest,
@@ -20,6 +20,7 @@ from .models import (
     Ok,
     PasswordRequest,
     SessionReply,
+    TotpChangeRequest,
     TotpConfirmRequest,
     TotpSetupReply,
 )
@@ -47,13 +48,18 @@ def session_view(call: Call[Any, Any], actor: Actor) -> dict[str, Any]:
 
 async def _do_login(call: Call[LoginRequest, NoQuery]) -> Response:
     data = call.body
-    remote = call.request.client.host if call.request.client else ""
+    remote = call.remote
     try:
         token, session = login(
-            call.store, name=data.name, password=data.password, code=data.code, remote=remote, now=call.now()
+            call.store,
+            name=data.name,
+            password=data.password,
+            code=data.code,
+            remote=remote,
+            now=call.now(),
+            alarms=call.console.login_alarms,
         )
     except LoginThrottled as exc:
-        call.journal("console.login_throttled", f"{data.name!r} from {remote}", who="")
         return error(429, str(exc), {"retry-after": str(exc.retry_after)})
     except LoginRefused as exc:
         call.journal("console.login_failed", f"{data.name!r} from {remote}", who="")
@@ -79,25 +85,62 @@ async def _do_logout(call: Call[NoBody, NoQuery]) -> Response:
     return response
 
 
+def _throttled(exc: LoginThrottled) -> Response:
+    return error(429, str(exc), {"retry-after": str(exc.retry_after)})
+
+
+def _prove_owner(call: Call[Any, NoQuery], password: str, code: str | None, what: str) -> Response | None:
+    """Refuse (403, counted like a failed login) unless ``password`` (and a current code, when
+    the account has a second factor) are right: a stolen session alone is not enough."""
+    actor, remote, now = call.who, call.remote, call.now()
+    alarms = call.console.login_alarms
+    try:
+        check_attempt(call.store, name=actor.name, remote=remote, now=now, alarms=alarms)
+    except LoginThrottled as exc:
+        return _throttled(exc)
+    account = check_password(call.store, actor.name, password)
+    if account is not None and account.totp_secret is not None and not check_code(call.store, account, code, now):
+        account = None
+    if account is None:
+        record_failure(call.store, name=actor.name, remote=remote, now=now, alarms=alarms)
+        call.journal("console.refused", f"{what}: the password or one-time code is not right")
+        refusal = "the current password is not right"
+        if actor.operator.totp_secret is not None:
+            refusal = "the password or the current one-time code is not right"
+        return error(403, refusal)
+    return None
+
+
 async def _change_password(call: Call[PasswordRequest, NoQuery]) -> Response:
     actor = call.who
+    try:
+        check_attempt(call.store, name=actor.name, remote=call.remote, now=call.now(), alarms=call.console.login_alarms)
+    except LoginThrottled as exc:
+        return _throttled(exc)
     if check_password(call.store, actor.name, call.body.current) is None:
+        record_failure(
+            call.store, name=actor.name, remote=call.remote, now=call.now(), alarms=call.console.login_alarms
+        )
         call.journal("console.refused", "password change: the current password is not right")
         return error(403, "the current password is not right")
     if call.body.new == call.body.current:
         return error(422, "the new password must differ from the current one")
+    keep = actor.session.token_hash if actor.session else None
     try:
-        set_password(call.store, actor.operator, call.body.new)
+        set_password(call.store, actor.operator, call.body.new, keep=keep)
     except StationError as exc:
         return error(422, str(exc))
-    call.journal("console.password_changed", "")
+    call.journal("console.password_changed", "the account's other sessions are ended")
     return JSONResponse({"ok": True})
 
 
-async def _totp_setup(call: Call[NoBody, NoQuery]) -> Response:
+async def _totp_setup(call: Call[TotpChangeRequest, NoQuery]) -> Response:
     actor = call.who
     if actor.session is None:  # session_only: never reached with a token
         return error(403, "a machine token cannot do this; log in to the console")
+    refused = _prove_owner(call, call.body.password, call.body.code, "second factor setup")
+    if refused is not None:
+        return refused
     secret = pyotp.random_base32()
     call.console.pending_totp[actor.session.token_hash] = secret
     party = call.home.config.party
@@ -109,11 +152,25 @@ async def _totp_confirm(call: Call[TotpConfirmRequest, NoQuery]) -> Response:
     actor = call.who
     key = actor.session.token_hash if actor.session else ""
     secret = call.console.pending_totp.get(key)
-    if secret is None or not pyotp.TOTP(secret).verify(call.body.code, for_time=int(call.now()), valid_window=1):
+    pending = replace(actor.operator, totp_secret=secret)
+    if secret is None or not check_code(call.store, pending, call.body.code, call.now()):
         return error(422, "that code does not match; scan the secret again and retry")
-    call.store.update_operator(replace(actor.operator, totp_secret=secret))
+    replaced = actor.operator.totp_secret is not None
+    set_second_factor(call.store, actor.operator, secret, keep=key)
     call.console.pending_totp.pop(key, None)
-    call.journal("console.second_factor_enrolled", "")
+    call.journal("console.second_factor_replaced" if replaced else "console.second_factor_enrolled", "")
+    return JSONResponse({"ok": True})
+
+
+async def _totp_remove(call: Call[TotpChangeRequest, NoQuery]) -> Response:
+    actor = call.who
+    if actor.operator.totp_secret is None:
+        return error(409, "this account has no second factor to remove")
+    refused = _prove_owner(call, call.body.password, call.body.code, "second factor removal")
+    if refused is not None:
+        return refused
+    set_second_factor(call.store, actor.operator, None, keep=actor.session.token_hash if actor.session else None)
+    call.journal("console.second_factor_removed", "")
     return JSONResponse({"ok": True})
 
 
@@ -133,7 +190,7 @@ OPERATIONS: list[Operation[Any, Any]] = [
             200: Reply("Logged in: the session cookie is set; keep `csrf` for every POST.", SessionReply),
             401: Reply("The name, password or one-time code is not right (deliberately not saying which).", ApiError),
             429: Reply(
-                "Too many failed logins for this name or from this address.",
+                "Too many failed logins for this name from this address, or from this address (growing delays).",
                 ApiError,
                 headers={"Retry-After": "Seconds to wait."},
             ),
@@ -178,7 +235,15 @@ OPERATIONS: list[Operation[Any, Any]] = [
         ANYONE,
         PasswordRequest,
         NoQuery,
-        {200: Reply("Changed.", Ok)},
+        {
+            200: Reply("Changed; the account's other sessions are ended.", Ok),
+            403: Reply("The current password is not right (counted as a failed login).", ApiError),
+            429: Reply(
+                "Too many failed attempts for this name from this address, or from this address.",
+                ApiError,
+                headers={"Retry-After": "Seconds to wait."},
+            ),
+        },
         _change_password,
         session_only=True,
         allow_must_change=True,
@@ -190,10 +255,20 @@ OPERATIONS: list[Operation[Any, Any]] = [
         "Start enrolling a second factor (TOTP)",
         "session",
         ANYONE,
-        NoBody,
+        TotpChangeRequest,
         NoQuery,
-        {200: Reply("The secret to scan; confirm it with a code.", TotpSetupReply)},
+        {
+            200: Reply("The secret to scan; confirm it with a code.", TotpSetupReply),
+            403: Reply("The password, or the current code of the enrolled second factor, is not right.", ApiError),
+            429: Reply(
+                "Too many failed attempts for this name from this address, or from this address.",
+                ApiError,
+                headers={"Retry-After": "Seconds to wait."},
+            ),
+        },
         _totp_setup,
+        description="Needs the account's password, and a current code when a second factor is enrolled "
+        "already (replacing it): a session alone cannot change how the account logs in.",
         session_only=True,
     ),
     Operation(
@@ -205,8 +280,31 @@ OPERATIONS: list[Operation[Any, Any]] = [
         ANYONE,
         TotpConfirmRequest,
         NoQuery,
-        {200: Reply("Enrolled: later logins need a code.", Ok)},
+        {200: Reply("Enrolled: later logins need a code; the account's other sessions are ended.", Ok)},
         _totp_confirm,
+        session_only=True,
+    ),
+    Operation(
+        "POST",
+        f"{_V1}/totp/remove",
+        "removeTotp",
+        "Remove the caller's second factor",
+        "session",
+        ANYONE,
+        TotpChangeRequest,
+        NoQuery,
+        {
+            200: Reply("Removed: logins need the password alone; the account's other sessions are ended.", Ok),
+            403: Reply("The password or the current code is not right.", ApiError),
+            409: Reply("The account has no second factor.", ApiError),
+            429: Reply(
+                "Too many failed attempts for this name from this address, or from this address.",
+                ApiError,
+                headers={"Retry-After": "Seconds to wait."},
+            ),
+        },
+        _totp_remove,
+        description="Needs the account's password and a current code of the second factor.",
         session_only=True,
     ),
 ]

@@ -24,6 +24,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from .. import __version__
 from ..errors import DetenteError
 from . import api_accounts, api_line, api_messages, api_session
+from .addresses import allowed_host, host_of
 from .api import PUBLIC, Call, Console, Operation, Reply, error, routes
 from .models import NoBody, NoQuery
 from .openapi import openapi_document
@@ -67,6 +68,31 @@ class _Headers:
             await send(message)
 
         await self.app(scope, receive, with_headers)  # type: ignore[arg-type]
+
+
+class _HostCheck:
+    """Refuse (421) a request whose ``Host`` is not one of the console's names: a page the
+    attacker's DNS points at the console (DNS rebinding) never reaches it."""
+
+    def __init__(self, app: ASGIApp, console: Console) -> None:
+        self.app = app
+        self.console = console
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            header = next((value for name, value in scope["headers"] if name == b"host"), b"")
+            host = host_of(header.decode("latin-1"))
+            names = self.console.home.config.console_access.names
+            if not allowed_host(host, bind=self.console.bind_host, names=names):
+                shown = host or "(none)"
+                response = error(
+                    421,
+                    f"this console is not served under the name {shown}; reach it under one of its own names, "
+                    "or have the administrator add the name to [console] names in station.toml",
+                )
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 def _document_operation(document: dict[str, Any]) -> Operation[NoBody, NoQuery]:
@@ -120,4 +146,8 @@ def create_app(console: Console) -> Starlette:
             return error(500, str(exc))
         raise exc
 
-    return Starlette(routes=app_routes, middleware=[Middleware(_Headers)], exception_handlers={DetenteError: on_error})
+    return Starlette(
+        routes=app_routes,
+        middleware=[Middleware(_Headers), Middleware(_HostCheck, console=console)],
+        exception_handlers={DetenteError: on_error},
+    )

@@ -67,6 +67,7 @@ __all__ = [
     "SendReply",
     "SendRequest",
     "ServeState",
+    "RoleRequest",
     "SessionReply",
     "StationInfo",
     "StatusPath",
@@ -74,6 +75,7 @@ __all__ = [
     "StatusReply",
     "StatusStation",
     "Timestamp",
+    "TotpChangeRequest",
     "TotpConfirmRequest",
     "TotpSetupReply",
     "TranslationItem",
@@ -202,6 +204,15 @@ class TotpSetupReply(_Strict):
 
 class TotpConfirmRequest(_Strict):
     code: str = Field(max_length=16)
+
+
+class TotpChangeRequest(_Strict):
+    """Proof that the account's owner is at the keyboard, not only someone holding the session."""
+
+    password: str = Field(max_length=1024, description="The account's password.")
+    code: str | None = Field(
+        default=None, max_length=16, description="A current code of the second factor enrolled now (if one is)."
+    )
 
 
 # --- messages ------------------------------------------------------------------------------------
@@ -609,6 +620,10 @@ class AccountsReply(_Strict):
 
 class AddAccountRequest(_Strict):
     name: str = Field(min_length=1, max_length=64)
+    role: Role
+
+
+class RoleRequest(_Strict):
     role: Role
 
 

@@ -1,5 +1,6 @@
 // The operator's own account: a new password (required after the one-time password), and the
-// second factor (TOTP) enrolment.
+// second factor (TOTP): enrolling, replacing or removing it takes the password (and a current
+// code when one is enrolled), so that a session left open is not enough.
 
 import { ApiError, api } from "./api.js";
 import { bdi, h, replace } from "./dom.js";
@@ -43,6 +44,10 @@ function passwordForm(app, { forced, onChanged }) {
           current.value = next.value = again.value = "";
           onChanged();
         } catch (error) {
+          if (error instanceof ApiError && error.status === 429) {
+            replace(status, h("span.error", t("account.throttled")));
+            return;
+          }
           const key =
             error instanceof ApiError && error.status === 403 && !error.data.must_change
               ? "account.wrong_current"
@@ -64,26 +69,71 @@ function passwordForm(app, { forced, onChanged }) {
 function totpSection(app) {
   const box = h("section.totp");
   const status = h("p", { role: "alert" });
+  function refusal(error) {
+    if (error instanceof ApiError && error.status === 429) return t("account.throttled");
+    if (error instanceof ApiError && error.status === 403) return t("account.totp_refused");
+    return [t("account.failed"), " ", bdi(error.message)];
+  }
   function start() {
+    const enrolled = app.session.second_factor;
+    const password = h("input", {
+      type: "password",
+      id: "totp-password",
+      autocomplete: "current-password",
+      required: true,
+    });
+    const current = h("input", {
+      type: "text",
+      id: "totp-current",
+      inputmode: "numeric",
+      maxlength: 6,
+      dir: "ltr",
+      autocomplete: "one-time-code",
+    });
+    const proof = () => ({ password: password.value, ...(enrolled ? { code: current.value.trim() } : {}) });
     replace(
       box,
       h("h2", t("account.totp")),
-      h("p", app.session.second_factor ? t("account.totp_on") : t("account.totp_off")),
+      h("p", enrolled ? t("account.totp_on") : t("account.totp_off")),
+      h("div.field", h("label", { for: "totp-password" }, t("account.totp_password")), password),
+      enrolled
+        ? h("div.field", h("label", { for: "totp-current" }, t("account.totp_current_code")), current)
+        : null,
       h(
-        "button",
+        "button.setup",
         {
           type: "button",
           onclick: async () => {
             try {
-              const setup = await api.totpSetup();
+              const setup = await api.totpSetup(proof());
+              replace(status);
               enrol(setup);
             } catch (error) {
-              replace(status, h("span.error", bdi(error.message)));
+              replace(status, h("span.error", refusal(error)));
             }
           },
         },
-        app.session.second_factor ? t("account.totp_replace") : t("account.totp_setup"),
+        enrolled ? t("account.totp_replace") : t("account.totp_setup"),
       ),
+      enrolled
+        ? h(
+            "button.remove",
+            {
+              type: "button",
+              onclick: async () => {
+                try {
+                  await api.totpRemove(proof());
+                  app.session.second_factor = false;
+                  start();
+                  replace(status, h("span.ok", t("account.totp_removed")));
+                } catch (error) {
+                  replace(status, h("span.error", refusal(error)));
+                }
+              },
+            },
+            t("account.totp_remove"),
+          )
+        : null,
       status,
     );
   }
