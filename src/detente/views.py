@@ -7,6 +7,7 @@ import time
 from dataclasses import asdict
 from typing import Any
 
+from .alarms.book import alarm_views
 from .home import Home, ServeLock
 from .protocol.timestamps import format_time
 from .store import AlarmRecord, MessageRecord, PathStatus, Store
@@ -88,6 +89,8 @@ def status_view(home: Home, store: Store, now: float | None = None) -> dict[str,
         "servers": servers,
         "peers": peers,
         "figures": [asdict(f) for f in response_figures(store, config, now, WINDOWS[:1])],
+        "alarms": alarm_views(store, config.language),
+        "ledger_alarms": [{"at": a.at, "kind": a.kind, "detail": a.detail} for a in alarms][-20:],
     }
 
 

@@ -23,7 +23,9 @@ from .base import (
     PathStatus,
     PeerRecord,
     SessionRecord,
+    StationAlarmRecord,
     Store,
+    SupervisorNotice,
     TokenRecord,
     TranslationRecord,
 )
@@ -48,6 +50,8 @@ __all__ = [
     "OperatorRecord",
     "PeerRecord",
     "SQLiteStore",
+    "StationAlarmRecord",
+    "SupervisorNotice",
     "SessionRecord",
     "Store",
     "TokenRecord",

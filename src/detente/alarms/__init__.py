@@ -1,0 +1,1 @@
+"""The station's alarms: every condition a duty officer must act on, raised, silenced and ended."""
