@@ -3,7 +3,9 @@
 
 import { accountView, forcedPasswordView } from "./account.js";
 import { accountsView } from "./accounts.js";
+import { alarmBanner } from "./alarmbanner.js";
 import { alarmBar } from "./alarmbar.js";
+import * as stationAlarms from "./alarms.js";
 import * as alerts from "./alerts.js";
 import { api, setCsrf, whenUnauthorised } from "./api.js";
 import { languageSelect, notificationButton, soundButton, textSizeButtons } from "./controls.js";
@@ -20,6 +22,7 @@ import { mapView } from "./mapview.js";
 import * as prefs from "./prefs.js";
 import { printMessageView, printRangeView } from "./print.js";
 import { statusView } from "./status.js";
+import * as title from "./title.js";
 import { watchView } from "./watch.js";
 
 const SENDING = new Set(["operator", "supervisor"]);
@@ -103,6 +106,7 @@ function changeLanguage(language) {
   } else {
     shell();
     feed.refresh();
+    stationAlarms.refresh();
   }
 }
 
@@ -163,9 +167,11 @@ function shell() {
   closeAlarms();
   const alarms = alarmBar();
   const escalations = escalationBanner();
+  const banner = alarmBanner({ inner: escalations.element });
   closeAlarms = () => {
     alarms.close();
     escalations.close();
+    banner.close();
   };
   replace(
     root,
@@ -196,7 +202,7 @@ function shell() {
           h("button.small.logout", { type: "button", id: "logout", onclick: logout }, t("shell.logout")),
         ),
       ),
-      escalations.element,
+      banner.element,
       alarms.element,
     ),
     main,
@@ -228,7 +234,8 @@ function stop() {
   linkBox = null;
   offConnection();
   closeAlarms();
-  document.title = "détente";
+  stationAlarms.stop();
+  title.reset();
   setCsrf(null);
 }
 
@@ -251,6 +258,7 @@ function loggedIn(session) {
   shell();
   events.start();
   feed.start({ open: (id) => app.navigate(`#/message/${id}`) });
+  stationAlarms.start();
 }
 
 async function start(reason = null) {
