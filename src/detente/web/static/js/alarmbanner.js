@@ -50,9 +50,11 @@ export function kindLabel(kind) {
   return KINDS[kind] ? t(KINDS[kind]) : kind;
 }
 
-/** "since 14:21:05Z, for 2 min 14 s" (kept current by the banner's ticker). */
+/** "since 14:21:05Z, for 2 min 14 s" (kept current by the banner's ticker): for a line or a
+ * path, since it was last heard from, not since the alarm was raised. */
 export function sinceText(alarm) {
-  return t("alarms.since", { time: time(alarm.since), duration: span(alarms.age(alarm.since)) });
+  const since = alarm.params?.down_since || alarm.since;
+  return t("alarms.since", { time: time(since), duration: span(alarms.age(since)) });
 }
 
 /** "silenced by Yzb. Demir at 14:22:10Z". */
@@ -71,6 +73,8 @@ export function alarmLine(alarm, { onSilence = null } = {}) {
         kind: alarm.kind,
         party: alarm.party || "",
         state: ended ? "ended" : "active",
+        stage: alarm.stage || "",
+        message: alarm.message || "",
         silenced: String(Boolean(alarm.silenced_by)),
       },
     },
@@ -83,16 +87,13 @@ export function alarmLine(alarm, { onSilence = null } = {}) {
     " ",
     // The station's text: what is wrong and what to do, or, once ended, how long it lasted.
     h("bdi.alarm-text", { dir: "auto" }, alarm.text || kindLabel(alarm.kind)),
-    alarm.paths?.length && !ended
-      ? [" ", h("span.alarm-paths", t("alarms.paths", { paths: alarm.paths.join(", ") }))]
-      : null,
     alarm.message
       ? [" ", h("a.alarm-message", { href: `#/message/${alarm.message}` }, t("alarms.open_message"))]
       : null,
     " ",
     alarm.silenced_by
       ? h("span.alarm-silenced", bdi(silencedText(alarm)))
-      : !ended && onSilence
+      : !ended && onSilence && soundOf(alarm) !== "warning"
         ? h("button.small.alarm-silence", { type: "button", onclick: () => onSilence(alarm) }, t("alarms.silence"))
         : null,
   );
@@ -155,7 +156,8 @@ export function alarmBanner({ inner = null } = {}) {
     const mine = escalated();
     return alarms.all().filter((a) => !(a.kind === "acknowledgement-due" && a.message && mine.has(a.message)));
   };
-  const sounding = () => shown.filter((a) => !a.ended && !a.silenced_by);
+  // A warning chimes once and needs no silencing; the others sound until a person silences them.
+  const sounding = () => shown.filter((a) => !a.ended && !a.silenced_by && soundOf(a) !== "warning");
 
   async function silence(alarm) {
     try {

@@ -130,15 +130,18 @@ async function updateLinks() {
     const status = await api.status();
     replace(
       linkBox,
-      (status.peers || []).map((peer) =>
-        h(
-          `a.badge.link.link-${String(peer.link).toLowerCase()}`,
-          { href: "#/status", dataset: { party: peer.party, link: peer.link }, title: t(`link.${peer.link}`) },
+      (status.peers || []).map((peer) => {
+        // The line-down alarm is raised before the link gives up: the pill says down as soon as it is.
+        const down = stationAlarms.active().some((a) => a.kind === "line-down" && a.party === peer.party);
+        const link = down ? "DOWN" : peer.link;
+        return h(
+          `a.badge.link.link-${String(link).toLowerCase()}`,
+          { href: "#/status", dataset: { party: peer.party, link }, title: t(`link.${link}`) },
           bdi(peer.party, "ltr"),
           " ",
-          t(`link.${peer.link}`),
-        ),
-      ),
+          t(`link.${link}`),
+        );
+      }),
     );
   } catch {
     /* shown again on the next event */
@@ -290,6 +293,12 @@ async function boot() {
 function updateLinksEvery() {
   events.onUpdate((event) => {
     if (event.type === "link" || event.type === "refresh") updateLinks();
+  });
+  let downs = "";
+  stationAlarms.subscribe((list) => {
+    const now = JSON.stringify(list.filter((a) => a.kind === "line-down" && !a.ended).map((a) => a.party));
+    if (now !== downs) updateLinks();
+    downs = now;
   });
   setInterval(updateLinks, 10000);
 }
