@@ -7,7 +7,6 @@ import time
 from dataclasses import asdict
 from typing import Any
 
-from .alarms.book import alarm_views
 from .home import Home, ServeLock
 from .protocol.timestamps import format_time
 from .store import AlarmRecord, MessageRecord, PathStatus, Store
@@ -44,6 +43,8 @@ def message_view(record: MessageRecord, local_party: str) -> dict[str, Any]:
 
 
 def status_view(home: Home, store: Store, now: float | None = None) -> dict[str, Any]:
+    from .alarms.book import alarm_views  # the texts need the catalogues, which most commands never load
+
     config = home.config
     now = time.time() if now is None else now
     pid = ServeLock.holder(home)

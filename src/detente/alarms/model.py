@@ -13,7 +13,7 @@ source that raised it no longer reports its condition.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
@@ -240,8 +240,3 @@ def silence(alarm: Alarm, by: str, now: float) -> AlarmSilenced:
     if alarm.silenced_by is not None:
         raise SilenceRefused(f"alarm {alarm.id} was already silenced by {alarm.silenced_by}")
     return AlarmSilenced(replace(alarm, silenced_by=by, silenced_at=now), by)
-
-
-def by_key(alarms: Sequence[Alarm]) -> dict[str, Alarm]:
-    """The active alarms by their condition's key."""
-    return {alarm.key: alarm for alarm in alarms if alarm.active}

@@ -12,9 +12,10 @@ from typing import Any
 
 from ..notifications.bidi import isolate_auto
 from ..notifications.i18n import N_, Translator, translator
+from ..store import SupervisorNotice
 from .model import Alarm, Kind
 
-__all__ = ["alarm_text", "duration_text"]
+__all__ = ["alarm_text", "describe_alarms", "duration_text", "notice_text"]
 
 
 def _iso(t: Translator, text: str) -> str:
@@ -66,7 +67,11 @@ def _line_down(alarm: Alarm, t: Translator, party: str) -> str:
     if contact:
         parts.append(t.format(N_("Call {party}: {contact}."), party=party, contact=_iso(t, str(contact))))
     else:
-        parts.append(t.format(N_("No contact for {party} is configured ([peers.{party}] contact)."), party=party))
+        parts.append(
+            t.format(
+                N_("No contact for {party} is configured (set {party} in [contacts] of station.toml)."), party=party
+            )
+        )
     parts.append(t.format(N_("Or send by courier: {command}"), command=_iso(t, str(params.get("courier", "")))))
     return " ".join(parts)
 
@@ -200,3 +205,46 @@ def alarm_text(alarm: Alarm, lang: str, *, strict: bool = False) -> str:
     t = translator(lang, strict=strict)
     party = _iso(t, alarm.party or "-")
     return _active(alarm, t, party) if alarm.active else _ended(alarm, t, party)
+
+
+def notice_text(notice: SupervisorNotice, lang: str, *, strict: bool = False) -> str:
+    """What telling the supervisors did, for a message's history: which channel, to whom, and
+    whether it delivered (or that no channel is configured, and so nobody was told)."""
+    t = translator(lang, strict=strict)
+    if notice.outcome == "none":
+        return t.gettext(N_("no supervisor contact is configured: nobody was notified"))
+    if notice.outcome == "delivered":
+        return t.format(
+            N_("supervisors notified via {channel} to {recipient}: delivered"),
+            channel=_iso(t, notice.channel),
+            recipient=_iso(t, notice.recipient),
+        )
+    return t.format(
+        N_("supervisors NOT notified via {channel} to {recipient}: failed ({reason})"),
+        channel=_iso(t, notice.channel),
+        recipient=_iso(t, notice.recipient),
+        reason=_iso(t, notice.reason),
+    )
+
+
+def describe_alarms(views: list[dict[str, Any]], lang: str, *, include_ended: bool = False) -> list[str]:
+    """The lines ``detente alarms`` and ``detente status`` print (from :func:`~.book.alarm_view`'s views)."""
+    t = translator(lang)
+    active = [v for v in views if v["ended"] is None]
+    if not views:
+        return [t.gettext(N_("no alarms")) if include_ended else t.gettext(N_("no active alarms"))]
+    count = len(active)
+    lines = [t.ngettext("{count} active alarm", "{count} active alarms", count).format(count=count)]
+    for view in views:
+        severity = t.gettext(_SEVERITY[view["severity"]])
+        state = (
+            t.format(N_("silenced by {name}"), name=_iso(t, view["silenced_by"]))
+            if view["silenced_by"] and view["ended"] is None
+            else (t.gettext(N_("ended")) if view["ended"] else "")
+        )
+        since = _clock(view["since"])
+        lines.append(f"  {severity:<9} {since}  {view['kind']:<20} {view['text']}" + (f"  [{state}]" if state else ""))
+    return lines
+
+
+_SEVERITY = {"critical": N_("CRITICAL"), "warning": N_("warning")}

@@ -491,6 +491,10 @@ class Store(abc.ABC):
     def station_alarm(self, alarm_id: str) -> StationAlarmRecord | None: ...
 
     @abc.abstractmethod
+    def waiting_by_precedence(self, peer: str) -> dict[str, int]:
+        """Messages to ``peer`` without its receipt, by precedence."""
+
+    @abc.abstractmethod
     def add_supervisor_notices(self, notices: Sequence[SupervisorNotice]) -> None: ...
 
     @abc.abstractmethod

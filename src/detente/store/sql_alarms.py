@@ -72,6 +72,15 @@ class AlarmQueries(SQLEngine):
         rows = self._read("read an alarm", f"SELECT {_COLUMNS} FROM station_alarms WHERE id = ?", (alarm_id,))
         return _alarm(rows[0]) if rows else None
 
+    def waiting_by_precedence(self, peer: str) -> dict[str, int]:
+        rows = self._read(
+            "count undelivered messages",
+            "SELECT precedence, COUNT(*) FROM messages WHERE peer = ? AND direction = 'out' AND receipt IS NULL"
+            " GROUP BY precedence",
+            (peer,),
+        )
+        return {str(row[0]): int(row[1]) for row in rows}
+
     def add_supervisor_notices(self, notices: Sequence[SupervisorNotice]) -> None:
         if not notices:
             return

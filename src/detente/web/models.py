@@ -287,10 +287,20 @@ class TranslationItem(_Strict):
 
 
 class HistoryItem(_Strict):
-    event: str
+    event: str = Field(
+        description="created, queued, sent, receipt signed, receipt stored, acknowledged by NAME, "
+        "received and receipted, `escalation: STEP`, or `supervisors: delivered|failed|none` (what was "
+        "done to tell this station's supervisors, one item per channel; `none`: no channel is configured)."
+    )
     at: Timestamp
     clock: Literal["sender", "ours", "peer"] = Field(description="Whose clock the time is from.")
-    detail: str | None = None
+    detail: str | None = Field(
+        default=None, description="For `supervisors: …`, what was done, in the reader's language."
+    )
+    step: str | None = Field(default=None, description="`supervisors: …`: the step (half-time, deadline, overdue).")
+    channel: str | None = Field(default=None, description="`supervisors: …`: the channel (mailto, …).")
+    recipient: str | None = Field(default=None, description="`supervisors: …`: to whom.")
+    reason: str | None = Field(default=None, description="`supervisors: failed|none`: why.")
 
 
 class Acknowledgement(_Strict):
