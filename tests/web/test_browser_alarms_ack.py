@@ -107,6 +107,15 @@ def test_our_flash_unacknowledged_alarms_the_sender_at_half_time_and_deadline(
     for message in (first, second):
         _alarm(page, message, "deadline").wait_for(timeout=WAIT)
         assert "severity-critical" in (_alarm(page, message, "deadline").get_attribute("class") or "")
+    # The FLASH badge stands out on the red banner: its background is not its line's, its text not its background.
+    badge = _alarm(page, first, "deadline").locator(".prec-flash.badge")
+    colours = badge.evaluate(
+        """(el) => [getComputedStyle(el).backgroundColor, getComputedStyle(el).color,
+                    getComputedStyle(el.closest('li')).backgroundColor]"""
+    )
+    background, text, line_background = colours
+    assert banner.get_attribute("data-severity") == "critical", banner.get_attribute("data-severity")
+    assert background != line_background and text != background, colours
     count = int(banner.get_attribute("data-count") or "0")
     assert count >= 3, "two messages not acknowledged, and no supervisor contact"
     assert page.title().startswith(f"⚠ {count} alarms"), page.title()

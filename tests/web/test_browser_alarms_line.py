@@ -112,6 +112,7 @@ def test_the_peer_frozen_raises_the_line_down_alarm_everywhere_until_the_line_is
     page.wait_for_function("() => document.querySelector('.alarm-banner').dataset.sound === 'line-down'")
     page.wait_for_function("() => window.detenteSounds.some((s) => s.sound === 'line-down' && s.played)")
     assert page.evaluate("window.__tones.length") > 0, "the horn was played through Web Audio"
+    page.wait_for_function("() => window.__notifications.some((n) => n.tag.startsWith('alarm-'))")  # on the desktop
     count = int(banner.get_attribute("data-count") or "0")
     assert count >= 1
     assert page.title().startswith(f"⚠ {count} alarm"), page.title()

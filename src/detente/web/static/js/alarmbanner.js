@@ -11,6 +11,7 @@
 
 import * as alarms from "./alarms.js";
 import * as alerts from "./alerts.js";
+import { PRECEDENCES, precedenceBadge } from "./badges.js";
 import { bdi, h, replace } from "./dom.js";
 import { alarming } from "./escalation.js";
 import * as feed from "./feed.js";
@@ -80,6 +81,7 @@ export function alarmLine(alarm, { onSilence = null } = {}) {
     },
     h("span.badge.alarm-kind", kindLabel(alarm.kind)),
     alarm.party ? [" ", h("span.badge.alarm-party", bdi(alarm.party, "ltr"))] : null,
+    PRECEDENCES.includes(alarm.params?.precedence) ? [" ", precedenceBadge(alarm.params.precedence)] : null,
     " ",
     ended
       ? h("span.alarm-end", t("alarms.ended_at", { time: time(alarm.ended) }))
@@ -200,11 +202,15 @@ export function alarmBanner({ inner = null } = {}) {
     if (alarms.isLoaded()) seen = new Set(active.map(soundKey));
     shown = [...active, ...ended];
     const escalating = inner !== null && !inner.hidden;
+    // Counted: every active alarm, with those drawn by escalation.js the station has none for yet.
+    const stationActive = alarms.active();
+    const due = new Set(stationActive.filter((a) => a.kind === "acknowledgement-due").map((a) => a.message));
+    const total = stationActive.length + [...escalated()].filter((id) => !due.has(id)).length;
     const loud = sounding();
     const next = SOUNDS.find((sound) => loud.some((a) => soundOf(a) === sound)) || null;
 
     banner.hidden = shown.length === 0 && !escalating;
-    banner.dataset.count = String(active.length);
+    banner.dataset.count = String(total);
     banner.dataset.severity = active.some((a) => a.severity === "critical") ? "critical" : active.length ? "warning" : "";
     banner.dataset.sounding = String(next !== null);
     banner.dataset.sound = next || "";
@@ -214,7 +220,7 @@ export function alarmBanner({ inner = null } = {}) {
     toggle.title = folded ? t("alarms.show") : t("alarms.hide");
     toggle.setAttribute("aria-label", toggle.title);
     toggle.setAttribute("aria-expanded", String(!folded));
-    count.textContent = active.length ? t("alarms.count", { count: active.length }) : t("alarms.none_active");
+    count.textContent = total ? t("alarms.count", { count: total }) : t("alarms.none_active");
     replace(summary, folded && active[0] ? bdi(truncateWords(active[0].text || kindLabel(active[0].kind), 90)) : null);
     silenceAll.hidden = loud.length < 2;
     silenceAll.textContent = t("alarms.silence_all", { count: loud.length });
@@ -230,7 +236,7 @@ export function alarmBanner({ inner = null } = {}) {
         shown.map((alarm) => alarmLine(alarm, { onSilence: silence })),
       );
     }
-    title.setAlarms(active.length);
+    title.setAlarms(total);
 
     if (next !== level) {
       clearInterval(timer);
