@@ -118,7 +118,7 @@ def test_our_flash_unacknowledged_alarms_the_sender_at_half_time_and_deadline(
     assert background != line_background and text != background, colours
     count = int(banner.get_attribute("data-count") or "0")
     assert count >= 3, "two messages not acknowledged, and no supervisor contact"
-    assert page.title().startswith(f"⚠ {count} alarms"), page.title()
+    assert f"⚠ {count} alarms · détente" in page.title(), page.title()
     shots.take(page, "sender-deadline")
 
     # notify = []: the line-status page says at once that nobody would be told.

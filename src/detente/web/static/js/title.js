@@ -6,11 +6,10 @@ import { t } from "./i18n.js";
 let alarms = 0;
 let waiting = 0;
 
+// "(2) ⚠ 3 alarms · détente": both counts where a narrow tab still shows them.
 function show() {
-  const parts = [];
-  if (alarms) parts.push(t("alarms.tab_title", { count: alarms }));
-  parts.push(waiting ? `(${waiting}) détente` : "détente");
-  document.title = parts.join(" · ");
+  const waits = waiting ? `(${waiting}) ` : "";
+  document.title = alarms ? `${waits}${t("alarms.tab_title", { count: alarms })} · détente` : `${waits}détente`;
 }
 
 /** How many alarms are active now. */
