@@ -6,8 +6,6 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from .alarms.book import alarm_views
-from .alarms.texts import describe_alarms
 from .cli import add_command, add_home, print_json
 from .config import LANGUAGES
 from .home import Home
@@ -16,6 +14,9 @@ __all__ = ["register"]
 
 
 def cmd_alarms(args: argparse.Namespace) -> int:
+    from .alarms.book import alarm_views  # the texts need the catalogues: loaded only for this command
+    from .alarms.texts import describe_alarms
+
     home = Home(Path(args.home))
     lang = args.lang or home.config.language
     store = home.open_store()

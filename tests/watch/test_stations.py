@@ -4,15 +4,9 @@ table and the ledger, and watch checks go out on schedule, only while the link i
 
 from __future__ import annotations
 
-import email
-import email.policy
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from email.message import EmailMessage
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from detente.alarms.book import alarm_views
 from detente.outbox import queue_message
@@ -25,6 +19,7 @@ from detente.watch.acks import acknowledge
 from detente.watch.figures import response_figures
 from detente.web.presenter import message_detail
 from integration.stations import free_port
+from smtp_server import Mailbox, plain_text
 
 from .conftest import Line, LineFactory, run_stations
 
@@ -32,45 +27,8 @@ from .conftest import Line, LineFactory, run_stations
 pytestmark = pytest.mark.filterwarnings("ignore:'imghdr' is deprecated:DeprecationWarning")
 
 
-@dataclass
-class Mailbox:
-    """A real SMTP server on 127.0.0.1 and what it received."""
-
-    port: int
-    received: list[EmailMessage] = field(default_factory=list)
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        assert isinstance(message, EmailMessage)
-        self.received.append(message)
-        return "250 Message accepted for delivery"
-
-    def url(self, to: str) -> str:
-        return f"mailto://127.0.0.1:{self.port}?from=station@detente.invalid&to={to}&secure=no"
-
-    def to(self, address: str) -> list[EmailMessage]:
-        return [m for m in self.received if m["To"] == address]
-
-
-@pytest.fixture
-def smtp() -> Iterator[Mailbox]:
-    mailbox = Mailbox(free_port())
-    controller = Controller(mailbox, hostname="127.0.0.1", port=mailbox.port)
-    controller.start()
-    try:
-        yield mailbox
-    finally:
-        controller.stop()
-
-
 def networked(make_line: LineFactory, **settings: Any) -> Line:
     return make_line(listen=(f"127.0.0.1:{free_port()}", f"127.0.0.1:{free_port()}"), **settings)
-
-
-def plain_text(message: EmailMessage) -> str:
-    part = message.get_body(("plain",))
-    assert part is not None
-    return str(part.get_content())
 
 
 def journal(store: Store) -> list[str]:
