@@ -149,6 +149,18 @@ def test_the_peer_frozen_raises_the_line_down_alarm_everywhere_until_the_line_is
     assert _sounds(page, "line-down") == quiet, "a silenced alarm makes no sound"
     shots.take(page, "line-down-silenced")
 
+    # Folded, the banner keeps its count and the first alarm's text, cut only between words.
+    page.click(".alarm-banner button.alarm-toggle")
+    assert page.locator(".alarm-banner-body").is_hidden() and banner.is_visible()
+    summary = banner.locator(".alarm-summary").inner_text()
+    full = record["text"]
+    assert summary == full or (
+        summary.endswith("…") and full.startswith(summary[:-1]) and full[len(summary) - 1 :][:1].isspace()
+    ), (summary, full)
+    shots.take(page, "line-down-folded")
+    page.click(".alarm-banner button.alarm-toggle")
+    _line_down(page).wait_for()
+
     # Damascus thawed: the line is back, the alarm ends and says how long the line was down.
     os.kill(sy.process.process.pid, signal.SIGCONT)
     thawed = time.monotonic()
@@ -161,6 +173,8 @@ def test_the_peer_frozen_raises_the_line_down_alarm_everywhere_until_the_line_is
     assert str(math.floor(record["duration_s"])) in record["text"], "the text says how long the line was down"
     assert _line_down(page).count() == 0
     shots.take(page, "line-restored")
+    page.click("nav a[data-view=status]")
+    page.locator('.status-alarms[data-list="recent"] li.alarm-line[data-kind="line-down"]').wait_for()
 
     assert traffic.foreign(tr.origin) == [] and traffic.errors == []
     context.close()

@@ -15,7 +15,7 @@ import { PRECEDENCES, precedenceBadge } from "./badges.js";
 import { bdi, h, replace } from "./dom.js";
 import { alarming } from "./escalation.js";
 import * as feed from "./feed.js";
-import { span, t, time } from "./i18n.js";
+import { dir, span, t, time } from "./i18n.js";
 import { truncateWords } from "./text.js";
 import * as title from "./title.js";
 
@@ -216,7 +216,7 @@ export function alarmBanner({ inner = null } = {}) {
     banner.dataset.sound = next || "";
     banner.dataset.collapsed = String(folded);
     body.hidden = folded;
-    toggle.textContent = folded ? "▸" : "▾";
+    toggle.textContent = folded ? (dir() === "rtl" ? "◂" : "▸") : "▾";
     toggle.title = folded ? t("alarms.show") : t("alarms.hide");
     toggle.setAttribute("aria-label", toggle.title);
     toggle.setAttribute("aria-expanded", String(!folded));
