@@ -154,6 +154,7 @@ class Station:
         self.hub = Hub()
         self.sentry = Sentry(home, self.store, self.hub.publish, started=self.clock(), grace=_LINK_WAIT_GRACE)
         self._ledger_alarms = 0
+        self._deadlines_checked = 0.0
         self._console_address = console
         self._console: _ConsoleServer | None = None
         self._console_task: asyncio.Task[None] | None = None
@@ -958,6 +959,9 @@ class Station:
         """Each line's paths and clock, and the messages awaiting a person, into the alarms."""
         for peer in self._peers.values():
             self._sentry("watch the line", functools.partial(self._check_line, peer, now))
+        if now - self._deadlines_checked < _STATUS_INTERVAL:  # a second is fine-grained enough for deadlines
+            return
+        self._deadlines_checked = now
         notices: list[Notice] = []
 
         def messages() -> None:
