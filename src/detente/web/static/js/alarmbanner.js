@@ -257,6 +257,15 @@ export function alarmBanner({ inner = null } = {}) {
     blocked.hidden = ready || banner.dataset.sounding !== "true";
     if (ready && banner.dataset.sounding === "true") ring(); // the first click: the held-back sound
   });
+  // The louder alarm silenced: the station's alarms for its messages are silenced too, in this
+  // operator's name (the record says who silenced them; other consoles stop sounding).
+  inner?.addEventListener("click", (event) => {
+    if (!event.target.closest("button.silence")) return;
+    const mine = escalated();
+    for (const alarm of alarms.active()) {
+      if (alarm.kind === "acknowledgement-due" && mine.has(alarm.message) && !alarm.silenced_by) silence(alarm);
+    }
+  });
   const observer = new MutationObserver(() => draw());
   if (inner) observer.observe(inner, { attributes: true, attributeFilter: ["hidden"] });
   const ticker = setInterval(() => {
