@@ -1,4 +1,5 @@
-"""Shared test setup: make the helper modules next to this file (``pairs``) importable.
+"""Shared test setup: make the helper modules next to this file (``pairs``, ``smtp_server``)
+importable; ``smtp`` is a real SMTP server for the supervisors' e-mail.
 
 PostgreSQL: ``postgres_server`` (session) is a real, throwaway server from ``postgres_server.py``,
 and ``postgres_url`` (each test) the URL of a fresh database on it, dropped afterwards. Without a
@@ -19,6 +20,27 @@ if _HERE not in sys.path:
     sys.path.insert(0, _HERE)
 
 from postgres_server import PostgresServer, PostgresUnavailable, database_name, find_or_start  # noqa: E402
+from smtp_server import Mailbox  # noqa: E402
+
+
+@pytest.fixture
+def smtp() -> Iterator[Mailbox]:
+    """A real SMTP server (aiosmtpd) on a free loopback port, and what it received."""
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    mailbox = Mailbox(port)
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield mailbox
+    finally:
+        controller.stop()
+
 
 # --- PostgreSQL ---------------------------------------------------------------------------------
 

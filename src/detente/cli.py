@@ -359,13 +359,17 @@ def cmd_status(args: argparse.Namespace) -> int:
         alarms = peer["alarms"]
         if alarms["count"]:
             latest = alarms["latest"]
-            print(f"       ALARMS {alarms['count']}, latest {latest['at']} {latest['kind']}: {latest['detail']}")
+            print(f"       LEDGER ALARMS {alarms['count']}, latest {latest['at']} {latest['kind']}: {latest['detail']}")
         else:
-            print("       alarms: none")
+            print("       ledger alarms: none")
         for line in describe_watch(peer["watch"], peer["party"]):
             print(f"       {line}")
     if view["peers"]:
         print(describe_figures(view["figures"]))
+    from .alarms.texts import describe_alarms
+
+    for line in describe_alarms(view["alarms"], home.config.language):
+        print(line)
     return 0
 
 
@@ -553,6 +557,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dir", metavar="DIR", help="folder for the two stations (default: a new temporary folder)")
     p.add_argument("--timeout", type=float, default=60.0, help="seconds --check waits for delivery (default 60)")
     from . import (  # groups in own modules
+        cli_alarms,
         cli_bench,
         cli_courier,
         cli_ledger,
@@ -563,6 +568,7 @@ def build_parser() -> argparse.ArgumentParser:
         cli_watch,
     )
 
+    cli_alarms.register(sub)
     cli_bench.register(sub)
     cli_courier.register(sub)
     cli_ledger.register(sub)

@@ -215,6 +215,9 @@ class WatchSettings:
     message they must answer goes unacknowledged past its deadline."""
     notify_peer_overdue: bool = True
     """Also tell them when the peer has not acknowledged one of this station's messages in time."""
+    clock_offset_alarm: float = bounded(2.0, 0.01, 3600.0, "seconds")
+    """Raise a ``clock-offset`` alarm while a peer's clock is more than this many seconds from
+    this station's (as measured by the link's heartbeats)."""
 
 
 @dataclass(frozen=True)
@@ -292,6 +295,10 @@ class StationConfig:
     """Border advice, the local time zone and machine translation of notifications."""
     console_access: ConsoleSettings = field(default_factory=ConsoleSettings)
     """The ``[console]`` table: trusted reverse proxies and the console's host names."""
+    contacts: dict[str, str] = field(default_factory=dict)
+    """The ``[contacts]`` table: by the peer's party code, how to reach the other side's watch
+    when the line is down (a telephone number, a radio channel, a mediator's number), shown in
+    the ``line-down`` alarm."""
 
     def deadlines_for(self, party: str) -> DeadlineSettings:
         return self.line_deadlines.get(party, self.deadlines)
@@ -313,6 +320,7 @@ def render_config(config: StationConfig) -> str:
         return "[" + ", ".join(toml_string(i) for i in items) + "]"
 
     link = config.link
+    contacts = "".join(f"{party} = {toml_string(text)}\n" for party, text in sorted(config.contacts.items()))
     return f"""# détente station. Written by `detente init`; see docs/operations.md for every setting.
 
 [station]
@@ -357,6 +365,10 @@ check_interval = {config.watch.check_interval}      # seconds between watch chec
 check_ack = {config.watch.check_ack}            # seconds the other side has to acknowledge one
 notify = {strings(config.watch.notify)}        # Apprise URLs of supervisors, e.g. "mailtos://mail.example?to=duty@example"
 notify_peer_overdue = {"true" if config.watch.notify_peer_overdue else "false"}  # also when the peer answers late
+clock_offset_alarm = {config.watch.clock_offset_alarm}     # alarm while a peer's clock is further off than this (s)
+
+[contacts]                    # how to reach each peer's watch when the line is down, by party
+{contacts}# SY = "+963 11 000 0000 (duty officer), or via the mediator +41 22 000 0000"
 
 [notifications]
 border_advice_km = {config.notifications.border_advice_km}   # advise on areas this close to the other side's border
@@ -378,7 +390,7 @@ def load_config(path: Path) -> StationConfig:
         raise ConfigError(f"{path} is not valid TOML: {exc}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path} cannot be read: {exc}") from None
-    unknown = set(raw) - {"station", "link", "ledger", "deadlines", "watch", "notifications", "console"}
+    unknown = set(raw) - {"station", "link", "ledger", "deadlines", "watch", "notifications", "console", "contacts"}
     if unknown:
         raise ConfigError(f"{path}: unknown table(s) {', '.join(sorted(unknown))}")
     station = _table(raw, "station", path)
@@ -450,6 +462,9 @@ def load_config(path: Path) -> StationConfig:
         check_ack=_number(watch_table, "check_ack", WatchSettings.check_ack, path, where="watch"),
         notify=_strings(watch_table, "notify", path),
         notify_peer_overdue=notify_peer_overdue,
+        clock_offset_alarm=_number(
+            watch_table, "clock_offset_alarm", WatchSettings.clock_offset_alarm, path, where="watch"
+        ),
     )
     _no_unknown(watch_table, WatchSettings.__dataclass_fields__, "watch", path)
     notifications_table = _table(raw, "notifications", path, required=False)
@@ -473,6 +488,8 @@ def load_config(path: Path) -> StationConfig:
         names=_strings(console_table, "names", path),
     )
     _no_unknown(console_table, ConsoleSettings.__dataclass_fields__, "console", path)
+    contacts_table = _table(raw, "contacts", path, required=False)
+    contacts = {str(party).upper(): _string(contacts_table, party, path) for party in contacts_table}
     config = StationConfig(
         name=_string(station, "name", path),
         party=_string(station, "party", path),
@@ -493,6 +510,7 @@ def load_config(path: Path) -> StationConfig:
         watch=watch,
         notifications=notifications,
         console_access=console_access,
+        contacts=contacts,
     )
     validate_config(config, str(path))
     return config

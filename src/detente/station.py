@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 import os
@@ -29,6 +30,8 @@ from typing import Any, cast
 
 import uvicorn
 
+from .alarms.sentry import Notice, Sentry
+from .alarms.sources import LineSeen, PathSeen
 from .config import format_address, parse_address
 from .errors import StationError, StoreError
 from .home import Home
@@ -60,7 +63,8 @@ from .transports.tls import (
     server_context,
 )
 from .watch.deadlines import ROSTER, WATCH_CHECK
-from .watch.notify import NotificationFailed, notify
+from .watch.escalation import Step
+from .watch.notify import notify_each
 from .watch.watchman import Watchman
 from .web.app import Console, create_app
 from .web.hub import Hub
@@ -148,6 +152,9 @@ class Station:
         self.listening: list[tuple[str, int]] = []
         self.watchman = Watchman(home, self.store, started=self.clock())
         self.hub = Hub()
+        self.sentry = Sentry(home, self.store, self.hub.publish, started=self.clock(), grace=_LINK_WAIT_GRACE)
+        self._ledger_alarms = 0
+        self._deadlines_checked = 0.0
         self._console_address = console
         self._console: _ConsoleServer | None = None
         self._console_task: asyncio.Task[None] | None = None
@@ -164,6 +171,7 @@ class Station:
         try:
             self._make_relays()
             self._load_peers()
+            self._sentry("say whether supervisors can be told", lambda: self.sentry.at_start(self.clock()))
             await self._listen()
             self._open_wake_socket()
             for relay in self._relays.values():
@@ -738,16 +746,22 @@ class Station:
                 self._journal("peer.lost_messages", peer, detail, now)
 
     def _ledger_frame(self, peer: _Peer, frame: LedgerFrame, now: float) -> None:
+        alarms, agreed = self._ledger_alarms, cast(tuple[str, ...], ())
         with self._guard(peer, "keep the ledger"):
             if isinstance(frame, CheckpointFrame):
                 reply = peer.ledger.on_checkpoint(frame, now)
                 peer.link.send_ledger(reply)
                 if isinstance(reply, CosignatureFrame):
                     log_event(log, logging.DEBUG, "ledger.cosigned", party=peer.record.party, size=reply.size)
+                    agreed = ("alarm.", "checkpoint.forged")  # this station, the witness, co-signed again
             elif isinstance(frame, CosignatureFrame):
                 peer.ledger.on_cosignature(frame, now)
+                agreed = ("checkpoint.refused", "cosignature.")  # the peer co-signed this station's log again
             else:
                 peer.ledger.on_refusal(frame, now)
+        if agreed and self._ledger_alarms == alarms:
+            station_id = peer.record.station_id
+            self._sentry("end ledger alarms", lambda: self.sentry.ledger_agreed(station_id, agreed, now))
 
     def _checkpoint(self, peer: _Peer, now: float) -> None:
         """Send a checkpoint of this station's log of the line when the policy says it is due."""
@@ -769,6 +783,12 @@ class Station:
         log_event(log, logging.ERROR, "ledger.alarm", party=peer.record.party, kind=alarm.kind, detail=alarm.detail)
         self.hub.publish({"type": "alarm", "party": peer.record.party, "kind": alarm.kind, "detail": alarm.detail})
         self._journal("ledger.alarm", peer, f"{alarm.kind}: {alarm.detail}", self.clock())
+        self._ledger_alarms += 1
+        record = peer.record
+        self._sentry(
+            "raise a ledger alarm",
+            lambda: self.sentry.ledger_alarm(record.station_id, record.party, alarm.kind, alarm.detail, self.clock()),
+        )
 
     def _resend_receipt(self, peer: _Peer, envelope: Envelope, now: float) -> None:
         stored = None
@@ -867,6 +887,7 @@ class Station:
             except StoreError as exc:  # the steps just taken are still logged and notified below
                 log_event(log, logging.ERROR, "store.failed", action="watch checks", error=str(exc))
                 checks = []
+            self._check_alarms(now)
             for step in escalated:
                 log_event(
                     log,
@@ -884,14 +905,15 @@ class Station:
                     {"type": "escalation", "id": step.message_id, "step": step.step.value, "detail": step.detail}
                 )
                 self._journal(f"watch.{step.step.value}", peer, step.detail, now)
-                if step.notify and self.config.watch.notify:
+                if step.notify and step.step is not Step.PEER_OVERDUE:  # the sentry tells of those
                     title = f"détente {self.config.party}: {step.detail.split(' (', 1)[0][:120]}"
                     config = self.config
                     body = (
                         f"{step.detail}\n\nstation: {config.name} ({config.party}, {config.station_id})\n"
                         f"line: {peer.record.party} ({peer.record.name})\nat: {format_time(now)}\n"
                     )
-                    self._spawn(self._notify(peer, title, body), "notify")
+                    notice = Notice(step.message_id, step.peer, step.party, step.step.value, title, body)
+                    self._spawn(self._notify(peer, notice), "notify")
             try:  # only a station with a console has people logged in to report (or their absence)
                 rosters = self.watchman.rosters_due(
                     now,
@@ -939,16 +961,76 @@ class Station:
                     log_event(log, logging.INFO, "watch.check_sent", party=record.party, id=envelope.id)
                     self._process(peer)
 
-    async def _notify(self, peer: _Peer, title: str, body: str) -> None:
+    async def _notify(self, peer: _Peer, notice: Notice) -> None:
+        """Tell the supervisors through each configured channel, and record what each did (or
+        that none is configured) in the message's history."""
+        urls = self.config.watch.notify
         try:
-            channels = await asyncio.to_thread(notify, self.config.watch.notify, title, body)
+            outcomes = await asyncio.to_thread(notify_each, urls, notice.title, notice.body) if urls else []
         except Exception as exc:  # a supervisors' channel that fails must never stop the line
-            error = str(exc) if isinstance(exc, NotificationFailed) else f"{type(exc).__name__}: {exc}"
-            log_event(log, logging.ERROR, "watch.notify_failed", party=peer.record.party, error=error)
-            self._journal("watch.notify_failed", peer, error, self.clock())
+            log_event(log, logging.ERROR, "watch.notify_failed", party=peer.record.party, error=repr(exc))
+            self._journal("watch.notify_failed", peer, repr(exc), self.clock())
             return
-        log_event(log, logging.INFO, "watch.notified", party=peer.record.party, channels=channels, title=title)
-        self._journal("watch.notified", peer, title, self.clock())
+        now = self.clock()
+        rows = []
+        with self._guard(peer, "record what the supervisors were told"):
+            rows = self.sentry.notified(notice, outcomes, now)
+        for row in rows:
+            what = f"{notice.message} {notice.step}: {row.channel or '-'} to {row.recipient or '-'}: {row.outcome}"
+            if row.outcome == "delivered":
+                log_event(log, logging.INFO, "watch.notified", party=peer.record.party, detail=what)
+                self._journal("watch.notified", peer, f"{what}; {notice.title}", now)
+            elif row.outcome == "failed":
+                log_event(log, logging.ERROR, "watch.notify_failed", party=peer.record.party, error=row.reason)
+                self._journal("watch.notify_failed", peer, f"{what} ({row.reason})", now)
+            else:
+                log_event(log, logging.WARNING, "watch.not_notified", party=peer.record.party, detail=row.reason)
+                self._journal("watch.not_notified", peer, f"{notice.message} {notice.step}: {row.reason}", now)
+        self.hub.publish({"type": "message", "id": notice.message})
+
+    def _check_alarms(self, now: float) -> None:
+        """Each line's paths and clock, and the messages awaiting a person, into the alarms."""
+        for peer in self._peers.values():
+            self._sentry("watch the line", functools.partial(self._check_line, peer, now))
+        if now - self._deadlines_checked < _STATUS_INTERVAL:  # a second is fine-grained enough for deadlines
+            return
+        self._deadlines_checked = now
+        notices: list[Notice] = []
+
+        def messages() -> None:
+            notices.extend(self.sentry.check_messages([(p.record.station_id, p.record.party) for p in self.peers], now))
+
+        self._sentry("watch the deadlines", messages)
+        for notice in notices:
+            if (target := self._peers.get(notice.peer)) is not None:
+                self._spawn(self._notify(target, notice), "notify")
+
+    def _check_line(self, peer: _Peer, now: float) -> None:
+        up = peer.link.current_connection is not None
+        self.sentry.check_line(self._line_seen(peer), now, clock_offset=peer.clock_offset, up=up)
+
+    def _line_seen(self, peer: _Peer) -> LineSeen:
+        waiting = self.store.waiting_by_precedence(peer.record.station_id)
+        party = peer.record.party
+        return LineSeen(
+            party=party,
+            peer=peer.record.station_id,
+            paths=tuple(
+                PathSeen(name, peer.link.last_heard(name), self._path_seen(peer, name).detail)
+                for name in peer.link.config.paths
+            ),
+            waiting=sum(waiting.values()),
+            waiting_flash=waiting.get(Precedence.FLASH.value, 0),
+            waiting_immediate=waiting.get(Precedence.IMMEDIATE.value, 0),
+            contact=self.config.contacts.get(party),
+            courier=f"detente courier export --home {self.home.path} --to {party} --out FILE",
+        )
+
+    def _sentry(self, action: str, step: Callable[[], object]) -> None:
+        try:
+            step()
+        except StoreError as exc:
+            log_event(log, logging.ERROR, "store.failed", action=action, error=str(exc))
 
     def _open_wake_socket(self) -> None:
         """Bind HOME/serve.wake, which ``queue_message`` in another process (``detente send``)

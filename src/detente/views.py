@@ -43,6 +43,8 @@ def message_view(record: MessageRecord, local_party: str) -> dict[str, Any]:
 
 
 def status_view(home: Home, store: Store, now: float | None = None) -> dict[str, Any]:
+    from .alarms.book import alarm_views  # the texts need the catalogues, which most commands never load
+
     config = home.config
     now = time.time() if now is None else now
     pid = ServeLock.holder(home)
@@ -88,6 +90,8 @@ def status_view(home: Home, store: Store, now: float | None = None) -> dict[str,
         "servers": servers,
         "peers": peers,
         "figures": [asdict(f) for f in response_figures(store, config, now, WINDOWS[:1])],
+        "alarms": alarm_views(store, config.language),
+        "ledger_alarms": [{"at": a.at, "kind": a.kind, "detail": a.detail} for a in alarms][-20:],
     }
 
 

@@ -9,6 +9,7 @@ an alarm that is stored, signed and entered in Ankara's log, journaled and logge
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import time
@@ -231,3 +232,7 @@ def _assert_recorded(tr: StationProcess, damascus: Damascus, kinds: list[str]) -
     assert status["peers"][0]["alarms"]["latest"]["kind"] == kinds[-1]
     shown = run_cli("ledger", "show", "--home", str(tr.home)).stdout
     assert f"ALARMS ({len(kinds)})" in shown and all(kind in shown for kind in kinds)
+    listed = run_cli("alarms", "--all", "--json", "--home", str(tr.home)).stdout.splitlines()
+    station_alarms = [json.loads(line) for line in listed if '"kind": "ledger"' in line]
+    assert {a["params"]["code"] for a in station_alarms} == set(kinds), "each is one of the station's alarms too"
+    assert all(a["severity"] == "critical" and a["party"] == "SY" for a in station_alarms)

@@ -27,8 +27,15 @@ def test_every_entry_is_translated_and_not_fuzzy(lang: str) -> None:
     entries = [message for message in catalog if message.id]
     assert entries
     for message in entries:
-        assert isinstance(message.string, str) and message.string.strip(), f"{lang}: {message.id!r} is empty"
         assert not message.fuzzy, f"{lang}: {message.id!r} is fuzzy"
+        if isinstance(message.id, tuple):  # plural forms: as many as the language's rule has, each filled
+            forms = message.string
+            assert isinstance(forms, tuple) and len(forms) == catalog.num_plurals, f"{lang}: {message.id!r}"
+            assert all(form.strip() for form in forms), f"{lang}: {message.id!r} has an empty form"
+            named = set(PLACEHOLDER.findall(message.id[0])) | set(PLACEHOLDER.findall(message.id[1]))
+            assert all(set(PLACEHOLDER.findall(form)) <= named for form in forms), f"{lang}: {message.id!r}"
+            continue
+        assert isinstance(message.string, str) and message.string.strip(), f"{lang}: {message.id!r} is empty"
         if message.context is None:
             assert set(PLACEHOLDER.findall(message.string)) == set(PLACEHOLDER.findall(str(message.id))), (
                 f"{lang}: {message.id!r} and its translation name different placeholders"
@@ -65,7 +72,9 @@ def test_translations_differ_from_english_where_they_should() -> None:
     for lang in ("tr", "ar", "ru"):
         t = translator(lang, strict=True)
         same = [
-            msgid for ctx, msgid in required_messages() if ctx is None and t.gettext(msgid) == english.gettext(msgid)
+            msgid
+            for ctx, msgid in required_messages()
+            if ctx is None and isinstance(msgid, str) and t.gettext(msgid) == english.gettext(msgid)
         ]
         assert all(not re.search(r"[a-z]{3,}", PLACEHOLDER.sub("", msgid)) for msgid in same), (lang, same)
 
@@ -77,6 +86,31 @@ def test_every_example_renders_strictly(kind: str, lang: str) -> None:
     body = valid(kind, load_example(kind)).body
     rendering = render(kind, body, lang=lang, tz="Asia/Damascus", strict=True)  # type: ignore[arg-type]
     assert rendering.fields and rendering.title
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        (
+            "ar",
+            {
+                0: "لا تنتظر أي رسالة (0)",
+                1: "تنتظر رسالة واحدة",
+                2: "تنتظر رسالتان",
+                3: "تنتظر 3 رسائل",
+                11: "تنتظر 11 رسالة",
+                100: "تنتظر 100 رسالة",
+            },
+        ),
+        ("ru", {1: "1 сообщение ждёт", 3: "3 сообщения ждут", 11: "11 сообщений ждут", 21: "21 сообщение ждёт"}),
+        ("en", {1: "1 message waits", 3: "3 messages wait"}),
+        ("tr", {1: "1 mesaj bekliyor", 3: "3 mesaj bekliyor"}),
+    ],
+)
+def test_counts_take_the_languages_plural_forms(lang: str, expected: dict[int, str]) -> None:
+    t = translator(lang, strict=True)
+    for n, text in expected.items():
+        assert t.ngettext("{count} message waits", "{count} messages wait", n).format(count=n) == text, (lang, n)
 
 
 def test_strict_translator_refuses_an_unknown_message() -> None:

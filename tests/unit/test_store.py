@@ -6,6 +6,7 @@ from __future__ import annotations
 import socket
 import sqlite3
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -347,3 +348,35 @@ def test_one_time_code_steps_only_move_forward_and_failures_count_by_name_and_ad
         0, None, 1, format_time(T0 + 7)
     )
     assert store.login_failures(format_time(T0), name="Yzb. Kaya", remote="198.51.100.7").pair == 1
+
+
+def test_alarms_one_active_per_condition_changed_in_place_and_kept_once_ended(store: Store) -> None:
+    from detente.store import StationAlarmRecord, SupervisorNotice
+
+    line = StationAlarmRecord(
+        "a1", "line-down:SY-1", "line-down", "critical", "SY", "SY-1", None, ("direct",), "",
+        {"waiting": 2, "contact": "+963 11 000 0000"}, format_time(T0),
+    )  # fmt: skip
+    store.save_station_alarm(line)
+    with pytest.raises(StoreError):  # a second active alarm of the same condition
+        store.save_station_alarm(replace(line, id="a2"))
+    silenced = replace(line, silenced_by="Lt. Demir", silenced_at=format_time(T0 + 1), params={"waiting": 3})
+    store.save_station_alarm(silenced)
+    assert store.station_alarms() == [silenced]
+    ended = replace(silenced, ended=format_time(T0 + 134), end_reason="restored")
+    store.save_station_alarm(ended)
+    assert store.station_alarms() == []
+    assert store.station_alarms(include_ended=True) == [ended]
+    again = replace(line, id="a3", since=format_time(T0 + 200))
+    store.save_station_alarm(again)  # the condition is back: a new alarm
+    assert [a.id for a in store.station_alarms(include_ended=True)] == ["a1", "a3"]
+    assert store.station_alarm("a1") == ended and store.station_alarm("nope") is None
+
+    notices = [
+        SupervisorNotice("m1", "SY-1", "half-time", format_time(T0), "mailto", "duty@tr.invalid", "delivered", ""),
+        SupervisorNotice("m1", "SY-1", "deadline", format_time(T0 + 60), "mailto", "duty@tr.invalid", "failed", "no"),
+        SupervisorNotice("m2", "SY-1", "overdue", format_time(T0), "", "", "none", "no supervisor contact"),
+    ]
+    store.add_supervisor_notices(notices)
+    assert store.supervisor_notices(["m1"]) == notices[:2]
+    assert store.supervisor_notices(["m2", "m3"]) == notices[2:]

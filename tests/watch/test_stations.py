@@ -4,24 +4,22 @@ table and the ledger, and watch checks go out on schedule, only while the link i
 
 from __future__ import annotations
 
-import email
-import email.policy
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from email.message import EmailMessage
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 
+from detente.alarms.book import alarm_views
 from detente.outbox import queue_message
 from detente.protocol.envelope import Precedence
 from detente.protocol.timestamps import parse_time
 from detente.station import Station, monotonic_wall_clock
 from detente.store import PeerRecord, SQLiteStore, Store
+from detente.views import status_view
 from detente.watch.acks import acknowledge
 from detente.watch.figures import response_figures
+from detente.web.presenter import message_detail
 from integration.stations import free_port
+from smtp_server import Mailbox, plain_text
 
 from .conftest import Line, LineFactory, run_stations
 
@@ -29,45 +27,8 @@ from .conftest import Line, LineFactory, run_stations
 pytestmark = pytest.mark.filterwarnings("ignore:'imghdr' is deprecated:DeprecationWarning")
 
 
-@dataclass
-class Mailbox:
-    """A real SMTP server on 127.0.0.1 and what it received."""
-
-    port: int
-    received: list[EmailMessage] = field(default_factory=list)
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        assert isinstance(message, EmailMessage)
-        self.received.append(message)
-        return "250 Message accepted for delivery"
-
-    def url(self, to: str) -> str:
-        return f"mailto://127.0.0.1:{self.port}?from=station@detente.invalid&to={to}&secure=no"
-
-    def to(self, address: str) -> list[EmailMessage]:
-        return [m for m in self.received if m["To"] == address]
-
-
-@pytest.fixture
-def smtp() -> Iterator[Mailbox]:
-    mailbox = Mailbox(free_port())
-    controller = Controller(mailbox, hostname="127.0.0.1", port=mailbox.port)
-    controller.start()
-    try:
-        yield mailbox
-    finally:
-        controller.stop()
-
-
 def networked(make_line: LineFactory, **settings: Any) -> Line:
     return make_line(listen=(f"127.0.0.1:{free_port()}", f"127.0.0.1:{free_port()}"), **settings)
-
-
-def plain_text(message: EmailMessage) -> str:
-    part = message.get_body(("plain",))
-    assert part is not None
-    return str(part.get_content())
 
 
 def journal(store: Store) -> list[str]:
@@ -111,7 +72,7 @@ def test_nobody_answers_the_supervisors_get_an_email_and_every_step_is_on_record
                     line.sy, line.store("SY"), message_id=message.id, operator=operator, note=None, now=sy.clock()
                 )
         return (
-            len(smtp.received) >= 2
+            len(smtp.received) >= 3
             and "watch.notified" in journal(line.store("SY"))
             and "watch.notified" in journal(line.store("TR"))
             and "watch.late" in journal(line.store("SY"))
@@ -130,9 +91,22 @@ def test_nobody_answers_the_supervisors_get_an_email_and_every_step_is_on_record
     text = plain_text(at_sy)
     assert f"FLASH free-text {message.id} from TR was not acknowledged within 2 s" in text
     assert "station: Damascus Operations Centre (SY," in text and "line: TR (Ankara Operations Centre)" in text
-    [at_tr] = smtp.to("duty-tr@detente.invalid")
-    assert at_tr["Subject"] == f"détente TR: SY did not acknowledge FLASH free-text {message.id} within 2 s"
-    assert "Unidentified aircraft" not in text + plain_text(at_tr), "message bodies are not mailed"
+    # The sender's supervisors are told at half-time and at the deadline (the not-acknowledged alarm).
+    half, due = smtp.to("duty-tr@detente.invalid")
+    assert half["Subject"] == (
+        f"détente TR: FLASH free-text {message.id} to SY is not yet acknowledged: half of its 2 s deadline is gone"
+    )
+    assert due["Subject"] == (
+        f"détente TR: FLASH free-text {message.id} to SY was not acknowledged within 2 s: call SY or the mediator"
+    )
+    assert "Unidentified aircraft" not in text + plain_text(half) + plain_text(due), "message bodies are not mailed"
+    told = [(n.step, n.channel, n.recipient, n.outcome) for n in line.store("TR").supervisor_notices([message.id])]
+    assert told == [
+        ("half-time", "mailto", "duty-tr@detente.invalid", "delivered"),
+        ("deadline", "mailto", "duty-tr@detente.invalid", "delivered"),
+    ]
+    told = [(n.step, n.channel, n.recipient, n.outcome) for n in line.store("SY").supervisor_notices([message.id])]
+    assert told == [("overdue", "mailto", "duty-sy@detente.invalid", "delivered")]
 
     expected = {"SY": ["half-time", "overdue", "late"], "TR": ["link-wait", "peer-overdue", "late"]}
     for party, steps in expected.items():
@@ -159,6 +133,38 @@ def test_a_channel_that_fails_is_journalled_and_the_station_keeps_running(make_l
         what="the failed notification in SY's journal",
     )
     assert "watch.notified" not in journal(line.store("SY"))
+    [failed] = [a for a in alarm_views(line.store("SY"), "en") if a["kind"] == "notify-failed"]
+    assert failed["severity"] == "critical" and failed["params"]["recipient"] == "b@detente.invalid"
+    [row] = [n for n in line.store("SY").supervisor_notices([failed["message"]])]
+    assert (row.step, row.channel, row.recipient, row.outcome) == ("overdue", "mailto", "b@detente.invalid", "failed")
+    assert row.reason, "the history says why"
+
+
+def test_with_no_channel_the_history_says_nobody_was_notified_and_the_station_says_so(make_line: LineFactory) -> None:
+    line = networked(make_line, both={"deadlines": {"flash": 1.0}})  # notify = [] at both
+    message = line.send("TR", monotonic_wall_clock()())
+
+    def recorded() -> bool:
+        steps = {p: {n.step for n in line.store(p).supervisor_notices([message.id])} for p in ("TR", "SY")}
+        return steps == {"TR": {"half-time", "deadline"}, "SY": {"overdue"}}
+
+    run_stations([Station(line.tr), Station(line.sy)], until=recorded, timeout=20, what="the record at both")
+    for party in ("TR", "SY"):
+        store = line.store(party)
+        assert {(n.channel, n.recipient, n.outcome) for n in store.supervisor_notices([message.id])} == {
+            ("", "", "none")
+        }
+        record = store.message(message.id)
+        assert record is not None
+        history = message_detail(line.home(party).config, store, record, "en")["history"]
+        said = [h["detail"] for h in history if h["event"] == "supervisors: none"]
+        assert said and all(d == "no supervisor contact is configured: nobody was notified" for d in said), party
+        assert not any("notified via" in str(h.get("detail")) for h in history)
+        status = status_view(line.home(party), store)
+        assert [a["kind"] for a in status["alarms"]].count("notify-missing") == 1, party
+        [missing] = [a for a in alarm_views(store, "tr") if a["kind"] == "notify-missing"]
+        assert missing["text"].startswith("Amir iletişim kanalı tanımlı değil")
+    assert "watch.not_notified" in [e.event for e in line.store("SY").journal_entries()]
 
 
 def test_watch_checks_go_out_on_schedule_only_while_the_link_is_up_and_escalate_when_missed(

@@ -129,6 +129,14 @@ class ConsoleStation:
         self.passwords[name] = password
         return password
 
+    def configure(self, name: str, value: str) -> None:
+        """Change the first setting ``name`` in station.toml to ``value`` (TOML), before it is served."""
+        path = self.process.home / "station.toml"
+        text, found = re.subn(rf"^{re.escape(name)} = .*$", f"{name} = {value}", path.read_text(), count=1, flags=re.M)
+        if found != 1:
+            raise AssertionError(f"no setting {name} in {path}")
+        path.write_text(text)
+
     def pin(self, other: ConsoleStation) -> None:
         """Pin the other station's card (as `detente peer add` does)."""
         store = self.home.open_store()

@@ -13,6 +13,8 @@ translating it.
 from __future__ import annotations
 
 import functools
+import gettext as _gettext
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -54,6 +56,15 @@ def po_path(lang: Lang) -> Path:
 
 @functools.cache
 def _load(lang: Lang) -> dict[tuple[str | None, str], str]:
+    return _read(lang)[0]
+
+
+@functools.cache
+def _read(
+    lang: Lang,
+) -> tuple[dict[tuple[str | None, str], str], dict[tuple[str | None, str], tuple[str, ...]], Callable[[int], int]]:
+    """A catalogue's messages, its plural messages (by context and singular msgid) and its
+    ``Plural-Forms`` rule (the CLDR categories in gettext's order: Arabic has six)."""
     path = po_path(lang)
     try:
         with path.open("rb") as handle:
@@ -61,12 +72,19 @@ def _load(lang: Lang) -> dict[tuple[str | None, str], str]:
     except OSError as exc:
         raise PackageDataError(f"message catalogue {path} cannot be read ({exc}); reinstall détente") from None
     table: dict[tuple[str | None, str], str] = {}
+    plurals: dict[tuple[str | None, str], tuple[str, ...]] = {}
     for message in catalog:
-        if not message.id or message.fuzzy or not isinstance(message.id, str):
+        if not message.id or message.fuzzy:
+            continue
+        if isinstance(message.id, (tuple, list)):
+            forms = tuple(message.string) if isinstance(message.string, (tuple, list)) else ()
+            if forms and all(forms):
+                plurals[(message.context, str(message.id[0]))] = forms
             continue
         if isinstance(message.string, str) and message.string:
             table[(message.context, message.id)] = message.string
-    return table
+    rule = _gettext.c2py(catalog.plural_expr or "(n != 1)")
+    return table, plurals, rule
 
 
 def catalogue_entries(lang: Lang) -> dict[tuple[str | None, str], str]:
@@ -90,6 +108,17 @@ class Translator:
 
     def pgettext(self, context: str, message: str) -> str:
         return self._lookup(context, message)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        """The form of ``singular``/``plural`` that the language's plural rule picks for ``n``."""
+        _table, plurals, rule = _read(self.lang)
+        forms = plurals.get((None, singular))
+        if forms is not None:
+            index = rule(n)
+            return forms[index] if index < len(forms) else forms[-1]
+        if self.strict:
+            raise MissingMessage(f"{self.lang} catalogue has no plural forms of {singular!r}")
+        return singular if n == 1 else plural
 
     def format(self, message: str, /, **values: object) -> str:
         """Translate ``message`` and fill its ``{placeholders}``."""

@@ -1,6 +1,7 @@
 """Which messages the catalogues must hold, and the template (``.pot``) they are kept against.
 
-A message is required if the code marks it with ``N_()``, if it is a field title of a notification
+A message is required if the code marks it with ``N_()`` (or, with plural forms, calls
+``ngettext(singular, plural, n)``) here or in :mod:`detente.alarms`, if it is a field title of a notification
 model, a kind's title, an enumerated value (context: the enum's class name), a country of the
 border data (context ``country``), a language (context ``language``) or a hemisphere letter
 (context ``hemisphere``). ``make messages`` rewrites ``locale/detente.pot`` and adds new entries
@@ -29,10 +30,13 @@ from .translation import _CertifiedModel
 
 __all__ = ["Message", "enums", "models", "required_messages", "template", "update_catalogues"]
 
-Message = tuple[str | None, str]
-"""(context, msgid)."""
+Message = tuple[str | None, str | tuple[str, str]]
+"""(context, msgid); a message with plural forms has (singular, plural) as its msgid."""
 
 PACKAGE = Path(__file__).resolve().parent
+SOURCES = (PACKAGE, PACKAGE.parent / "alarms")
+"""Where marked messages are extracted from: the notifications and the station's alarms."""
+KEYWORDS = {"N_": None, "ngettext": (1, 2)}
 
 
 def models() -> list[type[BaseModel]]:
@@ -75,10 +79,12 @@ def _types(annotation: Any) -> Iterator[Any]:
 def required_messages() -> list[Message]:
     """Every (context, msgid) the renderers and validators can look up, in a stable order."""
     found: dict[Message, None] = {}
-    for path in sorted(PACKAGE.rglob("*.py")):
-        for _line, message, _comments, context in extract_from_file("python", path, keywords={"N_": None}):
+    for path in sorted(path for source in SOURCES for path in source.rglob("*.py")):
+        for _line, message, _comments, context in extract_from_file("python", path, keywords=KEYWORDS):
             if isinstance(message, str):
                 found[(context, message)] = None
+            elif isinstance(message, tuple) and len(message) == 2 and all(isinstance(m, str) for m in message):
+                found[(context, (str(message[0]), str(message[1])))] = None
     for spec in kinds():
         found[(None, spec.title)] = None
     for model in models():

@@ -237,6 +237,10 @@ class Link:
         known = self._paths.get(path)
         return known.state if known else PathState.WAITING
 
+    def last_heard(self, path: str) -> float | None:
+        """When a frame last arrived on an established connection of ``path`` (None: none is)."""
+        return max((c.last_received for c in self._established() if c.path.name == path), default=None)
+
     def connection_path(self, connection: int) -> str | None:
         conn = self._conns.get(connection)
         return conn.path.name if conn else None

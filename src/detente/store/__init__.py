@@ -24,7 +24,9 @@ from .base import (
     PathStatus,
     PeerRecord,
     SessionRecord,
+    StationAlarmRecord,
     Store,
+    SupervisorNotice,
     TokenRecord,
     TranslationRecord,
 )
@@ -50,6 +52,8 @@ __all__ = [
     "OperatorRecord",
     "PeerRecord",
     "SQLiteStore",
+    "StationAlarmRecord",
+    "SupervisorNotice",
     "SessionRecord",
     "Store",
     "TokenRecord",

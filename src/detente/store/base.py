@@ -20,6 +20,8 @@ from .ledger_sql import LedgerLeaf, LoggedEntry, MessageRow
 
 __all__ = [
     "AlarmRecord",
+    "StationAlarmRecord",
+    "SupervisorNotice",
     "CheckpointRecord",
     "AwaitingRecord",
     "CharterRecord",
@@ -273,6 +275,44 @@ class ExchangeCounts:
 
 
 @dataclass(frozen=True)
+class StationAlarmRecord:
+    """One of the station's alarms as stored (``detente.alarms``); times as text (§6.4)."""
+
+    id: str
+    condition: str
+    kind: str
+    severity: str
+    party: str | None
+    peer: str | None
+    message: str | None
+    paths: tuple[str, ...]
+    stage: str
+    params: dict[str, Any]
+    since: str
+    ended: str | None = None
+    end_reason: str | None = None
+    silenced_by: str | None = None
+    silenced_at: str | None = None
+
+
+@dataclass(frozen=True)
+class SupervisorNotice:
+    """What this station did to tell its supervisors of one escalation step of a message, per channel."""
+
+    message: str
+    peer: str | None
+    step: str
+    at: str
+    channel: str
+    """The channel's kind (the Apprise URL's scheme: ``mailto``, ``mailtos``, ``tgram``…), "" for none."""
+    recipient: str
+    """To whom (the address, never a password), "" for nobody."""
+    outcome: str
+    """``delivered``, ``failed`` or ``none`` (no channel is configured)."""
+    reason: str
+
+
+@dataclass(frozen=True)
 class AlarmRecord:
     id: int
     peer: str | None
@@ -447,6 +487,31 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def alarms(self, *, after_id: int = 0) -> list[AlarmRecord]: ...
+
+    # --- the station's alarms ------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def save_station_alarm(self, alarm: StationAlarmRecord) -> None:
+        """Store an alarm, new or changed (by id); StoreError if another alarm of the same
+        condition is active."""
+
+    @abc.abstractmethod
+    def station_alarms(self, *, include_ended: bool = False, limit: int = 500) -> list[StationAlarmRecord]:
+        """The active alarms (with ``include_ended``, the latest ``limit`` ended ones too), oldest first."""
+
+    @abc.abstractmethod
+    def station_alarm(self, alarm_id: str) -> StationAlarmRecord | None: ...
+
+    @abc.abstractmethod
+    def waiting_by_precedence(self, peer: str) -> dict[str, int]:
+        """Messages to ``peer`` without its receipt, by precedence."""
+
+    @abc.abstractmethod
+    def add_supervisor_notices(self, notices: Sequence[SupervisorNotice]) -> None: ...
+
+    @abc.abstractmethod
+    def supervisor_notices(self, message_ids: Sequence[str]) -> list[SupervisorNotice]:
+        """What was done to tell supervisors about these messages, in the order it was done."""
 
     @abc.abstractmethod
     def save_checkpoint(self, checkpoint: CheckpointRecord) -> None:

@@ -26,6 +26,7 @@ import psycopg
 import psycopg.errors
 
 from ..errors import StoreError
+from .sql_alarms import AlarmQueries
 from .sql_base import Connection, Cursor
 from .sql_line import LineQueries
 from .sql_lines import CharterQueries
@@ -71,7 +72,7 @@ class _Translated:
             cursor.executemany(self._convert(sql), parameters)
 
 
-class PostgresStore(LineQueries, PeopleQueries, CharterQueries):
+class PostgresStore(LineQueries, PeopleQueries, CharterQueries, AlarmQueries):
     _string_agg = "string_agg"
 
     def __init__(self, url: str, *, connect_timeout: float = 5.0, application: str = "detente") -> None:

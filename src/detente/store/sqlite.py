@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ..errors import StoreError
 from .ledger_sql import append_entries
+from .sql_alarms import AlarmQueries
 from .sql_line import LineQueries
 from .sql_lines import CharterQueries
 from .sql_people import PeopleQueries
@@ -34,7 +35,7 @@ def migrations(engine: str) -> list[tuple[int, str, str]]:
     return sorted(found)
 
 
-class SQLiteStore(LineQueries, PeopleQueries, CharterQueries):
+class SQLiteStore(LineQueries, PeopleQueries, CharterQueries, AlarmQueries):
     _db: sqlite3.Connection
 
     def __init__(self, path: Path, *, create: bool = False, timeout: float = 10.0) -> None:

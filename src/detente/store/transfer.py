@@ -45,6 +45,8 @@ TABLES = (
     "api_tokens",
     "lines",
     "line_signatures",
+    "station_alarms",
+    "supervisor_notices",
 )
 """Every table of a station, in an order that satisfies their references."""
 _ROWID_TABLES = ("messages", "records")

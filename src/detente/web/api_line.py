@@ -12,6 +12,7 @@ from typing import Any
 
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
+from ..alarms.book import alarm_views
 from ..config import LANGUAGES
 from ..lines.book import lines_in_force
 from ..notices import active_notices
@@ -43,9 +44,9 @@ _KEEPALIVE = 15.0
 _POLL = 0.1
 
 
-async def _get_status(call: Call[NoBody, NoQuery]) -> Response:
+async def _get_status(call: Call[NoBody, LangQuery]) -> Response:
     view = status_view(call.home, call.store, call.now())
-    view["alarms"] = [{"at": a.at, "kind": a.kind, "detail": a.detail} for a in call.store.alarms()][-20:]
+    view["alarms"] = alarm_views(call.store, call.lang())
     return JSONResponse(view)
 
 
@@ -253,7 +254,7 @@ OPERATIONS: list[Operation[Any, Any]] = [
         "line",
         ANYONE,
         NoBody,
-        NoQuery,
+        LangQuery,
         {200: Reply("The status.", StatusReply)},
         _get_status,
     ),

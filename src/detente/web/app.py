@@ -23,7 +23,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .. import __version__
 from ..errors import DetenteError
-from . import api_accounts, api_line, api_messages, api_session
+from . import api_accounts, api_alarms, api_line, api_messages, api_session
 from .addresses import allowed_host, host_of
 from .api import PUBLIC, Call, Console, Operation, Reply, error, routes
 from .models import NoBody, NoQuery
@@ -114,7 +114,13 @@ def _document_operation(document: dict[str, Any]) -> Operation[NoBody, NoQuery]:
 
 
 def _declared() -> list[Operation[Any, Any]]:
-    return [*api_session.OPERATIONS, *api_messages.OPERATIONS, *api_line.OPERATIONS, *api_accounts.OPERATIONS]
+    return [
+        *api_session.OPERATIONS,
+        *api_messages.OPERATIONS,
+        *api_line.OPERATIONS,
+        *api_alarms.OPERATIONS,
+        *api_accounts.OPERATIONS,
+    ]
 
 
 @functools.cache

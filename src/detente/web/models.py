@@ -26,8 +26,11 @@ __all__ = [
     "AddAccountReply",
     "AddAccountRequest",
     "Advice",
+    "AlarmKind",
     "AlarmLine",
     "AlarmSummary",
+    "AlarmsQuery",
+    "AlarmsReply",
     "ApiError",
     "CheckpointSummary",
     "Checkpoints",
@@ -69,6 +72,8 @@ __all__ = [
     "ServeState",
     "RoleRequest",
     "SessionReply",
+    "SilencedReply",
+    "StationAlarm",
     "StationInfo",
     "StatusPath",
     "StatusPeer",
@@ -295,10 +300,20 @@ class TranslationItem(_Strict):
 
 
 class HistoryItem(_Strict):
-    event: str
+    event: str = Field(
+        description="created, queued, sent, receipt signed, receipt stored, acknowledged by NAME, "
+        "received and receipted, `escalation: STEP`, or `supervisors: delivered|failed|none` (what was "
+        "done to tell this station's supervisors, one item per channel; `none`: no channel is configured)."
+    )
     at: Timestamp
     clock: Literal["sender", "ours", "peer"] = Field(description="Whose clock the time is from.")
-    detail: str | None = None
+    detail: str | None = Field(
+        default=None, description="For `supervisors: …`, what was done, in the reader's language."
+    )
+    step: str | None = Field(default=None, description="`supervisors: …`: the step (half-time, deadline, overdue).")
+    channel: str | None = Field(default=None, description="`supervisors: …`: the channel (mailto, …).")
+    recipient: str | None = Field(default=None, description="`supervisors: …`: to whom.")
+    reason: str | None = Field(default=None, description="`supervisors: failed|none`: why.")
 
 
 class Acknowledgement(_Strict):
@@ -435,6 +450,61 @@ class AlarmLine(_Strict):
     detail: str
 
 
+AlarmKind = Literal[
+    "line-down",
+    "path-down",
+    "not-acknowledged",
+    "acknowledgement-due",
+    "watch-check-missed",
+    "ledger",
+    "clock-offset",
+    "notify-failed",
+    "notify-missing",
+]
+"""``detente.alarms.model.Kind``'s values."""
+
+
+class StationAlarm(_Strict):
+    """One of the station's alarms (docs/operations.md, Alarms)."""
+
+    id: str
+    kind: AlarmKind
+    severity: Literal["critical", "warning"]
+    party: str | None = Field(description="The peer's party, when it concerns a line.")
+    peer: str | None = Field(description="The peer's station id, when it concerns a line.")
+    message: str | None = Field(description="The message it concerns, if any.")
+    paths: list[str] = Field(description="The paths down (line-down, path-down).")
+    stage: Literal["half-time", "deadline"] | None = Field(
+        description="For not-acknowledged, acknowledgement-due: the step reached (a later one sounds again)."
+    )
+    since: Timestamp
+    ended: Timestamp | None = Field(description="When its condition ended; null while active.")
+    end_reason: str | None = Field(
+        description="restored, acknowledged, answered, cleared, within-threshold, delivered, configured, withdrawn."
+    )
+    duration_s: float | None = Field(description="How long it lasted (ended alarms).")
+    silenced_by: str | None = Field(description="Who silenced it (its sound stops; the alarm stays).")
+    silenced_at: Timestamp | None
+    text: str = Field(description="What is wrong and what to do (or how it ended), in the reader's language.")
+    params: dict[str, Any] = Field(
+        description="The facts the text is made from: down_since, down_paths, waiting, waiting_flash, "
+        "waiting_immediate, contact, courier, precedence, kind, deadline_s, due_at, offset_s, threshold_s, "
+        "reason, side, code, detail (those that apply)."
+    )
+
+
+class AlarmsQuery(LangQuery):
+    all: bool = Field(default=False, description="Ended alarms too (the latest 500).")
+
+
+class AlarmsReply(_Strict):
+    alarms: list[StationAlarm]
+
+
+class SilencedReply(_Strict):
+    alarm: StationAlarm
+
+
 class AlarmSummary(_Strict):
     count: int
     latest: AlarmLine | None
@@ -485,7 +555,8 @@ class StatusReply(_Open):
     serve: ServeState
     peers: list[StatusPeer]
     figures: list[Figure]
-    alarms: list[AlarmLine]
+    alarms: list[StationAlarm] = Field(description="The station's active alarms (as `GET /api/v1/alarms`).")
+    ledger_alarms: list[AlarmLine] = Field(description="The latest ledger alarms (PROTOCOL §17.4).")
 
 
 class LinePath(_Strict):

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, cast
 
+from ..alarms.texts import notice_text
 from ..compose import message_lateness
 from ..config import StationConfig
 from ..lines.book import recipients_of
@@ -201,7 +202,7 @@ def message_detail(
     detail["translations"] = [
         {"lang": t.lang, "text": t.text, "translator": t.translator, "at": t.at} for t in translations
     ]
-    history = [{"event": "created", "at": record.created_at, "clock": "sender"}]
+    history: list[dict[str, Any]] = [{"event": "created", "at": record.created_at, "clock": "sender"}]
     if record.direction == "out":
         history.append({"event": "queued", "at": record.stored_at, "clock": "ours"})
         if record.sent_at:
@@ -218,6 +219,19 @@ def message_detail(
             history.append({"event": f"acknowledged by {record.acked_by}", "at": record.acked_at, "clock": "ours"})
     for step in escalations:
         history.append({"event": f"escalation: {step.step}", "at": step.at, "clock": "ours", "detail": step.detail})
+    for notice in store.supervisor_notices([record.id]):
+        history.append(
+            {
+                "event": f"supervisors: {notice.outcome}",
+                "at": notice.at,
+                "clock": "ours",
+                "detail": notice_text(notice, lang),
+                "step": notice.step,
+                "channel": notice.channel or None,
+                "recipient": notice.recipient or None,
+                "reason": notice.reason or None,
+            }
+        )
     history.sort(key=lambda item: item["at"])
     detail["history"] = history
     try:

@@ -6,6 +6,8 @@ import { precedenceBadge } from "./badges.js";
 import { bdi, h, replace } from "./dom.js";
 import * as feed from "./feed.js";
 import { t } from "./i18n.js";
+import { truncateWords } from "./text.js";
+import * as title from "./title.js";
 
 const URGENT = new Set(["flash", "immediate"]);
 
@@ -14,7 +16,7 @@ export function alarmBar() {
   const unsubscribe = feed.subscribe((messages) => {
     const waiting = messages.filter((m) => m.needs_acknowledgement && m.state !== "acknowledged");
     const urgent = waiting.filter((m) => URGENT.has(m.precedence));
-    document.title = waiting.length ? `(${waiting.length}) détente` : "détente";
+    title.setWaiting(waiting.length);
     bar.hidden = urgent.length === 0;
     bar.classList.toggle(
       "has-flash",
@@ -33,7 +35,7 @@ export function alarmBar() {
             " ",
             m.title,
             " · ",
-            bdi(m.summary.slice(0, 60)),
+            bdi(truncateWords(m.summary, 60)),
           ),
         ),
     );

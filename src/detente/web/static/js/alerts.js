@@ -68,6 +68,35 @@ const ALARMS = {
   },
 };
 
+// The station's alarms (alarmbanner.js), each kind of trouble with a sound of its own, told apart
+// without looking: the line down is a low, slow two-tone horn; a message not acknowledged (by the
+// peer, or by us) a fast rising triple; any other critical alarm a mid buzz; a warning one chime.
+const STATION_ALARMS = {
+  "line-down": { tones: [392, 294, 392, 294, 392, 294], length: 0.42, gap: 0.08, wave: "square", gain: 0.35 },
+  "not-acknowledged": {
+    tones: [988, 1319, 1760, 988, 1319, 1760, 988, 1319, 1760],
+    length: 0.1,
+    gap: 0.03,
+    wave: "triangle",
+    gain: 0.5,
+  },
+  critical: { tones: [740, 740, 740, 740], length: 0.18, gap: 0.12, wave: "sawtooth", gain: 0.3 },
+  warning: { tones: [660, 880], length: 0.25, gap: 0.05, wave: "sine", gain: 0.2 },
+};
+
+/** What the console asked to sound, in order (``{sound, at, played}``), for anyone who must check
+ * that an alarm was sounded though the browser held the sound back (no click yet). */
+window.detenteSounds = window.detenteSounds || [];
+
+/** Sound the station alarm ``name`` (a key of STATION_ALARMS) once, muted or not. */
+export function stationAlarm(name) {
+  const pattern = STATION_ALARMS[name];
+  if (!pattern) return false;
+  const played = play(pattern);
+  window.detenteSounds.push({ sound: name, at: Date.now(), played });
+  return played;
+}
+
 export function sound(precedence) {
   const pattern = PATTERNS[precedence];
   if (!pattern || muted()) return false;
@@ -78,7 +107,10 @@ export function sound(precedence) {
  * the operator silences it in its banner. False if the browser does not allow sound yet. */
 export function alarm(step) {
   const pattern = ALARMS[step];
-  return pattern ? play(pattern) : false;
+  if (!pattern) return false;
+  const played = play(pattern);
+  window.detenteSounds.push({ sound: step, at: Date.now(), played });
+  return played;
 }
 
 function play(pattern) {

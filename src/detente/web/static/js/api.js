@@ -73,6 +73,8 @@ export const api = {
     request("POST", `/messages/${encodeURIComponent(id)}/translation`, { body: { lang: language, text } }),
   status: () => request("GET", "/status", { query: withLang() }),
   line: () => request("GET", "/line"),
+  alarms: (query) => request("GET", "/alarms", { query: withLang(query) }),
+  silenceAlarm: (id) => request("POST", `/alarms/${encodeURIComponent(id)}/silence`, { body: {} }),
   map: (query) => request("GET", "/map", { query: withLang(query) }),
   kinds: () => request("GET", "/kinds", { query: withLang() }),
   kindSchema: (kind) => request("GET", `/kinds/${encodeURIComponent(kind)}/schema`, { query: withLang() }),

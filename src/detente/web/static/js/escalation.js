@@ -12,6 +12,7 @@ import { countdown } from "./countdown.js";
 import { bdi, h, replace } from "./dom.js";
 import * as feed from "./feed.js";
 import { t } from "./i18n.js";
+import { truncateWords } from "./text.js";
 
 const LEVELS = ["overdue", "half-time"]; // the later step first
 const REPEAT = { "half-time": 10000, overdue: 5000 }; // milliseconds between sirens
@@ -77,7 +78,7 @@ export function escalationBanner() {
         " · ",
         bdi(message.peer, "ltr"),
         " · ",
-        bdi((message.summary || "").slice(0, 80)),
+        bdi(truncateWords(message.summary, 80)),
       ),
       " ",
       message.due_at ? countdown(message.due_at) : null,

@@ -107,7 +107,7 @@ export function start({ open }) {
   known = null;
   stopListening();
   stopListening = events.onUpdate((event) => {
-    if (event.type === "link" || event.type === "alarm") return;
+    if (event.type === "link" || event.type === "alarm" || event.type === "alarms") return;
     if (ONE_MESSAGE.has(event.type) && typeof event.id === "string" && known !== null) refreshOne(event.id);
     else refresh();
   });

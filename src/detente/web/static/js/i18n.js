@@ -37,19 +37,76 @@ export function onLangChange(listener) {
   listeners.add(listener);
 }
 
-/** The text of ``key`` in the current language with its {placeholders} filled. */
+/** The text of ``key`` in the current language with its {placeholders} filled. A text may hold
+ * plural forms in ICU MessageFormat's syntax, chosen by CLDR's rules for the language
+ * (Intl.PluralRules: Arabic has zero, one, two, few, many and other), with ``#`` the number:
+ * "{count, plural, =0 {no alarm} one {# alarm} other {# alarms}}". */
 export function t(key, values = {}) {
   let text = catalogues[current]?.[key];
   if (text === undefined) {
     console.warn(`no ${current} text for ${key}`);
     text = catalogues.en?.[key] ?? key;
   }
+  if (text.includes(", plural,")) text = plurals(text, values);
+  return fill(text, values);
+}
+
+function fill(text, values) {
   return text.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));
+}
+
+const pluralRules = new Map();
+
+/** The CLDR plural category of ``count`` in the current language ("zero", "one", "two", "few", "many", "other"). */
+export function pluralCategory(count) {
+  if (!pluralRules.has(current)) pluralRules.set(current, new Intl.PluralRules(current));
+  return pluralRules.get(current).select(count);
+}
+
+/** The text between the brace at ``open`` and its matching one, and the index after it. */
+function braced(text, open) {
+  let depth = 0;
+  for (let i = open; i < text.length; i += 1) {
+    if (text[i] === "{") depth += 1;
+    else if (text[i] === "}" && --depth === 0) return [text.slice(open + 1, i), i + 1];
+  }
+  return [text.slice(open + 1), text.length];
+}
+
+/** Replace each "{name, plural, …}" of ``text`` by the form ``values[name]`` calls for. */
+function plurals(text, values) {
+  let out = "";
+  let at = 0;
+  const start = /\{(\w+),\s*plural,/g;
+  for (let match = start.exec(text); match; match = start.exec(text)) {
+    if (match.index < at) continue;
+    const [inner, end] = braced(text, match.index);
+    out += text.slice(at, match.index);
+    out += choose(inner.slice(inner.indexOf("plural,") + 7), values[match[1]]);
+    at = end;
+    start.lastIndex = end;
+  }
+  return out + text.slice(at);
+}
+
+function choose(body, value) {
+  const forms = new Map();
+  const selector = /\s*(=\d+|zero|one|two|few|many|other)\s*\{/g;
+  for (let match = selector.exec(body); match; match = selector.exec(body)) {
+    const [form, end] = braced(body, match.index + match[0].length - 1);
+    forms.set(match[1], form);
+    selector.lastIndex = end;
+  }
+  const count = Number(value);
+  if (!Number.isFinite(count)) return forms.get("other") ?? "";
+  const form = forms.get(`=${count}`) ?? forms.get(pluralCategory(count)) ?? forms.get("other") ?? "";
+  return form.replace(/#/g, number(count));
 }
 
 /** Like t(), but as a list of strings and the given values themselves (nodes stay nodes). */
 export function tParts(key, values = {}) {
-  const text = t(key);
+  const plain = Object.fromEntries(Object.entries(values).filter(([, value]) => !(value instanceof Node)));
+  const text = t(key, plain);
   const parts = [];
   let last = 0;
   for (const match of text.matchAll(/\{(\w+)\}/g)) {
@@ -134,6 +191,24 @@ export function duration(seconds) {
   if (s < 7200) return t("unit.minutes", { n: number(s / 60) });
   if (s < 172800) return t("unit.hours", { n: number(s / 3600, 1) });
   return t("unit.days", { n: number(s / 86400, 1) });
+}
+
+/** "2 min 14 s", "1 h 5 min", "3 d 2 h": how long something lasted, to the two largest units. */
+export function span(seconds) {
+  const s = Math.max(0, Math.round(seconds));
+  const units = [
+    ["unit.days", Math.floor(s / 86400)],
+    ["unit.hours", Math.floor((s % 86400) / 3600)],
+    ["unit.minutes", Math.floor((s % 3600) / 60)],
+    ["unit.seconds", s % 60],
+  ];
+  const first = units.findIndex(([, n]) => n > 0);
+  if (first < 0) return t("unit.seconds", { n: number(0) });
+  return units
+    .slice(first, first + 2)
+    .filter(([, n]) => n > 0)
+    .map(([key, n]) => t(key, { n: number(n) }))
+    .join(" ");
 }
 
 /** An ISO time as the value of an <input type="datetime-local"> read as UTC. */

@@ -3,7 +3,9 @@
 
 import { accountView, forcedPasswordView } from "./account.js";
 import { accountsView } from "./accounts.js";
+import { alarmBanner } from "./alarmbanner.js";
 import { alarmBar } from "./alarmbar.js";
+import * as stationAlarms from "./alarms.js";
 import * as alerts from "./alerts.js";
 import { api, setCsrf, whenUnauthorised } from "./api.js";
 import { languageSelect, notificationButton, soundButton, textSizeButtons, themeButton } from "./controls.js";
@@ -21,6 +23,7 @@ import * as prefs from "./prefs.js";
 import { printMessageView, printRangeView } from "./print.js";
 import { startShortcuts } from "./shortcuts.js";
 import { statusView } from "./status.js";
+import * as title from "./title.js";
 import { watchView } from "./watch.js";
 
 const SENDING = new Set(["operator", "supervisor"]);
@@ -105,6 +108,7 @@ function changeLanguage(language) {
   } else {
     shell();
     feed.refresh();
+    stationAlarms.refresh();
   }
 }
 
@@ -128,22 +132,28 @@ async function updateLinks() {
     const status = await api.status();
     replace(
       linkBox,
-      (status.peers || []).map((peer) => [
-        h(
-          `a.badge.link.link-${String(peer.link).toLowerCase()}`,
-          { href: "#/status", dataset: { party: peer.party, link: peer.link }, title: t(`link.${peer.link}`) },
-          bdi(peer.party, "ltr"),
-          " ",
-          t(`link.${peer.link}`),
-        ),
-        peer.watch?.peer_on_watch && peer.watch.peer_on_watch.on_watch.length === 0
-          ? h(
-              "a.badge.link.link-down.nobody-on-watch",
-              { href: "#/status", dataset: { party: peer.party } },
-              t("roster.nobody_badge", { party: peer.party }),
-            )
-          : null,
-      ]),
+      (status.peers || []).map((peer) => {
+        // The line-down alarm is raised before the link gives up: the pill says down as soon as it is.
+        const down = stationAlarms.active().some((a) => a.kind === "line-down" && a.party === peer.party);
+        const link = down ? "DOWN" : peer.link;
+        const roster = peer.watch?.peer_on_watch;
+        return [
+          h(
+            `a.badge.link.link-${String(link).toLowerCase()}`,
+            { href: "#/status", dataset: { party: peer.party, link }, title: t(`link.${link}`) },
+            bdi(peer.party, "ltr"),
+            " ",
+            t(`link.${link}`),
+          ),
+          roster && roster.on_watch.length === 0
+            ? h(
+                "a.badge.link.link-down.nobody-on-watch",
+                { href: "#/status", dataset: { party: peer.party } },
+                t("roster.nobody_badge", { party: peer.party }),
+              )
+            : null,
+        ];
+      }),
     );
   } catch {
     /* shown again on the next event */
@@ -172,9 +182,11 @@ function shell() {
   closeAlarms();
   const alarms = alarmBar();
   const escalations = escalationBanner();
+  const banner = alarmBanner({ inner: escalations.element });
   closeAlarms = () => {
     alarms.close();
     escalations.close();
+    banner.close();
   };
   replace(
     root,
@@ -206,7 +218,7 @@ function shell() {
           h("button.small.logout", { type: "button", id: "logout", onclick: logout }, t("shell.logout")),
         ),
       ),
-      escalations.element,
+      banner.element,
       alarms.element,
     ),
     main,
@@ -240,7 +252,8 @@ function stop() {
   closeAlarms();
   stopShortcuts();
   stopShortcuts = () => {};
-  document.title = "détente";
+  stationAlarms.stop();
+  title.reset();
   setCsrf(null);
 }
 
@@ -266,6 +279,7 @@ function loggedIn(session) {
   stopShortcuts = startShortcuts(app);
   events.start();
   feed.start({ open: (id) => app.navigate(`#/message/${id}`) });
+  stationAlarms.start();
 }
 
 async function start(reason = null) {
@@ -298,6 +312,12 @@ async function boot() {
 function updateLinksEvery() {
   events.onUpdate((event) => {
     if (event.type === "link" || event.type === "refresh") updateLinks();
+  });
+  let downs = "";
+  stationAlarms.subscribe((list) => {
+    const now = JSON.stringify(list.filter((a) => a.kind === "line-down" && !a.ended).map((a) => a.party));
+    if (now !== downs) updateLinks();
+    downs = now;
   });
   setInterval(updateLinks, 10000);
 }

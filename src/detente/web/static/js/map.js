@@ -47,7 +47,15 @@ export function createMap(container, { parties = [], interactive = true } = {}) 
   map.attributionControl.setPrefix(false);
   map.attributionControl.addAttribution("Natural Earth · Leaflet");
   map.fitBounds(REGION);
+  // A view closed before the borders came has removed its map: nothing may be added to it then.
+  let removed = false;
+  const remove = map.remove.bind(map);
+  map.remove = () => {
+    removed = true;
+    return remove();
+  };
   const ready = loadBorders().then((countries) => {
+    if (removed) return map;
     L.geoJSON(countries, {
       interactive: false,
       style: (item) => ({

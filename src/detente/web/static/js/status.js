@@ -1,7 +1,10 @@
 // The line to each peer (GET /line and GET /status): for each path up or down and since when,
 // round trip, last heartbeat, clock offset; queue depth, what waits for a person's
-// acknowledgement on either side, the last co-signed checkpoints, alarms and response times.
+// acknowledgement on either side, the last co-signed checkpoints, response times, and the station's
+// alarms (alarms.js), active and ended in the last day, with what an administrator must set up first.
 
+import { alarmLine } from "./alarmbanner.js";
+import * as stationAlarms from "./alarms.js";
 import { api } from "./api.js";
 import { bdi, h, replace } from "./dom.js";
 import * as events from "./events.js";
@@ -141,17 +144,7 @@ function peerCard(line, peer = {}) {
       ),
       checkpointRow(t("status.checkpoint_ours", { party: line.party }), line.checkpoints?.own),
       checkpointRow(t("status.checkpoint_theirs", { party: line.party }), line.checkpoints?.peer),
-      row(
-        t("status.alarms"),
-        line.alarms?.count
-          ? h(
-              "span.overdue",
-              t("status.alarm_count", { count: number(line.alarms.count) }),
-              " · ",
-              bdi(line.alarms.latest?.kind || ""),
-            )
-          : t("status.no_alarms"),
-      ),
+      row(t("status.alarms"), h("span.line-alarms", { dataset: { party: line.party } })),
     ),
   );
 }
@@ -194,8 +187,56 @@ export function statusView(container, app) {
   const figures = h("section.figures-section");
   const alarms = h("section.alarms-section");
   const station = h("p.station-line");
-  replace(container, h("section.view.status-view", h("h1", t("status.title")), station, peers, figures, alarms));
+  const setup = h("div.setup-warnings");
+  replace(
+    container,
+    h("section.view.status-view", h("h1", t("status.title")), station, setup, alarms, peers, figures),
+  );
   let closed = false;
+
+  async function silence(alarm) {
+    try {
+      await stationAlarms.silence(alarm.id);
+    } catch (error) {
+      console.warn("the alarm could not be silenced", error);
+    }
+  }
+
+  function drawAlarms() {
+    const all = stationAlarms.all();
+    const active = all.filter((a) => !a.ended);
+    const recent = stationAlarms.endedWithin(86400);
+    replace(
+      setup,
+      active
+        .filter((a) => a.kind === "notify-missing")
+        .map((a) =>
+          h(
+            "div.setup-warning",
+            { role: "alert", dataset: { kind: a.kind, id: a.id } },
+            h("strong", t("alarms.status.setup")),
+            " ",
+            h("bdi", { dir: "auto" }, a.text || ""),
+          ),
+        ),
+    );
+    replace(
+      alarms,
+      h("h2", t("alarms.status.active")),
+      active.length
+        ? h("ul.alarm-lines.status-alarms", { dataset: { list: "active" } }, active.map((a) => alarmLine(a, { onSilence: silence })))
+        : h("p.muted", t("alarms.status.none")),
+      h("h2", t("alarms.status.recent")),
+      recent.length
+        ? h("ul.alarm-lines.status-alarms", { dataset: { list: "recent" } }, recent.map((a) => alarmLine(a)))
+        : h("p.muted", t("alarms.status.none_recent")),
+    );
+    for (const cell of peers.querySelectorAll(".line-alarms[data-party]")) {
+      const count = active.filter((a) => a.party === cell.dataset.party).length;
+      cell.classList.toggle("overdue", count > 0);
+      cell.textContent = t("alarms.status.on_line", { count });
+    }
+  }
 
   async function load() {
     let line;
@@ -221,25 +262,17 @@ export function statusView(container, app) {
         : h("p.muted", t("status.no_peers")),
     );
     replace(figures, h("h2", t("status.figures")), figuresTable(view.figures));
-    const list = view.alarms || [];
-    replace(
-      alarms,
-      h("h2", t("status.alarm_list")),
-      list.length
-        ? h(
-            "ul",
-            list.map((a) => h("li", dateTime(a.at), " · ", bdi(a.kind, "ltr"), ": ", bdi(a.detail))),
-          )
-        : h("p.muted", t("status.no_alarms")),
-    );
+    drawAlarms();
   }
 
   load();
   const timer = setInterval(load, 2000);
   const off = events.onUpdate(() => load());
+  const offAlarms = stationAlarms.subscribe(() => drawAlarms());
   return () => {
     closed = true;
     clearInterval(timer);
     off();
+    offAlarms();
   };
 }

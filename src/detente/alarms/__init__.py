@@ -1,0 +1,3 @@
+"""The station's alarms: every condition a duty officer must act on, raised, silenced and ended."""
+
+__all__: list[str] = []
