@@ -11,7 +11,7 @@ import tomllib
 import zoneinfo
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from .errors import ConfigError
 from .protocol.frames import DEFAULT_MAX_FRAME
@@ -20,6 +20,7 @@ from .protocol.link import LinkConfig
 __all__ = [
     "LANGUAGES",
     "MACHINE_TRANSLATION",
+    "CourierSettings",
     "DeadlineSettings",
     "LedgerSettings",
     "LinkSettings",
@@ -157,6 +158,22 @@ class NotificationSettings:
     "none", or "argos" (Argos Translate with its language packages, installed on the server)."""
 
 
+MIN_COURIER_BYTES: Final = 1 << 16
+"""The smallest ``courier.max_file_bytes`` allowed (64 KiB: a file of a few messages)."""
+MAX_COURIER_BYTES: Final = 1 << 32
+"""The largest ``courier.max_file_bytes`` allowed (4 GiB)."""
+
+
+@dataclass(frozen=True)
+class CourierSettings:
+    """The ``[courier]`` table: the files carried by hand when no network path works."""
+
+    max_file_bytes: int = 64 << 20
+    """Largest courier file ``detente courier import`` reads (64 MiB): a larger one is refused,
+    before a byte of it is read, naming its size and this limit. From 65,536 bytes (64 KiB) to
+    4,294,967,296 (4 GiB)."""
+
+
 @dataclass(frozen=True)
 class StationConfig:
     """The ``[station]`` table."""
@@ -200,6 +217,8 @@ class StationConfig:
     """Watch checks and escalation."""
     notifications: NotificationSettings = field(default_factory=NotificationSettings)
     """Border advice, the local time zone and machine translation of notifications."""
+    courier: CourierSettings = field(default_factory=CourierSettings)
+    """The size limit of courier files."""
 
     def deadlines_for(self, party: str) -> DeadlineSettings:
         return self.line_deadlines.get(party, self.deadlines)
@@ -270,6 +289,9 @@ notify_peer_overdue = {"true" if config.watch.notify_peer_overdue else "false"} 
 border_advice_km = {config.notifications.border_advice_km}   # advise on areas this close to the other side's border
 time_zone = {toml_string(config.notifications.time_zone)}           # times also in this zone, e.g. "Europe/Istanbul"
 machine_translation = {toml_string(config.notifications.machine_translation)}  # of free text: "none" or "argos"
+
+[courier]
+max_file_bytes = {config.courier.max_file_bytes}    # largest courier file imported (64 KiB to 4 GiB)
 """
 
 
@@ -282,7 +304,7 @@ def load_config(path: Path) -> StationConfig:
         raise ConfigError(f"{path} is not valid TOML: {exc}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path} cannot be read: {exc}") from None
-    unknown = set(raw) - {"station", "link", "ledger", "deadlines", "watch", "notifications"}
+    unknown = set(raw) - {"station", "link", "ledger", "deadlines", "watch", "notifications", "courier"}
     if unknown:
         raise ConfigError(f"{path}: unknown table(s) {', '.join(sorted(unknown))}")
     station = _table(raw, "station", path)
@@ -371,6 +393,15 @@ def load_config(path: Path) -> StationConfig:
         ),
     )
     _no_unknown(notifications_table, NotificationSettings.__dataclass_fields__, "notifications", path)
+    courier_table = _table(raw, "courier", path, required=False)
+    courier = CourierSettings(
+        max_file_bytes=int(
+            _number(
+                courier_table, "max_file_bytes", CourierSettings.max_file_bytes, path, integer=True, where="courier"
+            )
+        )
+    )
+    _no_unknown(courier_table, CourierSettings.__dataclass_fields__, "courier", path)
     config = StationConfig(
         name=_string(station, "name", path),
         party=_string(station, "party", path),
@@ -390,6 +421,7 @@ def load_config(path: Path) -> StationConfig:
         line_deadlines=line_deadlines,
         watch=watch,
         notifications=notifications,
+        courier=courier,
     )
     validate_config(config, str(path))
     return config
@@ -421,6 +453,12 @@ def validate_config(config: StationConfig, where: str) -> None:
     except ValueError as exc:
         raise ConfigError(f"{where}: [link] {exc}") from None
     _validate_notifications(config.notifications, where)
+    size = config.courier.max_file_bytes
+    if not MIN_COURIER_BYTES <= size <= MAX_COURIER_BYTES:
+        raise ConfigError(
+            f"{where}: courier.max_file_bytes = {size} is outside the allowed range "
+            f"{MIN_COURIER_BYTES} to {MAX_COURIER_BYTES} bytes"
+        )
 
 
 def _validate_notifications(settings: NotificationSettings, where: str) -> None:

@@ -11,6 +11,7 @@ import pytest
 
 from detente.cli import build_parser
 from detente.config import (
+    CourierSettings,
     DeadlineSettings,
     LedgerSettings,
     LinkSettings,
@@ -38,7 +39,7 @@ def _commands(parser: argparse.ArgumentParser, prefix: str = "") -> list[str]:
     return found
 
 
-_TABLES = ("link", "ledger", "deadlines", "line_deadlines", "watch", "notifications")
+_TABLES = ("link", "ledger", "deadlines", "line_deadlines", "watch", "notifications", "courier")
 """StationConfig fields that are tables of their own, documented setting by setting."""
 
 
@@ -58,7 +59,14 @@ def test_every_command_is_documented(command: str) -> None:
     [f.name for f in dataclasses.fields(StationConfig) if f.name not in _TABLES]
     + [
         f.name
-        for table in (LinkSettings, LedgerSettings, DeadlineSettings, WatchSettings, NotificationSettings)
+        for table in (
+            LinkSettings,
+            LedgerSettings,
+            DeadlineSettings,
+            WatchSettings,
+            NotificationSettings,
+            CourierSettings,
+        )
         for f in dataclasses.fields(table)
     ],
 )
