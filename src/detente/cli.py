@@ -22,6 +22,7 @@ from . import __version__
 from .config import LANGUAGES, parse_address
 from .errors import DetenteError, StationError
 from .home import Home, ServeLock, create_station
+from .invisible import escape_json
 from .logs import configure_logging
 from .peers import pin_peer, update_peer
 from .protocol.canonical import parse_json
@@ -46,7 +47,9 @@ def _home(args: argparse.Namespace) -> Home:
 
 
 def _print_json(data: Any) -> None:
-    print(json.dumps(data, ensure_ascii=False, sort_keys=True))
+    # Invisible and direction-changing characters (a peer's body holds what it likes) as \uXXXX:
+    # the same JSON, that a terminal cannot reorder and a line reader cannot split.
+    print(escape_json(json.dumps(data, ensure_ascii=False, sort_keys=True)))
 
 
 # --- commands ---------------------------------------------------------------------------------

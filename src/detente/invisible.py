@@ -35,7 +35,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Final
 
-__all__ = ["Shown", "is_invisible", "shown", "shown_value", "token"]
+__all__ = ["Shown", "escape_json", "is_invisible", "shown", "shown_value", "token"]
 
 _KEPT: Final = frozenset("\n\t")
 """Controls that free text may hold and that every view shows as what they are."""
@@ -92,3 +92,21 @@ def shown_value(value: object) -> tuple[object, bool]:
             found = found or flagged_name or flagged_item
         return members, found
     return value, False
+
+
+def escape_json(document: str) -> str:
+    """Compact JSON text (``json.dumps(..., ensure_ascii=False)``, no indent) with every invisible or
+    direction-changing character written as a ``\\uXXXX`` escape: the same JSON value, exactly (a
+    signed body stays as received), that neither reorders a terminal's line nor splits a line
+    where U+2028 or U+2029 would (JSON Lines readers, ``str.splitlines``)."""
+    if not any(is_invisible(ch, multiline=False) for ch in document):
+        return document
+    return "".join(_escape(ch) if is_invisible(ch, multiline=False) else ch for ch in document)
+
+
+def _escape(ch: str) -> str:
+    code = ord(ch)
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    code -= 0x10000
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"

@@ -3,9 +3,11 @@ with literal strings: what a person is shown of a peer's text."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from detente.invisible import shown, shown_value
+from detente.invisible import escape_json, is_invisible, shown, shown_value
 from detente.notifications.bidi import invisible_notice
 
 CLASSES = [
@@ -92,3 +94,14 @@ def test_the_flag_is_said_in_each_language(lang: str, word: str) -> None:
     notice = invisible_notice(lang)
     assert word in notice
     assert "⟨U+…⟩" in notice
+
+
+def test_json_output_escapes_them_and_keeps_the_same_value() -> None:
+    body = {"text": "a\u202eb\u2028c\U000e0041\nd", "ar": "تحذير"}
+    document = json.dumps(body, ensure_ascii=False)
+    escaped = escape_json(document)
+    assert json.loads(escaped) == body
+    assert "\\u202e" in escaped and "\\u2028" in escaped and "\\udb40\\udc41" in escaped
+    assert "تحذير" in escaped
+    assert escaped.splitlines() == [escaped]
+    assert [ch for ch in escaped if is_invisible(ch, multiline=False)] == []
