@@ -66,6 +66,11 @@ def test_render_and_load_round_trip(tmp_path: Path) -> None:
             "notifications.machine_translation 'google' must be one of none, argos",
         ),
         ("[notifications]", "[notifications]\nborder_km = 5", "unknown setting(s) in [notifications]: border_km"),
+        ("max_file_bytes = 67108864", "max_file_bytes = 1000", "courier.max_file_bytes = 1000 is outside the allowed"),
+        ("max_file_bytes = 67108864", "max_file_bytes = 8589934592", "range 65536 to 4294967296 bytes"),
+        ("max_file_bytes = 67108864", "max_file_bytes = 1e20", "courier.max_file_bytes must be an integer"),
+        ("max_file_bytes = 67108864", "max_file_bytes = nan", "courier.max_file_bytes must be an integer"),
+        ("[courier]", "[courier]\nmax_bytes = 5", "unknown setting(s) in [courier]: max_bytes"),
     ],
 )
 def test_invalid_settings_are_refused_by_name(tmp_path: Path, old: str, new: str, message: str) -> None:
