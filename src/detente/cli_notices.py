@@ -13,6 +13,7 @@ from .cli import add_command, add_home, print_json
 from .config import LANGUAGES
 from .errors import StationError
 from .home import Home
+from .invisible import shown
 from .protocol.envelope import Precedence
 from .protocol.timestamps import parse_time
 from .store import MessageRecord, Store, TranslationRecord
@@ -86,7 +87,7 @@ def cmd_render(args: argparse.Namespace) -> int:
             translator=translator,
         )
     except InvalidBodyError as exc:
-        raise StationError(f"message {record.id} ({record.kind}) cannot be rendered: {exc}") from None
+        raise StationError(shown(f"message {record.id} ({record.kind}) cannot be rendered: {exc}").text) from None
     who = f"from {record.peer_party}" if record.direction == "in" else f"to {record.peer_party}"
     print(f"{record.precedence.upper()} {record.kind} {record.id} {who}, created {record.created_at}")
     if seen.invisible:
@@ -151,7 +152,7 @@ def cmd_cap_export(args: argparse.Namespace) -> int:
             sender_name=home.config.name if record.direction == "out" else None,
         )
     except InvalidBodyError as exc:
-        raise StationError(f"message {record.id} cannot be exported as CAP: {exc}") from None
+        raise StationError(shown(f"message {record.id} cannot be exported as CAP: {exc}").text) from None
     if args.out:
         try:
             Path(args.out).write_bytes(xml)

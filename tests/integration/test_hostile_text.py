@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import unicodedata
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -131,11 +132,19 @@ def test_inbox_render_and_cap_export_show_them_as_code_points_and_flag_the_messa
 
 
 def test_the_console_and_the_api_show_them_as_code_points_and_flag_the_message(
-    hostile: tuple[StationProcess, dict[str, tuple[str, str]], str],
+    hostile: tuple[StationProcess, dict[str, tuple[str, str]], str], tmp_path: Path
 ) -> None:
-    from web.browser_stations import ConsoleStation, chromium_or_skip, launch_browser, login, watch_traffic
+    from web.browser_stations import (
+        ConsoleStation,
+        chromium_or_skip,
+        launch_browser,
+        login,
+        screenshots,
+        watch_traffic,
+    )
 
     chromium_or_skip()
+    shots = screenshots(tmp_path)
     tr, sent, arabic = hostile
     console = ConsoleStation(tr, "tr")
     console.add_operator("nilufer")
@@ -170,6 +179,11 @@ def test_the_console_and_the_api_show_them_as_code_points_and_flag_the_message(
             flag = cell.locator(".badge.invisible")
             assert flag.count() == 1
             assert NOTICE["en"] in (flag.get_attribute("title") or "")
+        shots.take(page, "watch-list-flagged")
+        # The alarm bar of urgent messages (FLASH) flags them too.
+        marks = page.locator(".alarm-bar a.alarm-item .invisible-mark")
+        assert marks.count() >= 1
+        assert NOTICE["en"] in (marks.first.get_attribute("title") or "")
         arabic_cell = page.locator(f'tr.message[data-id="{arabic}"] td.summary')
         assert ARABIC in arabic_cell.inner_text()
         assert arabic_cell.locator(".badge.invisible").count() == 0
@@ -181,6 +195,7 @@ def test_the_console_and_the_api_show_them_as_code_points_and_flag_the_message(
         shown_text = page.locator(".detail-view pre.rendered").first.inner_text()
         assert sent[spoof][1] in shown_text
         assert invisible_in(shown_text.replace("\u2068", "").replace("\u2069", "")) == []
+        shots.take(page, "detail-flagged")
 
         # The print view, the same.
         page.goto(f"{console.url}#/print/{spoof}")
@@ -198,13 +213,12 @@ def test_the_console_and_the_api_show_them_as_code_points_and_flag_the_message(
             cell.locator(".badge.invisible").get_attribute("title") or ""
         )
         assert sent[spoof][1] in cell.inner_text()
+        shots.take(page, "watch-list-flagged-arabic")
         assert traffic.errors == []
         context.close()
 
 
 def test_the_notice_is_in_every_console_catalogue() -> None:
-    from pathlib import Path
-
     locales = Path(__file__).resolve().parents[2] / "src/detente/web/static/locales"
     for lang in ("en", "tr", "ar", "ru"):
         catalogue = json.loads((locales / f"{lang}.json").read_text(encoding="utf-8"))

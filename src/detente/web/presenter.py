@@ -157,7 +157,7 @@ def rendered_message(
         sender = render(record.kind, body, lang=original, tz=tz, original_lang=original) if original else None
     except (InvalidBodyError, NotificationError) as exc:
         return {
-            "rendered": {"lang": lang, "direction": "ltr", "text": f"(cannot be rendered: {exc})"},
+            "rendered": {"lang": lang, "direction": "ltr", "text": shown(f"(cannot be rendered: {exc})").text},
             "original": None,
         }
     return {

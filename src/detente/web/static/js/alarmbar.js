@@ -33,6 +33,7 @@ export function alarmBar() {
             " ",
             m.title,
             " · ",
+            m.invisible_characters ? h("span.invisible-mark", { title: t("invisible.flag") }, "⚠ ") : null,
             bdi(m.summary.slice(0, 60)),
           ),
         ),
