@@ -10,8 +10,10 @@ import asyncio
 import json
 import os
 import signal
+import sqlite3
 import sys
 import time
+import unicodedata
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, cast
@@ -20,12 +22,13 @@ from . import __version__
 from .config import LANGUAGES, parse_address
 from .errors import DetenteError, StationError
 from .home import Home, ServeLock, create_station
+from .invisible import escape_json
 from .logs import configure_logging
 from .peers import pin_peer, update_peer
 from .protocol.canonical import parse_json
 from .protocol.envelope import Precedence
 from .store import Direction
-from .views import message_view, status_view
+from .views import ShownMessage, message_view, shown_message, status_view
 from .watch.state import describe_figures, describe_watch
 
 __all__ = [
@@ -44,7 +47,9 @@ def _home(args: argparse.Namespace) -> Home:
 
 
 def _print_json(data: Any) -> None:
-    print(json.dumps(data, ensure_ascii=False, sort_keys=True))
+    # Invisible and direction-changing characters (a peer's body holds what it likes) as \uXXXX:
+    # the same JSON, that a terminal cannot reorder and a line reader cannot split.
+    print(escape_json(json.dumps(data, ensure_ascii=False, sort_keys=True)))
 
 
 # --- commands ---------------------------------------------------------------------------------
@@ -269,7 +274,10 @@ def _list_messages(args: argparse.Namespace, direction: Direction) -> int:
                     if first:
                         print(_TABLE_HEADER[direction])
                         first = False
-                    print(_row(view, direction))
+                    seen = shown_message(record)
+                    print(_row(view, seen, direction))
+                    if seen.invisible:
+                        print(f"    ⚠ {_invisible_notice(home.config.language)}")
             if first and not args.json and not getattr(args, "follow", False):
                 print("no messages")
             sys.stdout.flush()
@@ -289,17 +297,32 @@ _TABLE_HEADER: dict[str, str] = {
 }
 
 
-def _row(view: dict[str, Any], direction: Direction) -> str:
-    body = view["body"]
+def _row(view: dict[str, Any], seen: ShownMessage, direction: Direction) -> str:
+    """One line of the table, from the body as shown: the peer's invisible and direction-changing
+    characters as ``⟨U+202E⟩`` (flagged by the line after it), its text isolated (FSI … PDI) when
+    it has right-to-left letters, so that it cannot reorder the columns."""
+    body = seen.body
     text = body.get("text") if isinstance(body.get("text"), str) else json.dumps(body, ensure_ascii=False)
     text = " ".join(str(text).split())
     if len(text) > 60:
-        text = text[:59] + "…"
+        text = text[:59]
+        if text.rfind("⟨") > text.rfind("⟩"):  # never half a ⟨U+…⟩
+            text = text[: text.rfind("⟨")]
+        text += "…"
+    if any(unicodedata.bidirectional(ch) in ("R", "AL") for ch in text):
+        text = f"\u2068{text}\u2069"
     who = view["to"] if direction == "out" else view["from"]
+    mark = "⚠ " if seen.invisible else ""
     return (
         f"{view['created_at']:<24} {view['id']:<36} {who:<4} {view['precedence'].upper():<10} "
-        f"{view['state']:<9} {view['receipt_at'] or '-':<24} {text}"
+        f"{view['state']:<9} {view['receipt_at'] or '-':<24} {mark}{text}"
     )
+
+
+def _invisible_notice(lang: str) -> str:
+    from .notifications.bidi import invisible_notice  # the catalogues load only when needed
+
+    return invisible_notice(lang)
 
 
 def cmd_outbox(args: argparse.Namespace) -> int:
@@ -598,6 +621,24 @@ def print_json(data: Any) -> None:
     _print_json(data)
 
 
+_DAMAGE_SIGNS = (ValueError, UnicodeError, KeyError, TypeError, IndexError, sqlite3.Error)
+"""What reading a value no station could have written raises (bytes changed in the database)."""
+
+
+def _damage(args: argparse.Namespace) -> str | None:
+    """The one-line reason ``serve`` gives for the station database of ``args.home`` (the first
+    damaged entry), or None when nothing there is damaged."""
+    folder = getattr(args, "home", None)
+    if not isinstance(folder, str) or not (Path(folder) / "station.toml").exists():
+        return None
+    from .ledger.verify import damage_found
+
+    try:
+        return damage_found(Home(Path(folder)))
+    except DetenteError as exc:
+        return str(exc)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -605,6 +646,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.handler(args))
     except DetenteError as exc:
         print(f"detente: {exc}", file=sys.stderr)
+        return 1
+    except _DAMAGE_SIGNS:
+        reason = _damage(args)
+        if reason is None:
+            raise  # not the database's fault: a bug, shown as one
+        print(f"detente: {reason}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

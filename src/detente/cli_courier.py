@@ -37,14 +37,12 @@ def cmd_courier_export(args: argparse.Namespace) -> int:
 
 
 def cmd_courier_import(args: argparse.Namespace) -> int:
+    from .courier.bundle import read_courier
     from .courier.exchange import import_courier, reply_courier
 
     home = Home(Path(args.home))
     path = Path(args.file)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise StationError(f"cannot read courier file {path}: {exc.strerror}") from None
+    data = read_courier(path, home.config.courier.max_file_bytes)
     store = home.open_store()
     try:
         now = time.time()

@@ -16,7 +16,7 @@ from .errors import StationError
 from .home import Home
 from .ledger.checkpoint import Checkpoint
 from .ledger.note import parse_note
-from .ledger.verify import LedgerReport, LineReport, verify_ledger
+from .ledger.verify import LedgerReport, LineReport, damage_reason, verify_ledger
 from .peers import peer_by_party
 from .store import CheckpointRecord, LogName, Store
 
@@ -117,12 +117,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     damaged = [line for line in report.lines if not line.ok]
     if not damaged:
         return 0
-    first = damaged[0].first
-    assert first is not None
-    raise StationError(
-        f"the ledger of the line with {damaged[0].party} is damaged: {first.where()}: {first.detail}"
-        + ("" if damaged[0].accepted else "; restore the database from a backup (see docs/operations.md)")
-    )
+    raise StationError(damage_reason(damaged[0]))
 
 
 def _print_report(report: LedgerReport) -> None:

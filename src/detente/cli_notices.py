@@ -13,6 +13,7 @@ from .cli import add_command, add_home, print_json
 from .config import LANGUAGES
 from .errors import StationError
 from .home import Home
+from .invisible import shown
 from .protocol.envelope import Precedence
 from .protocol.timestamps import parse_time
 from .store import MessageRecord, Store, TranslationRecord
@@ -52,8 +53,10 @@ def cmd_kinds(args: argparse.Namespace) -> int:
 def cmd_render(args: argparse.Namespace) -> int:
     from .compose import message_lateness
     from .notifications import InvalidBodyError, Lang, UsageError, render
+    from .notifications.bidi import invisible_notice
     from .notifications.formatting import reader_zone
     from .reading import machine_translator, reader_zone_name
+    from .views import shown_message
 
     home = Home(Path(args.home))
     try:
@@ -66,7 +69,8 @@ def cmd_render(args: argparse.Namespace) -> int:
         certified = store.translations(record.id)
     finally:
         store.close()
-    body = record.body
+    seen = shown_message(record)  # the peer's invisible characters as ⟨U+202E⟩, flagged below
+    body = seen.body
     original = body.get("lang") if isinstance(body.get("lang"), str) else None
     lang = cast(Lang, args.lang or home.config.language)
     machine = machine_translator(home.config)
@@ -83,9 +87,11 @@ def cmd_render(args: argparse.Namespace) -> int:
             translator=translator,
         )
     except InvalidBodyError as exc:
-        raise StationError(f"message {record.id} ({record.kind}) cannot be rendered: {exc}") from None
+        raise StationError(shown(f"message {record.id} ({record.kind}) cannot be rendered: {exc}").text) from None
     who = f"from {record.peer_party}" if record.direction == "in" else f"to {record.peer_party}"
     print(f"{record.precedence.upper()} {record.kind} {record.id} {who}, created {record.created_at}")
+    if seen.invisible:
+        print(f"⚠ {invisible_notice(lang)}")
     late = message_lateness(record)
     if late is not None and late.late:
         print(late.describe(lang))
@@ -146,7 +152,7 @@ def cmd_cap_export(args: argparse.Namespace) -> int:
             sender_name=home.config.name if record.direction == "out" else None,
         )
     except InvalidBodyError as exc:
-        raise StationError(f"message {record.id} cannot be exported as CAP: {exc}") from None
+        raise StationError(shown(f"message {record.id} cannot be exported as CAP: {exc}").text) from None
     if args.out:
         try:
             Path(args.out).write_bytes(xml)

@@ -28,6 +28,7 @@ __all__ = [
     "bounds_of",
     "check_bounds",
     "ConsoleSettings",
+    "CourierSettings",
     "DeadlineSettings",
     "LedgerSettings",
     "LinkSettings",
@@ -236,6 +237,16 @@ class NotificationSettings:
 
 
 @dataclass(frozen=True)
+class CourierSettings:
+    """The ``[courier]`` table: the files carried by hand when no network path works."""
+
+    max_file_bytes: int = bounded(64 << 20, 1 << 16, 1 << 32, "bytes")
+    """Largest courier file ``detente courier import`` reads (64 MiB): a larger one is refused,
+    before a byte of it is read, naming its size and this limit. From 65,536 bytes (64 KiB) to
+    4,294,967,296 (4 GiB)."""
+
+
+@dataclass(frozen=True)
 class ConsoleSettings:
     """The ``[console]`` table: who the console believes about where a request came from, and
     under which names it may be reached."""
@@ -299,6 +310,8 @@ class StationConfig:
     """The ``[contacts]`` table: by the peer's party code, how to reach the other side's watch
     when the line is down (a telephone number, a radio channel, a mediator's number), shown in
     the ``line-down`` alarm."""
+    courier: CourierSettings = field(default_factory=CourierSettings)
+    """The size limit of courier files."""
 
     def deadlines_for(self, party: str) -> DeadlineSettings:
         return self.line_deadlines.get(party, self.deadlines)
@@ -378,6 +391,8 @@ machine_translation = {toml_string(config.notifications.machine_translation)}  #
 [console]
 trusted_proxies = {strings(config.console_access.trusted_proxies)}   # reverse proxies whose X-Forwarded-For counts
 names = {strings(config.console_access.names)}             # host names of the console besides its bind address
+[courier]
+max_file_bytes = {config.courier.max_file_bytes}    # largest courier file imported (64 KiB to 4 GiB)
 """
 
 
@@ -390,7 +405,17 @@ def load_config(path: Path) -> StationConfig:
         raise ConfigError(f"{path} is not valid TOML: {exc}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path} cannot be read: {exc}") from None
-    unknown = set(raw) - {"station", "link", "ledger", "deadlines", "watch", "notifications", "console", "contacts"}
+    unknown = set(raw) - {
+        "station",
+        "link",
+        "ledger",
+        "deadlines",
+        "watch",
+        "notifications",
+        "console",
+        "contacts",
+        "courier",
+    }
     if unknown:
         raise ConfigError(f"{path}: unknown table(s) {', '.join(sorted(unknown))}")
     station = _table(raw, "station", path)
@@ -490,6 +515,15 @@ def load_config(path: Path) -> StationConfig:
     _no_unknown(console_table, ConsoleSettings.__dataclass_fields__, "console", path)
     contacts_table = _table(raw, "contacts", path, required=False)
     contacts = {str(party).upper(): _string(contacts_table, party, path) for party in contacts_table}
+    courier_table = _table(raw, "courier", path, required=False)
+    courier = CourierSettings(
+        max_file_bytes=int(
+            _number(
+                courier_table, "max_file_bytes", CourierSettings.max_file_bytes, path, integer=True, where="courier"
+            )
+        )
+    )
+    _no_unknown(courier_table, CourierSettings.__dataclass_fields__, "courier", path)
     config = StationConfig(
         name=_string(station, "name", path),
         party=_string(station, "party", path),
@@ -511,6 +545,7 @@ def load_config(path: Path) -> StationConfig:
         notifications=notifications,
         console_access=console_access,
         contacts=contacts,
+        courier=courier,
     )
     validate_config(config, str(path))
     return config
@@ -522,6 +557,7 @@ SECTIONS: dict[str, type[Any]] = {
     "deadlines": DeadlineSettings,
     "watch": WatchSettings,
     "notifications": NotificationSettings,
+    "courier": CourierSettings,
 }
 """The tables of station.toml read into settings dataclasses, by name (``[deadlines.lines.<PARTY>]`` are
 ``DeadlineSettings`` too); every numeric field of each is declared with ``bounded``."""

@@ -4,19 +4,43 @@ from __future__ import annotations
 
 import socket
 import time
-from dataclasses import asdict
-from typing import Any
+from dataclasses import asdict, dataclass
+from typing import Any, cast
 
 from .home import Home, ServeLock
+from .invisible import shown, shown_value
 from .protocol.timestamps import format_time
 from .store import AlarmRecord, MessageRecord, PathStatus, Store
 from .watch.figures import WINDOWS, response_figures
 from .watch.state import watch_state
 
-__all__ = ["message_view", "servers_view", "status_view"]
+__all__ = ["ShownMessage", "message_view", "servers_view", "shown_message", "status_view"]
+
+
+@dataclass(frozen=True)
+class ShownMessage:
+    """What a person may be shown of a message: every string of its body, and the name of whoever
+    acknowledged it, with invisible and direction-changing characters made visible (``⟨U+202E⟩``,
+    :mod:`.invisible`). The stored record, and the signed bytes, stay as received."""
+
+    body: dict[str, Any]
+    acked_by: str | None
+    invisible: bool
+    """Whether the body or the acknowledger's name held such characters (the views flag it)."""
+
+
+def shown_message(record: MessageRecord) -> ShownMessage:
+    """:class:`ShownMessage` of ``record``."""
+    body, in_body = shown_value(record.body)
+    by = shown(record.acked_by, multiline=False) if record.acked_by is not None else None
+    return ShownMessage(
+        cast(dict[str, Any], body), by.text if by else None, in_body or (by is not None and by.invisible)
+    )
 
 
 def message_view(record: MessageRecord, local_party: str) -> dict[str, Any]:
+    """A message as plain data: its ``body`` exactly as signed, and ``invisible_characters``, whether
+    its body or acknowledger's name holds invisible or direction-changing characters."""
     outgoing = record.direction == "out"
     return {
         "id": record.id,
@@ -39,6 +63,7 @@ def message_view(record: MessageRecord, local_party: str) -> dict[str, Any]:
         "acknowledged_by": record.acked_by,
         "acknowledgement_id": record.ack_id,
         "envelope_hash": record.envelope_hash,
+        "invisible_characters": shown_message(record).invisible,
     }
 
 

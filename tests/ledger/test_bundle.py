@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import dataclasses
 import json
 import random
 import re
@@ -577,3 +578,30 @@ def test_export_refuses_before_any_checkpoint_is_co_signed(tmp_path: Path) -> No
     sent = _queue(tr, "SY", "free-text", Precedence.FLASH, {"text": "the peer is not running"})
     with pytest.raises(BundleError, match="no checkpoint of this station's log of the line with SY is co-signed yet"):
         _export(tr, message_ids=[sent])
+
+
+INVISIBLE_SAID = {
+    "en": "invisible or direction-changing characters",
+    "tr": "görünmez ya da yön değiştiren karakterler",
+    "ar": "محارف غير مرئية",
+    "ru": "невидимые символы",
+}
+
+
+@pytest.mark.parametrize("lang", ["tr", "ar", "en", "ru"])
+def test_a_peers_invisible_characters_are_stated_as_code_points(by_id: bytes, lang: str) -> None:
+    """The names and notes a statement quotes come from the peer's signed envelopes: an override
+    in them is said as its code point, inside the statement's own isolates, and flagged."""
+    report = verify_bundle(by_id)
+    message = report.messages[0]
+    ack = dataclasses.replace(
+        message.acknowledgements[0], operator="Lt. \u202edadaH\u202c", note="Alındı\u200b anlaşıldı\u2028"
+    )
+    spoofed = dataclasses.replace(report, messages=(dataclasses.replace(message, acknowledgements=(ack,)),))
+    text = describe(spoofed, lang)
+    assert f"{FSI}Lt. ⟨U+202E⟩dadaH⟨U+202C⟩{PDI}" in text
+    assert "Alındı⟨U+200B⟩ anlaşıldı⟨U+2028⟩" in text
+    assert not {"\u202e", "\u202c", "\u200b", "\u2028"} & set(text)
+    assert text.count(LRI) + text.count(FSI) == text.count(PDI), "every isolate is closed"
+    assert INVISIBLE_SAID[lang] in text.strip().splitlines()[-1]
+    assert INVISIBLE_SAID[lang] not in describe(report, lang)

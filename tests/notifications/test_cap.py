@@ -268,3 +268,21 @@ def test_invalid_documents_are_refused_with_the_reason() -> None:
     )
     with pytest.raises(CapImportError, match="polygon"):
         from_cap(bad_polygon)
+
+
+def test_a_peers_invisible_characters_are_exported_as_code_points_and_flagged() -> None:
+    body = {"lang": "en", "text": "Convoy 0400Z \u202eZ0021 ta sessorc\u202c ok\u200b"}
+    root = export("free-text", body)
+    for info in root.findall("cap:info", NS):
+        description = info.findtext("cap:description", namespaces=NS) or ""
+        assert "⟨U+202E⟩Z0021 ta sessorc⟨U+202C⟩ ok⟨U+200B⟩" in description
+        assert "\u202e" not in description and "\u200b" not in description
+        assert "⟨U+…⟩" in description.splitlines()[0]  # the notice, in the info's language
+        flags = {
+            p.findtext("cap:valueName", namespaces=NS): p.findtext("cap:value", namespaces=NS)
+            for p in info.findall("cap:parameter", NS)
+        }
+        assert flags["detente:invisible-characters"] == "true"
+        assert "⟨U+202E⟩" in (flags["detente:body"] or "")
+    clean = export("free-text", {"lang": "en", "text": "Convoy crosses at 1200Z"})
+    assert "detente:invisible-characters" not in etree.tostring(clean).decode()

@@ -70,6 +70,8 @@ def test_render_and_load_round_trip(tmp_path: Path) -> None:
             "notifications.machine_translation 'google' must be one of none, argos",
         ),
         ("[notifications]", "[notifications]\nborder_km = 5", "unknown setting(s) in [notifications]: border_km"),
+        ("[courier]", "[courier]\nmax_bytes = 5", "unknown setting(s) in [courier]: max_bytes"),
+        # (courier.max_file_bytes's range, NaN and the infinities: test_config_bounds.py, as for every number)
     ],
 )
 def test_invalid_settings_are_refused_by_name(tmp_path: Path, old: str, new: str, message: str) -> None:

@@ -12,6 +12,7 @@ import pytest
 from detente.cli import build_parser
 from detente.config import (
     ConsoleSettings,
+    CourierSettings,
     DeadlineSettings,
     LedgerSettings,
     LinkSettings,
@@ -39,7 +40,7 @@ def _commands(parser: argparse.ArgumentParser, prefix: str = "") -> list[str]:
     return found
 
 
-_TABLES = ("link", "ledger", "deadlines", "line_deadlines", "watch", "notifications", "console_access")
+_TABLES = ("link", "ledger", "deadlines", "line_deadlines", "watch", "notifications", "console_access", "courier")
 """StationConfig fields that are tables of their own, documented setting by setting."""
 
 
@@ -66,6 +67,7 @@ def test_every_command_is_documented(command: str) -> None:
             WatchSettings,
             NotificationSettings,
             ConsoleSettings,
+            CourierSettings,
         )
         for f in dataclasses.fields(table)
     ],

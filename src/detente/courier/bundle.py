@@ -11,19 +11,23 @@ altered or forged on the way fail at once, with a clear message, before anything
 from __future__ import annotations
 
 import base64
+import os
+import stat
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from ..errors import PeerError
+from ..errors import PeerError, StationError
 from ..protocol.canonical import canonical_json, parse_json
 from ..protocol.signing import Signer, Verifier
 from ..sealing import Sealer, SealingKey, seal, unseal
 
-__all__ = ["FORMAT", "CourierFile", "SealedItem", "build_courier", "parse_courier", "sealing_info"]
+__all__ = ["FORMAT", "CourierFile", "SealedItem", "build_courier", "parse_courier", "read_courier", "sealing_info"]
 
 FORMAT = "detente-courier/1"
 _DOMAIN = b"detente courier v1\n"
 _MEMBERS = {"courier", "id", "from", "to", "created", "envelopes", "receipts", "sig"}
+_CHUNK = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -94,6 +98,40 @@ def build_courier(
     }
     document["sig"]["value"] = _b64(signer.sign(_DOMAIN + canonical_json(document)))
     return canonical_json(document) + b"\n"
+
+
+def read_courier(path: Path, limit: int) -> bytes:
+    """The bytes of the courier file at ``path``, if it holds at most ``limit`` bytes
+    (``courier.max_file_bytes``).
+
+    A larger file is refused on its size (``fstat``) before a byte of it is read; one that is not
+    a regular file (a pipe, a device) or that grows while it is read is read in chunks and refused
+    as soon as it passes the limit, so no more than ``limit`` bytes are ever held. The file is one
+    JSON object signed as a whole, whose signature must be checked before anything in it is used,
+    so an accepted file is held whole (at most ``limit`` bytes) rather than parsed as it is read.
+    PeerError naming the file, its size and the limit; StationError if it cannot be read.
+    """
+    try:
+        with open(path, "rb") as file:
+            info = os.fstat(file.fileno())
+            if stat.S_ISREG(info.st_mode) and info.st_size > limit:
+                raise _too_large(path, f"{info.st_size:,} bytes", limit)
+            data = bytearray()
+            while chunk := file.read(min(_CHUNK, limit + 1 - len(data))):
+                data += chunk
+                if len(data) > limit:
+                    raise _too_large(path, "more than that", limit)
+    except OSError as exc:
+        raise StationError(f"cannot read courier file {path}: {exc.strerror}") from None
+    return bytes(data)
+
+
+def _too_large(path: Path, size: str, limit: int) -> PeerError:
+    return PeerError(
+        f"courier file {path} is {size}, over the limit of {limit:,} bytes (courier.max_file_bytes in "
+        "station.toml); nothing was read or imported: ask the sender for a smaller file, or raise the limit "
+        "if you expected one this large"
+    )
 
 
 def parse_courier(data: bytes, source: str, verifiers: dict[str, Verifier], local: tuple[str, str]) -> CourierFile:

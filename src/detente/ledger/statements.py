@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ..invisible import shown
 from ..protocol.timestamps import parse_time
 
 if TYPE_CHECKING:
@@ -83,6 +84,8 @@ class Phrasebook:
     record: str
     record_about: str
     scope: str
+    invisible: str
+    """Said at the end when a value held invisible or direction-changing characters (shown as ⟨U+…⟩)."""
     clause: str
     """How the clauses of one sentence are joined."""
     end: str
@@ -148,6 +151,10 @@ EN = Phrasebook(
     ),
     record="{station} recorded the event {event} at {at}: {detail}",
     record_about="{station} recorded the event {event} concerning message {id} at {at}: {detail}",
+    invisible=(
+        "Some names or texts above held invisible or direction-changing characters; each is shown "
+        "as ⟨U+…⟩ (its code point), never applied."
+    ),
     scope=(
         "The bundle shows these entries as they stand in the log of {author}, co-signed by both stations; it "
         "does not show that the log holds nothing else."
@@ -225,6 +232,10 @@ TR = Phrasebook(
     ),
     record="{station} istasyonu {at} tarihinde {event} olayını kaydetti: {detail}",
     record_about="{station} istasyonu {at} tarihinde {id} kimlikli mesajla ilgili {event} olayını kaydetti: {detail}",
+    invisible=(
+        "Yukarıdaki bazı adlar veya metinler görünmez ya da yön değiştiren karakterler içeriyordu; "
+        "her biri uygulanmadan ⟨U+…⟩ (kod noktası) olarak gösterilmiştir."
+    ),
     scope=(
         "Paket, bu girdileri her iki istasyonca ortak imzalanmış olan {author} istasyonu kaydında bulundukları "
         "şekliyle gösterir; kaydın başka bir şey içermediğini göstermez."
@@ -291,6 +302,10 @@ AR = Phrasebook(
     ),
     record="سجّلت المحطة {station} الحدث {event} في {at}: {detail}",
     record_about="سجّلت المحطة {station} الحدث {event} المتعلق بالرسالة {id} في {at}: {detail}",
+    invisible=(
+        "احتوت بعض الأسماء أو النصوص أعلاه على محارف غير مرئية أو محارف تغيّر اتجاه النص؛ يُعرض "
+        "كلٌّ منها بالشكل ⟨U+…⟩ (رمز المحرف) ولا يُطبَّق."
+    ),
     scope=(
         "تُظهر الحزمة هذه القيود كما هي في سجل المحطة {author} الذي وقّعته المحطتان كلتاهما؛ ولا تُثبت أن السجل "
         "لا يحوي شيئاً آخر."
@@ -360,6 +375,10 @@ RU = Phrasebook(
     ),
     record="Станция {station} зарегистрировала событие {event} в {at}: {detail}",
     record_about="Станция {station} зарегистрировала событие {event}, касающееся сообщения {id}, в {at}: {detail}",
+    invisible=(
+        "Некоторые имена или тексты выше содержали невидимые символы или символы смены направления "
+        "текста; каждый показан как ⟨U+…⟩ (его кодовая точка) и не применён."
+    ),
     scope=(
         "Пакет показывает эти записи в том виде, в каком они находятся в журнале станции {author}, заверенном "
         "обеими станциями; он не доказывает, что в журнале нет ничего другого."
@@ -459,16 +478,25 @@ class _Say:
     def __init__(self, lang: str) -> None:
         self.lang = lang
         self.book = PHRASEBOOKS[lang]
+        self.invisible = False
+        """Whether a value said so far held invisible or direction-changing characters."""
+
+    def _shown(self, text: str) -> str:
+        """``text`` with such characters made visible (``⟨U+202E⟩``) before it is isolated: the
+        isolates around it are this statement's own."""
+        result = shown(text, multiline=False)
+        self.invisible = self.invisible or result.invisible
+        return result.text
 
     def code(self, text: str) -> str:
-        return left_to_right(text)
+        return left_to_right(self._shown(text))
 
     def name(self, text: str) -> str:
-        return first_strong(text)
+        return first_strong(self._shown(text))
 
     def quoted(self, text: str) -> str:
         opening, closing = self.book.quote
-        return f"{opening}{first_strong(text)}{closing}"
+        return f"{opening}{first_strong(self._shown(text))}{closing}"
 
     def number(self, value: float, places: int) -> str:
         text = f"{value:.{places}f}" if places else str(round(value))
@@ -564,6 +592,8 @@ def render_statement(report: BundleReport, lang: str) -> str:
         )
         lines += ["", event + book.end]
     lines += ["", *_checkpoint(say, report, author, witness), "", book.scope.format(author=author)]
+    if say.invisible:
+        lines += ["", book.invisible]
     return "\n".join(lines) + "\n"
 
 

@@ -71,6 +71,8 @@ __all__ = [
     "LineReport",
     "Problem",
     "admit_ledger",
+    "damage_found",
+    "damage_reason",
     "verify_ledger",
 ]
 
@@ -106,6 +108,35 @@ def verify_ledger(home: Home, store: Store, *, full: bool = False) -> LedgerRepo
                 ) from None
     entries = sum(line.size + line.peer_size for line in lines)
     return LedgerReport(tuple(lines), entries, time.perf_counter() - started, full)
+
+
+def damage_reason(line: LineReport) -> str:
+    """One line naming the first damaged entry of a line's ledger, and what to do."""
+    first = line.first
+    where = f"{first.where()}: {first.detail}" if first is not None else "damaged"
+    return f"the ledger of the line with {line.party} is damaged: {where}" + (
+        "" if line.accepted else "; restore the database from a backup (see docs/operations.md)"
+    )
+
+
+def damage_found(home: Home) -> str | None:
+    """Why a command that read the station database met a value no station could have written:
+    the one-line reason that ``serve`` and ``ledger verify`` give (the database cannot be opened or
+    read, or the first damaged ledger entry, or what SQLite's own check finds), or None when
+    nothing is found damaged (then the failure was not the database's)."""
+    try:
+        store = home.open_store()
+    except (StoreError, StationError) as exc:
+        return str(exc)
+    try:
+        damaged = [line for line in verify_ledger(home, store).lines if not line.ok]
+        if damaged:
+            return damage_reason(damaged[0])
+        return store.damage()
+    except StoreError as exc:
+        return str(exc)
+    finally:
+        store.close()
 
 
 def admit_ledger(home: Home, store: Store, *, accept_damaged: bool, now: float) -> LedgerReport:

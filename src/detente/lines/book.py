@@ -12,6 +12,7 @@ from typing import Any
 
 from ..errors import StationError
 from ..home import Home
+from ..invisible import shown
 from ..outbox import envelope_builder, poke_serve
 from ..protocol.canonical import parse_json
 from ..protocol.envelope import Envelope, Precedence
@@ -356,8 +357,8 @@ def recipients_of(store: Store, group: str) -> list[Recipient]:
             state=r.state,
             received_at=r.receipted_at,
             acknowledged_at=r.acked_at,
-            acknowledged_by=r.acked_by,
-        )
+            acknowledged_by=shown(r.acked_by, multiline=False).text if r.acked_by is not None else None,
+        )  # (a name the peer sent: its invisible characters as ⟨U+202E⟩)
         for r in records
         if r.direction == "out"
     ]

@@ -12,7 +12,21 @@ from __future__ import annotations
 import unicodedata
 from typing import Final
 
-__all__ = ["BIDI_CONTROLS", "FSI", "LRI", "PDI", "RLI", "RLM", "contains_rtl", "isolate_auto", "isolate_ltr"]
+from .i18n import N_, translator
+
+__all__ = [
+    "BIDI_CONTROLS",
+    "FSI",
+    "INVISIBLE_NOTICE",
+    "LRI",
+    "PDI",
+    "RLI",
+    "RLM",
+    "contains_rtl",
+    "invisible_notice",
+    "isolate_auto",
+    "isolate_ltr",
+]
 
 LRI: Final = "\u2066"
 RLI: Final = "\u2067"
@@ -38,3 +52,14 @@ def isolate_auto(text: str, *, rtl_context: bool) -> str:
     if text and (rtl_context or contains_rtl(text)):
         return f"{FSI}{text}{PDI}"
     return text
+
+
+INVISIBLE_NOTICE: Final = N_(
+    "This message contains invisible or direction-changing characters, shown as ⟨U+…⟩ (their code points)."
+)
+"""The flag of a message from the peer that held such characters (:mod:`detente.invisible`)."""
+
+
+def invisible_notice(lang: str) -> str:
+    """:data:`INVISIBLE_NOTICE` in ``lang``."""
+    return translator(lang).gettext(INVISIBLE_NOTICE)

@@ -20,9 +20,11 @@ import shapely
 from lxml import etree
 from shapely.geometry.base import BaseGeometry
 
+from ..invisible import shown_value
 from ..protocol.envelope import Precedence
 from ..protocol.ids import is_uuid7
 from ..protocol.timestamps import parse_time
+from .bidi import invisible_notice
 from .cap_schema import CAP_NS
 from .common import AltitudeBand, Relation
 from .errors import UsageError
@@ -97,7 +99,16 @@ def to_cap(
     envelope's ``created``. References are named with ``referenced`` when given; otherwise a reply
     is taken to answer a message of the recipient, and an update or cancellation to concern one of
     the sender's own, sent at the time its UUIDv7 id carries.
+
+    Invisible and direction-changing characters in the body (a peer's station can sign anything)
+    are exported as ``⟨U+202E⟩`` (:mod:`detente.invisible`), in the rendered text and in
+    ``detente:body`` alike; each ``<info>`` then says so in its language at the head of its
+    ``<description>`` and carries the parameter ``detente:invisible-characters`` = ``true``. The
+    signed body itself is in the ledger and its evidence bundles.
     """
+    invisible = False
+    if isinstance(body, dict):
+        body, invisible = shown_value(body)
     notice = parse_body(kind, body)
     model = notice.notice
     sent_at = _moment(sent, "sent")
@@ -152,10 +163,15 @@ def to_cap(
         if rendering.fields and not rendering.fields[0].original:
             headline += ": " + rendering.fields[0].value.split("\n")[0]
         sub(info, "headline", headline[:160])
-        sub(info, "description", rendering.text())
+        description = rendering.text()
+        sub(info, "description", f"{invisible_notice(lang)}\n{description}" if invisible else description)
         parameter = sub(info, "parameter")
         sub(parameter, "valueName", "detente:body")
         sub(parameter, "value", body_text)
+        if invisible:
+            flag = sub(info, "parameter")
+            sub(flag, "valueName", "detente:invisible-characters")
+            sub(flag, "value", "true")
         _areas(info, model, lang, band)
     return bytes(etree.tostring(alert, xml_declaration=True, encoding="UTF-8", pretty_print=True))
 

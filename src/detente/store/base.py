@@ -528,6 +528,11 @@ class Store(abc.ABC):
 
     # --- reading a whole ledger (``ledger verify``): one query per table, streamed -------------
 
+    def damage(self) -> str | None:
+        """What the engine's own consistency check finds wrong with the database, in one line saying
+        what to do, or None (also where the engine has no such quick check)."""
+        return None
+
     @abc.abstractmethod
     def snapshot(self) -> contextlib.AbstractContextManager[None]:
         """A read transaction: every read inside sees the database as of one moment."""

@@ -125,6 +125,18 @@ class SQLiteStore(LineQueries, PeopleQueries, CharterQueries, AlarmQueries):
                     _AFTER_SQL[number](db)
                 db.execute("INSERT INTO schema_migrations (version, name) VALUES (?, ?)", (number, name))
 
+    def damage(self) -> str | None:
+        try:
+            problems = [row[0] for row in self._db.execute("PRAGMA quick_check(3)")]
+        except sqlite3.Error as exc:
+            return str(self._error("check its integrity", exc))
+        if problems == ["ok"]:
+            return None
+        return (
+            f"station database {self.path} is damaged ({'; '.join(problems)}); stop the station and restore the "
+            "database from a backup"
+        )
+
     def close(self) -> None:
         with contextlib.suppress(sqlite3.Error):
             self._db.close()

@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..config import StationConfig
+from ..invisible import shown
 from ..protocol.timestamps import parse_time
 from ..store import AwaitingRecord, Store
 from .deadlines import WATCH_CHECK, deadline_seconds
@@ -51,7 +52,9 @@ def watch_state(store: Store, config: StationConfig, peer: str, now: float) -> d
         "last_check_id": check.id if check else None,
         "last_check_answered": (check.acked_at is not None) if check else None,
         "last_check_acknowledged_at": check.acked_at if check else None,
-        "last_check_acknowledged_by": check.acked_by if check else None,
+        "last_check_acknowledged_by": shown(check.acked_by, multiline=False).text  # a name the peer sent
+        if check and check.acked_by is not None
+        else None,
         "peer_not_answering_since": oldest_overdue.delivered_at if oldest_overdue else None,
         "peer_not_answering_s": round(now - delivered, 3) if delivered is not None else None,
         "peer_overdue": len(peer_overdue),

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..home import Home
+from ..invisible import shown
 from ..ledger.records import seal_record
 from ..protocol.ids import uuid7
 from ..protocol.timestamps import format_time, parse_time
@@ -212,4 +213,5 @@ class Watchman:
             case Step.LATE:
                 late = format_duration(item.late_by() or 0.0)
                 who = "this station" if record.direction == "in" else record.party
-                return f"{what} was acknowledged late by {who} ({record.acked_by}), {late} after its deadline"
+                by = shown(record.acked_by or "", multiline=False).text  # (a name the peer may have sent)
+                return f"{what} was acknowledged late by {who} ({by}), {late} after its deadline"

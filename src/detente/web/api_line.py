@@ -149,6 +149,7 @@ async def _get_map(call: Call[NoBody, MapQuery]) -> Response:
                 "kind": line["kind"],
                 "title": line["title"],
                 "summary": line["summary"],
+                "invisible_characters": line["invisible_characters"],
                 "direction": line["direction"],
                 "peer": line["peer"],
                 "precedence": line["precedence"],

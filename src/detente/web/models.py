@@ -246,7 +246,12 @@ class MessageLine(_Strict):
     peer: str = Field(description="The other party's code.")
     kind: str
     title: str = Field(description="The kind's title in the reader's language.")
-    summary: str
+    summary: str = Field(description="One line in the reader's language; the peer's invisible characters as `⟨U+…⟩`.")
+    invisible_characters: bool = Field(
+        description="The peer's text held invisible or direction-changing characters (bidi overrides, embeddings, "
+        "isolates and marks, zero-width and other format characters, line and paragraph separators, controls): "
+        "every text member shows each as `⟨U+202E⟩`; the body stays exactly as signed (docs/api.md)."
+    )
     precedence: PrecedenceName
     created_at: Timestamp = Field(description="The sender's time.")
     state: Literal["queued", "sent", "delivered", "received", "acknowledged"]
@@ -621,6 +626,11 @@ class MapNotice(_Strict):
     kind: str
     title: str
     summary: str
+    invisible_characters: bool = Field(
+        description="The peer's text held invisible or direction-changing characters (bidi overrides, embeddings, "
+        "isolates and marks, zero-width and other format characters, line and paragraph separators, controls): "
+        "every text member shows each as `⟨U+202E⟩`; the body stays exactly as signed (docs/api.md)."
+    )
     direction: Literal["in", "out"]
     peer: str
     precedence: PrecedenceName

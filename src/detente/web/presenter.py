@@ -11,12 +11,13 @@ from typing import Any, cast
 from ..alarms.texts import notice_text
 from ..compose import message_lateness
 from ..config import StationConfig
+from ..invisible import shown
 from ..lines.book import recipients_of
 from ..notifications import InvalidBodyError, Lang, NotificationError, TranslationBackend, render, spec
 from ..protocol.timestamps import format_time, parse_time
 from ..reading import reader_zone_name
 from ..store import MessageRecord, Store, TranslationRecord
-from ..views import message_view
+from ..views import ShownMessage, message_view, shown_message
 from ..watch.deadlines import deadline_seconds
 
 __all__ = ["geometries", "message_detail", "message_line", "rendered_message", "uses_machine_translation"]
@@ -25,9 +26,9 @@ _GEOMETRY_TYPES = {"Point", "MultiPoint", "LineString", "MultiLineString", "Poly
 _FOREIGN_MEMBERS = ("radius_km", "corridor_km")
 
 
-def _title(record: MessageRecord, lang: Lang, tz: str | None) -> tuple[str, str]:
-    """(title of the kind, a one-line summary) in the reader's language."""
-    body = record.body
+def _title(record: MessageRecord, seen: ShownMessage, lang: Lang, tz: str | None) -> tuple[str, str]:
+    """(title of the kind, a one-line summary) in the reader's language, from the body as shown."""
+    body = seen.body
     try:
         rendering = render(record.kind, body, lang=lang, tz=tz)
         title = rendering.title
@@ -59,7 +60,8 @@ def message_line(
     this station's people have not acknowledged past half its deadline (the map's lines leave
     them out)."""
     view = message_view(record, config.party)
-    title, summary = _title(record, lang, reader_zone_name(config))
+    seen = shown_message(record)
+    title, summary = _title(record, seen, lang, reader_zone_name(config))
     due = _due(config, record)
     state = "acknowledged" if record.acked_at else record.state
     late = message_lateness(record)
@@ -75,12 +77,13 @@ def message_line(
         "state": state,
         "receipt_at": view["receipt_at"],
         "acknowledged_at": record.acked_at,
-        "acknowledged_by": record.acked_by,
+        "acknowledged_by": seen.acked_by,
         "due_at": format_time(due) if due is not None else None,
         "needs_acknowledgement": due is not None and record.direction == "in",
         "late_notice": bool(late and late.late),
         "escalation": list(escalation),
         "alarm": _alarm(record, due, escalation),
+        "invisible_characters": seen.invisible,
     }
 
 
@@ -124,9 +127,9 @@ def _acknowledgement(store: Store, record: MessageRecord) -> dict[str, Any] | No
     note, late_by = body.get("note"), body.get("late_by_s")
     return {
         "id": record.ack_id,
-        "by": record.acked_by,
+        "by": shown(record.acked_by, multiline=False).text,
         "at": record.acked_at,
-        "note": note if isinstance(note, str) else None,
+        "note": shown(note).text if isinstance(note, str) else None,
         "late_by_s": float(late_by) if isinstance(late_by, int | float) and not isinstance(late_by, bool) else None,
     }
 
@@ -145,8 +148,9 @@ def rendered_message(
     """``rendered`` (as the reader reads it) and ``original`` (as the sender wrote it), times in UTC
     and the station's zone. Free text stays in the original; ``translator`` adds a machine
     translation beside it, marked as one. Touches no store, so it may run in a worker thread (a
-    translation model takes a while)."""
-    body = record.body
+    translation model takes a while). Rendered from the body as shown (:func:`shown_message`):
+    the peer's invisible and direction-changing characters appear as ``⟨U+202E⟩``."""
+    body = shown_message(record).body
     original = cast(Lang | None, body.get("lang") if body.get("lang") in ("tr", "ar", "en", "ru") else None)
     tz = reader_zone_name(config)
     try:
@@ -154,7 +158,7 @@ def rendered_message(
         sender = render(record.kind, body, lang=original, tz=tz, original_lang=original) if original else None
     except (InvalidBodyError, NotificationError) as exc:
         return {
-            "rendered": {"lang": lang, "direction": "ltr", "text": f"(cannot be rendered: {exc})"},
+            "rendered": {"lang": lang, "direction": "ltr", "text": shown(f"(cannot be rendered: {exc})").text},
             "original": None,
         }
     return {
@@ -176,6 +180,7 @@ def message_detail(
     caller rendered it already (in a worker thread); otherwise it is rendered here, with a machine
     translation by ``translator`` unless one is certified in the reader's language."""
     body = record.body
+    acked_by = shown_message(record).acked_by
     translations = store.translations(record.id)
     escalations = store.escalations_of([record.id])
     detail = message_line(config, record, lang, escalation=[step.step for step in escalations])
@@ -185,7 +190,7 @@ def message_detail(
     detail["rendered"], detail["original"] = shown["rendered"], shown["original"]
     late = message_lateness(record)
     detail["late"] = late.describe(lang) if late is not None and late.late else None
-    detail["body"] = body
+    detail["body"] = body  # exactly as signed; everything shown of it comes from the shown body
     detail["geometries"] = geometries(body)
     detail["references"] = [
         {"id": ref.get("id"), "relation": ref.get("relation"), "known": store.message(str(ref.get("id"))) is not None}
@@ -212,11 +217,11 @@ def message_detail(
         if record.delivered_at:
             history.append({"event": "receipt stored", "at": record.delivered_at, "clock": "ours"})
         if record.acked_at:
-            history.append({"event": f"acknowledged by {record.acked_by}", "at": record.acked_at, "clock": "peer"})
+            history.append({"event": f"acknowledged by {acked_by}", "at": record.acked_at, "clock": "peer"})
     else:
         history.append({"event": "received and receipted", "at": record.stored_at, "clock": "ours"})
         if record.acked_at:
-            history.append({"event": f"acknowledged by {record.acked_by}", "at": record.acked_at, "clock": "ours"})
+            history.append({"event": f"acknowledged by {acked_by}", "at": record.acked_at, "clock": "ours"})
     for step in escalations:
         history.append({"event": f"escalation: {step.step}", "at": step.at, "clock": "ours", "detail": step.detail})
     for notice in store.supervisor_notices([record.id]):

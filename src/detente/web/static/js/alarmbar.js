@@ -35,6 +35,7 @@ export function alarmBar() {
             " ",
             m.title,
             " · ",
+            m.invisible_characters ? h("span.invisible-mark", { title: t("invisible.flag") }, "⚠ ") : null,
             bdi(truncateWords(m.summary, 60)),
           ),
         ),

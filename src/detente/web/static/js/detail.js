@@ -113,6 +113,7 @@ export function detailView(container, app, { id }) {
         h("dd", h("code", { dir: "ltr" }, message.id)),
       ),
       message.late ? h("p.warning.late", t("detail.late"), " ", bdi(message.late)) : null,
+      message.invisible_characters ? h("p.warning.invisible", t("invisible.flag")) : null,
     );
   }
 

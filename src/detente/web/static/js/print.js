@@ -57,6 +57,7 @@ function record(message, { maps = [], parties = [] } = {}) {
         : null,
     ),
     message.late ? h("p.warning.late", t("detail.late"), " ", bdi(message.late)) : null,
+    message.invisible_characters ? h("p.warning.invisible", t("invisible.flag")) : null,
     renderingPair(message),
     (message.translations || []).map((item) =>
       h(

@@ -116,7 +116,13 @@ export function watchView(container, app) {
       h("td.prec-cell", precedenceBadge(message.precedence)),
       h("td", directionMark(message)),
       h("td.kind", message.title, message.late_notice ? h("span.badge.late", t("message.late_badge")) : null),
-      h("td.summary", bdi(message.summary || "")),
+      h(
+        "td.summary",
+        message.invisible_characters
+          ? h("span.badge.invisible", { title: t("invisible.flag") }, t("invisible.badge"))
+          : null,
+        bdi(message.summary || ""),
+      ),
       h("td.time", dateTime(message.created_at)),
       h("td", stateBadge(message.state)),
       h(
