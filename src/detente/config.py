@@ -23,12 +23,14 @@ __all__ = [
     "DeadlineSettings",
     "LedgerSettings",
     "LinkSettings",
+    "ListenerLimits",
     "NotificationSettings",
     "StationConfig",
     "WatchSettings",
     "format_address",
     "load_config",
     "parse_address",
+    "parse_listener_limits",
     "toml_string",
     "render_config",
     "set_station_setting",
@@ -94,6 +96,57 @@ class LinkSettings:
             failover_after=self.failover_after,
             paths=preferred + tuple(p for p in paths if p not in preferred),
         )
+
+
+@dataclass(frozen=True)
+class ListenerLimits:
+    """The ``[listeners]`` table (in station.toml and relay.toml): limits on connections that
+    have not authenticated yet, on every listener (the link, the relay, the console). A
+    connection over a limit is closed as soon as it is accepted, before any TLS work."""
+
+    handshake_timeout: float = 5.0
+    """Seconds a connection has to finish its TLS handshake (the console: to send its first
+    request) before it is closed."""
+    max_pending_handshakes: int = 256
+    """Connections at most on one listener that have not finished their handshake; an eighth of
+    them is kept for the addresses pinned peers connect from."""
+    max_pending_per_source: int = 8
+    """Of those, at most this many from one address."""
+    reserved_descriptors: int = 64
+    """Open files kept free for pinned peers, the console and the store: with fewer left, new
+    connections from unknown addresses are refused."""
+
+
+_LISTENER_BOUNDS: dict[str, tuple[float, float]] = {
+    "handshake_timeout": (0.5, 60.0),
+    "max_pending_handshakes": (1, 65536),
+    "max_pending_per_source": (1, 65536),
+    "reserved_descriptors": (0, 65536),
+}
+
+
+def parse_listener_limits(table: dict[str, Any], where: str) -> ListenerLimits:
+    """A ``[listeners]`` table, each value checked against its range; ``where`` names the file."""
+    unknown = set(table) - set(ListenerLimits.__dataclass_fields__)
+    if unknown:
+        raise ConfigError(f"{where}: unknown setting(s) in [listeners]: {', '.join(sorted(unknown))}")
+    values: dict[str, Any] = {}
+    for name, (low, high) in _LISTENER_BOUNDS.items():
+        default = getattr(ListenerLimits, name)
+        value = table.get(name, default)
+        integer = isinstance(default, int)
+        if isinstance(value, bool) or not isinstance(value, int if integer else (int, float)):
+            raise ConfigError(f"{where}: listeners.{name} must be {'an integer' if integer else 'a number'}")
+        if not low <= value <= high:  # NaN fails this too
+            raise ConfigError(f"{where}: listeners.{name} = {value!r} is outside the allowed range {low:g} to {high:g}")
+        values[name] = value
+    limits = ListenerLimits(**values)
+    if limits.max_pending_per_source > limits.max_pending_handshakes:
+        raise ConfigError(
+            f"{where}: listeners.max_pending_per_source = {limits.max_pending_per_source} is more than "
+            f"listeners.max_pending_handshakes = {limits.max_pending_handshakes}"
+        )
+    return limits
 
 
 @dataclass(frozen=True)
@@ -200,6 +253,8 @@ class StationConfig:
     """Watch checks and escalation."""
     notifications: NotificationSettings = field(default_factory=NotificationSettings)
     """Border advice, the local time zone and machine translation of notifications."""
+    listeners: ListenerLimits = field(default_factory=ListenerLimits)
+    """Limits on connections not yet authenticated."""
 
     def deadlines_for(self, party: str) -> DeadlineSettings:
         return self.line_deadlines.get(party, self.deadlines)
@@ -270,6 +325,12 @@ notify_peer_overdue = {"true" if config.watch.notify_peer_overdue else "false"} 
 border_advice_km = {config.notifications.border_advice_km}   # advise on areas this close to the other side's border
 time_zone = {toml_string(config.notifications.time_zone)}           # times also in this zone, e.g. "Europe/Istanbul"
 machine_translation = {toml_string(config.notifications.machine_translation)}  # of free text: "none" or "argos"
+
+[listeners]                   # connections not yet authenticated, on the link, relay and console listeners
+handshake_timeout = {config.listeners.handshake_timeout}      # seconds to finish the TLS handshake
+max_pending_handshakes = {config.listeners.max_pending_handshakes}  # such connections at most, in all
+max_pending_per_source = {config.listeners.max_pending_per_source}    # ...and from one address
+reserved_descriptors = {config.listeners.reserved_descriptors}     # open files kept for pinned peers and the console
 """
 
 
@@ -282,7 +343,7 @@ def load_config(path: Path) -> StationConfig:
         raise ConfigError(f"{path} is not valid TOML: {exc}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path} cannot be read: {exc}") from None
-    unknown = set(raw) - {"station", "link", "ledger", "deadlines", "watch", "notifications"}
+    unknown = set(raw) - {"station", "link", "ledger", "deadlines", "watch", "notifications", "listeners"}
     if unknown:
         raise ConfigError(f"{path}: unknown table(s) {', '.join(sorted(unknown))}")
     station = _table(raw, "station", path)
@@ -390,6 +451,7 @@ def load_config(path: Path) -> StationConfig:
         line_deadlines=line_deadlines,
         watch=watch,
         notifications=notifications,
+        listeners=parse_listener_limits(_table(raw, "listeners", path, required=False), str(path)),
     )
     validate_config(config, str(path))
     return config

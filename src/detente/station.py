@@ -49,8 +49,11 @@ from .reading import machine_translator
 from .relay.home import RelayCard
 from .relays import load_relays
 from .store import LinkStatus, PathStatus, PeerRecord, Store
+from .transports.admission import Admitted
+from .transports.gate import endpoint_hosts, gate_for, quiet_accept_errors
 from .transports.relay import PeerKeys, RelayPath, RelayStream, TLSRelay
 from .transports.tls import (
+    HandshakeTimedOut,
     TLSStream,
     TransportError,
     accept_tls,
@@ -64,6 +67,7 @@ from .watch.notify import NotificationFailed, notify
 from .watch.watchman import Watchman
 from .web.app import Console, create_app
 from .web.hub import Hub
+from .web.listener import guarded_http
 
 __all__ = ["Station", "monotonic_wall_clock"]
 
@@ -139,6 +143,7 @@ class Station:
         self._relays: dict[str, RelayPath] = {}
         self._server_context = server_context(home.tls_cert_path, home.tls_key_path, [])
         self._servers: list[asyncio.Server] = []
+        self._gate = gate_for("link", self.config.listeners)
         self._tasks: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
         self._poked = asyncio.Event()
@@ -161,6 +166,7 @@ class Station:
         stops it too, and is raised as StationError once everything is closed: the station is
         crash-only, and restarting from the database is always safe."""
         self._stop = stop
+        quiet_accept_errors(asyncio.get_running_loop())
         try:
             self._make_relays()
             self._load_peers()
@@ -222,6 +228,7 @@ class Station:
             key=self.home.tls_key_path,
             database=self.home.path / "relay.sqlite3",
             quotas=Quotas(),
+            limits=self.config.listeners,
         )
         await server.run(stop)
 
@@ -274,11 +281,13 @@ class Station:
         elif machine.backend is not None:
             log_event(log, logging.INFO, "console.machine_translation", detail=machine.describe())
         app = create_app(Console(self.home, self.store, self.hub, self.clock))
+        gate = gate_for("console", self.config.listeners, known=("127.0.0.1", "::1"))  # a reverse proxy
         server = _ConsoleServer(
             uvicorn.Config(
                 app,
                 host=host,
                 port=port,
+                http=guarded_http(gate),
                 log_level="warning",
                 access_log=False,
                 lifespan="off",
@@ -311,6 +320,7 @@ class Station:
             self._console.should_exit = True
         for server in self._servers:
             server.close()
+        self._gate.close()
         self._close_wake_socket()
         for peer in self._peers.values():
             try:
@@ -375,6 +385,7 @@ class Station:
             ledger.on_alarm = lambda alarm, peer=peer: self._alarm(peer, alarm)
             self._peers[record.station_id] = peer
             self._by_cert[card.tls_certificate_sha256] = peer
+            self._gate.know(endpoint_hosts(card.endpoints))
             self._server_context.load_verify_locations(cadata=card.tls_certificate_pem)
             log_event(
                 log,
@@ -437,16 +448,22 @@ class Station:
     def _accepted(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         # Called inside connection_made, before any byte is read: stop reading now, so that the
         # client's first TLS bytes stay in the socket for the TLS layer instead of the plain reader.
+        # Over the limits on connections not yet authenticated, it is closed now, before any TLS.
+        ticket = self._gate.admit(writer.transport)
+        if ticket is None:
+            return
         cast(asyncio.Transport, writer.transport).pause_reading()
-        self._spawn(self._accept(reader, writer), "accept")
+        self._spawn(self._accept(reader, writer, ticket), "accept")
 
-    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, ticket: Admitted) -> None:
         try:
-            stream = await accept_tls(reader, writer, self._server_context)
-        except TransportError as exc:
-            log_event(log, logging.WARNING, "connection.refused", reason=str(exc))
+            stream = await accept_tls(reader, writer, self._server_context, self._gate.handshake_timeout)
+        except TransportError as exc:  # counted; logged the first time per address and interval
+            if self._gate.failed(ticket, "timeout" if isinstance(exc, HandshakeTimedOut) else "handshake"):
+                log_event(log, logging.WARNING, "connection.refused", reason=str(exc))
             return
         peer = self._by_cert.get(stream.certificate_sha256)
+        self._gate.finished(ticket, authenticated=peer is not None)  # a pinned peer's address is known now
         if peer is None:
             log_event(
                 log,

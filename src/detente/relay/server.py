@@ -18,11 +18,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
 
-from ..config import parse_address
+from ..config import ListenerLimits, parse_address
 from ..errors import StoreError, TransportError
 from ..identity import Card
 from ..logs import log_event
-from ..transports.tls import TLSStream, accept_tls, server_context
+from ..transports.admission import Admitted
+from ..transports.gate import endpoint_hosts, gate_for, quiet_accept_errors
+from ..transports.tls import HandshakeTimedOut, TLSStream, accept_tls, server_context
 from .home import RelayHome
 from .queue import Put, QuotaExceeded, Quotas, RelayQueue
 from .tunnel import TunnelError, parse_item
@@ -62,6 +64,7 @@ class RelayServer:
         key: Path,
         database: Path,
         quotas: Quotas,
+        limits: ListenerLimits | None = None,
     ) -> None:
         self.name = name
         self.listen = listen
@@ -73,6 +76,8 @@ class RelayServer:
         self._servers: list[asyncio.Server] = []
         self._tasks: set[asyncio.Task[None]] = set()
         self.listening: list[tuple[str, int]] = []
+        known = endpoint_hosts(endpoint for card in cards for endpoint in card.endpoints)
+        self.gate = gate_for("relay", limits or ListenerLimits(), known=known)
 
     @classmethod
     def from_home(cls, home: RelayHome, *, listen: tuple[str, ...] | None = None) -> RelayServer:
@@ -85,9 +90,11 @@ class RelayServer:
             key=home.tls_key_path,
             database=home.database_path,
             quotas=settings.quotas,
+            limits=settings.listeners,
         )
 
     async def run(self, stop: asyncio.Event) -> None:
+        quiet_accept_errors(asyncio.get_running_loop())
         try:
             for address in self.listen:
                 host, port = parse_address(address, "listen address")
@@ -108,22 +115,28 @@ class RelayServer:
             for task in list(self._tasks):
                 task.cancel()
             await asyncio.gather(*self._tasks, return_exceptions=True)
+            self.gate.close()
             self.queue.close()
             log_event(log, logging.INFO, "relay.stopped", relay=self.name)
 
     def _accepted(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        ticket = self.gate.admit(writer.transport)  # over the limits: closed now, before any TLS
+        if ticket is None:
+            return
         cast(asyncio.Transport, writer.transport).pause_reading()
-        task = asyncio.create_task(self._serve(reader, writer))
+        task = asyncio.create_task(self._serve(reader, writer, ticket))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, ticket: Admitted) -> None:
         try:
-            stream = await accept_tls(reader, writer, self._context)
-        except TransportError as exc:
-            log_event(log, logging.WARNING, "relay.connection_refused", reason=str(exc))
+            stream = await accept_tls(reader, writer, self._context, self.gate.handshake_timeout)
+        except TransportError as exc:  # counted; logged the first time per address and interval
+            if self.gate.failed(ticket, "timeout" if isinstance(exc, HandshakeTimedOut) else "handshake"):
+                log_event(log, logging.WARNING, "relay.connection_refused", reason=str(exc))
             return
         station = self._stations.get(stream.certificate_sha256)
+        self.gate.finished(ticket, authenticated=station is not None)  # a station's address is known from now on
         if station is None:
             log_event(log, logging.WARNING, "relay.connection_refused", remote=stream.remote, reason="not pinned")
             stream.close()

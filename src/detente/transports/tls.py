@@ -18,6 +18,7 @@ from ..config import parse_address
 from ..errors import TransportError
 
 __all__ = [
+    "HandshakeTimedOut",
     "TLSStream",
     "TransportError",
     "accept_tls",
@@ -29,6 +30,10 @@ __all__ = [
 
 HANDSHAKE_TIMEOUT = 10.0
 READ_SIZE = 65536
+
+
+class HandshakeTimedOut(TransportError):
+    """The other end did not finish its TLS handshake in time (idle, slow, or holding a place)."""
 
 
 def _base_context(purpose: int, cert: Path, key: Path) -> ssl.SSLContext:
@@ -138,7 +143,7 @@ async def accept_tls(
             await writer.start_tls(context, ssl_handshake_timeout=timeout)
     except TimeoutError:
         writer.close()
-        raise TransportError(f"{remote}: no TLS handshake within {timeout:g} s") from None
+        raise HandshakeTimedOut(f"{remote}: no TLS handshake within {timeout:g} s") from None
     except ssl.SSLError as exc:
         writer.close()
         reason = getattr(exc, "verify_message", None) or exc.reason or str(exc)

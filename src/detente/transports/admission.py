@@ -1,0 +1,215 @@
+"""Admission of connections that have not authenticated yet: who may start a handshake.
+
+A listener asks :meth:`Admission.admit` about every connection it accepts, before any TLS (or
+HTTP) work, with the source address and ``now``; a refused connection is closed at once, never
+queued. A connection admitted is *pending* until it authenticates or fails
+(:meth:`Admission.finished`). The limits:
+
+* at most ``max_pending`` pending connections in all, and ``max_pending_per_source`` from one
+  address;
+* an eighth of ``max_pending`` (at least one) is kept for *known* sources: the addresses pinned
+  peers have authenticated from, and those their cards name. A flood from unknown addresses
+  fills the rest and no more, so a pinned peer reconnecting during it still finds room;
+* when fewer than ``reserved_descriptors`` open files remain to the process, unknown sources
+  are refused; known ones until a quarter of the reserve is left (the rest is for the console,
+  the store and the station's own dials).
+
+Handshakes that fail or time out (:meth:`Admission.failed`) are counted the same way. Refusals
+are counted per source and reported at most once per ``report_interval``
+(:meth:`Admission.reports`): the busiest sources one by one, the others in one summary, so a
+flood never becomes a log line per connection.
+
+Pure: no socket, no clock, no logging. The asyncio side is :mod:`detente.transports.gate`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from enum import Enum
+
+__all__ = ["Admission", "AdmissionLimits", "Admitted", "Refusal", "RefusalsCounted"]
+
+_REPORTED_SOURCES = 10
+"""Sources reported one by one per interval; the rest are summed in one report."""
+_KNOWN_SOURCES = 4096
+"""Addresses remembered as known at most (the oldest forgotten first)."""
+
+
+class Refusal(Enum):
+    """Why a connection was refused before its handshake."""
+
+    TOTAL = "total"
+    """As many connections as allowed are already pending."""
+    SOURCE = "source"
+    """As many connections as allowed are already pending from this address."""
+    DESCRIPTORS = "descriptors"
+    """Too few open files remain to the process."""
+
+
+@dataclass(frozen=True)
+class AdmissionLimits:
+    max_pending: int
+    """Pending connections at most, in all."""
+    max_pending_per_source: int
+    """Pending connections at most from one address."""
+    reserved_descriptors: int = 0
+    """Open files kept free for known sources, the console and the station's own needs."""
+    report_interval: float = 10.0
+    """Seconds between two reports of refusals."""
+
+    def __post_init__(self) -> None:
+        if self.max_pending < 1 or self.max_pending_per_source < 1 or self.reserved_descriptors < 0:
+            raise ValueError(f"admission limits must be positive: {self}")
+        if not self.report_interval > 0:
+            raise ValueError(f"report_interval must be positive, not {self.report_interval}")
+
+    @property
+    def known_reserve(self) -> int:
+        """Pending places only known sources may take."""
+        return max(1, self.max_pending // 8)
+
+
+@dataclass(frozen=True)
+class Admitted:
+    """A connection allowed to start its handshake; give it back to :meth:`Admission.finished`."""
+
+    source: str
+    known: bool
+
+
+@dataclass(frozen=True)
+class RefusalsCounted:
+    """Connections refused before their handshake during one interval.
+
+    ``source`` is the address, or None for the sum of the ``sources`` not reported one by one."""
+
+    source: str | None
+    sources: int
+    count: int
+    reasons: tuple[tuple[str, int], ...]
+    since: float
+
+
+@dataclass
+class _Tally:
+    since: float
+    reasons: Counter[str] = field(default_factory=Counter)
+
+
+class Admission:
+    """Counts pending connections by source and decides on each new one (see the module)."""
+
+    def __init__(self, limits: AdmissionLimits, *, known: tuple[str, ...] = ()) -> None:
+        self.limits = limits
+        self._pending: Counter[str] = Counter()
+        self._pending_known = 0
+        self._total = 0
+        self._known: dict[str, None] = dict.fromkeys(known)
+        self._tallies: dict[str, _Tally] = {}
+        self._window_start: float | None = None
+        self._failure_reasons: set[str] = set()
+        self.refused: Counter[str] = Counter()
+        """Refusals since start, by reason (Refusal values, and the reasons of failed handshakes)."""
+        self.admitted = 0
+        """Connections admitted since start."""
+
+    @property
+    def pending(self) -> int:
+        return self._total
+
+    def is_known(self, source: str) -> bool:
+        return source in self._known
+
+    def remember(self, source: str) -> None:
+        """A pinned peer authenticated from ``source``: it is known from now on."""
+        self._known.pop(source, None)
+        self._known[source] = None
+        while len(self._known) > _KNOWN_SOURCES:
+            del self._known[next(iter(self._known))]
+
+    def admit(self, source: str, now: float, *, descriptors_free: int | None = None) -> Admitted | Refusal:
+        """Admit a connection from ``source`` or say why not (and count the refusal)."""
+        limits = self.limits
+        known = source in self._known
+        refusal: Refusal | None = None
+        if descriptors_free is not None and descriptors_free < (
+            limits.reserved_descriptors // 4 if known else limits.reserved_descriptors
+        ):
+            refusal = Refusal.DESCRIPTORS
+        elif self._pending[source] >= limits.max_pending_per_source:
+            refusal = Refusal.SOURCE
+        elif self._total >= limits.max_pending or (
+            not known and self._total - self._pending_known >= limits.max_pending - limits.known_reserve
+        ):
+            refusal = Refusal.TOTAL
+        if refusal is not None:
+            self._count(source, refusal, now)
+            return refusal
+        self._pending[source] += 1
+        self._total += 1
+        self._pending_known += known
+        self.admitted += 1
+        return Admitted(source, known)
+
+    def finished(self, ticket: Admitted, *, authenticated: bool) -> None:
+        """The connection ``ticket`` admitted is no longer pending: it authenticated as a pinned
+        peer (its source becomes known) or it failed, timed out or closed."""
+        left = self._pending[ticket.source] - 1
+        if left < 0:
+            raise ValueError(f"connection from {ticket.source} finished twice")
+        if left:
+            self._pending[ticket.source] = left
+        else:
+            del self._pending[ticket.source]
+        self._total -= 1
+        self._pending_known -= ticket.known
+        if authenticated:
+            self.remember(ticket.source)
+
+    def failed(self, ticket: Admitted, now: float, reason: str) -> bool:
+        """The handshake of the connection ``ticket`` admitted failed (``reason``: "timeout",
+        "handshake"…): it is no longer pending, and is counted with the refusals. True for the
+        first failure from its source in this interval, which deserves a line of its own."""
+        self.finished(ticket, authenticated=False)
+        tally = self._tallies.get(ticket.source)
+        first = tally is None or not any(key in self._failure_reasons for key in tally.reasons)
+        self._failure_reasons.add(reason)
+        self._count(ticket.source, reason, now)
+        return first
+
+    def _count(self, source: str, refusal: Refusal | str, now: float) -> None:
+        reason = refusal.value if isinstance(refusal, Refusal) else refusal
+        self.refused[reason] += 1
+        if self._window_start is None:
+            self._window_start = now
+        tally = self._tallies.get(source)
+        if tally is None:
+            tally = self._tallies[source] = _Tally(now)
+        tally.reasons[reason] += 1
+
+    def next_report(self) -> float | None:
+        """When :meth:`reports` next has something to say (None: nothing refused)."""
+        return None if self._window_start is None else self._window_start + self.limits.report_interval
+
+    def reports(self, now: float) -> list[RefusalsCounted]:
+        """The refusals of the interval that ended, once it has: the busiest sources one by one,
+        the others summed; nothing before the interval is over."""
+        due = self.next_report()
+        if due is None or now < due:
+            return []
+        ranked = sorted(self._tallies.items(), key=lambda item: (-item[1].reasons.total(), item[0]))
+        reports = [
+            RefusalsCounted(source, 1, tally.reasons.total(), tuple(sorted(tally.reasons.items())), tally.since)
+            for source, tally in ranked[:_REPORTED_SOURCES]
+        ]
+        rest = ranked[_REPORTED_SOURCES:]
+        if rest:
+            reasons: Counter[str] = Counter()
+            for _, tally in rest:
+                reasons.update(tally.reasons)
+            since = min(tally.since for _, tally in rest)
+            reports.append(RefusalsCounted(None, len(rest), reasons.total(), tuple(sorted(reasons.items())), since))
+        self._tallies.clear()
+        self._window_start = None
+        return reports
