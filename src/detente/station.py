@@ -50,7 +50,7 @@ from .relay.home import RelayCard
 from .relays import load_relays
 from .store import LinkStatus, PathStatus, PeerRecord, Store
 from .transports.admission import Admitted
-from .transports.gate import endpoint_hosts, gate_for, quiet_accept_errors
+from .transports.gate import LISTENER_COUNTS, ListenerCounts, endpoint_hosts, gate_for, quiet_accept_errors
 from .transports.relay import PeerKeys, RelayPath, RelayStream, TLSRelay
 from .transports.tls import (
     HandshakeTimedOut,
@@ -144,6 +144,7 @@ class Station:
         self._server_context = server_context(home.tls_cert_path, home.tls_key_path, [])
         self._servers: list[asyncio.Server] = []
         self._gate = gate_for("link", self.config.listeners)
+        self._saved_counts: ListenerCounts | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
         self._poked = asyncio.Event()
@@ -993,6 +994,20 @@ class Station:
                 last_status = now
                 for peer in self._peers.values():
                     self._save_status(peer, force=True)
+                self._save_listener_counts(now)
+
+    def _save_listener_counts(self, now: float) -> None:
+        """What the link listener admitted and refused, for `status --json` (when it changed)."""
+        counts = self._gate.counts()
+        if counts == self._saved_counts:
+            return
+        value = {"pending": counts.pending, "admitted": counts.admitted, "refused": counts.refused}
+        try:
+            self.store.set_meta(LISTENER_COUNTS, json.dumps(value | {"updated_at": format_time(now)}))
+        except StoreError as exc:
+            log_event(log, logging.ERROR, "store.failed", action="save listener counts", error=str(exc))
+            return
+        self._saved_counts = counts
 
     def _notice_line_moved(self, peer: _Peer) -> None:
         """Another process (`courier import`) took in messages or receipts of this line: the

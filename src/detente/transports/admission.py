@@ -7,7 +7,7 @@ queued. A connection admitted is *pending* until it authenticates or fails
 
 * at most ``max_pending`` pending connections in all, and ``max_pending_per_source`` from one
   address;
-* an eighth of ``max_pending`` (at least one) is kept for *known* sources: the addresses pinned
+* an eighth of ``max_pending`` (at least one, unless it is one) is kept for *known* sources: the addresses pinned
   peers have authenticated from, and those their cards name. A flood from unknown addresses
   fills the rest and no more, so a pinned peer reconnecting during it still finds room;
 * when fewer than ``reserved_descriptors`` open files remain to the process, unknown sources
@@ -66,8 +66,8 @@ class AdmissionLimits:
 
     @property
     def known_reserve(self) -> int:
-        """Pending places only known sources may take."""
-        return max(1, self.max_pending // 8)
+        """Pending places only known sources may take: an eighth, at least one (none of one)."""
+        return max(1, self.max_pending // 8) if self.max_pending > 1 else 0
 
 
 @dataclass(frozen=True)

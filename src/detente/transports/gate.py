@@ -31,6 +31,7 @@ from ..protocol.timestamps import format_time
 from .admission import Admission, AdmissionLimits, Admitted, Refusal
 
 __all__ = [
+    "LISTENER_COUNTS",
     "Descriptors",
     "Gate",
     "ListenerCounts",
@@ -44,6 +45,8 @@ __all__ = [
 
 log = logging.getLogger("detente.limits")
 
+LISTENER_COUNTS = "listener-counts"
+"""The store's meta key under which `serve` keeps its link listener's counts for `status`."""
 _MEASURE_EVERY = 0.1
 """Seconds between two counts of the open files (a count costs about a millisecond per thousand)."""
 _ACCEPT_ERROR = "socket.accept() out of system resource"
