@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 import resource
+import select
 import selectors
 import socket
 import threading
@@ -205,3 +206,51 @@ def test_a_station_reconnects_to_a_flooded_relay_and_delivers_through_it(
     assert "Too many open files" not in log and "listener.out_of_files" not in log
     lines = _lines(log, "connection.limited") + _lines(log, "relay.connection_refused")
     assert lines < held / 20, f"{lines} log lines for {held} connections: refusals are logged per connection"
+
+
+def _idle(port: int, source: str) -> socket.socket:
+    sock = socket.create_connection(("127.0.0.1", port), timeout=5, source_address=(source, 0))
+    sock.settimeout(10)
+    return sock
+
+
+def _closed(sock: socket.socket) -> bool:
+    """Whether the other end closed ``sock`` (waiting for it up to the socket's timeout)."""
+    try:
+        return sock.recv(1) == b""
+    except ConnectionResetError:
+        return True
+
+
+def _still_open(sock: socket.socket) -> bool:
+    readable, _, _ = select.select([sock], [], [], 0)
+    return not readable
+
+
+@pytest.mark.slow
+def test_over_the_limits_a_connection_is_closed_at_once_and_an_idle_one_after_the_deadline(
+    make_station: StationFactory,
+) -> None:
+    tr = make_station("Ankara Operations Centre", "TR", "tr")
+    _set_link(tr, handshake_timeout="3.0", max_pending_per_source="2")
+    tr.start()
+    assert tr.console_port is not None
+    for port, listener in ((tr.port, "link"), (tr.console_port, "console")):
+        first, second = _idle(port, "127.0.0.9"), _idle(port, "127.0.0.9")
+        third = _idle(port, "127.0.0.9")
+        assert _closed(third), f"the {listener} listener let a third connection from one address wait"
+        assert _still_open(first) and _still_open(second)
+        other = _idle(port, "127.0.0.10")
+        assert _still_open(other), "another address is not held back"
+        for sock in (first, second, other):
+            assert _closed(sock), f"the {listener} listener kept an idle connection past handshake_timeout"
+            sock.close()
+        third.close()
+    with urllib.request.urlopen(f"http://127.0.0.1:{tr.console_port}/", timeout=5) as page:
+        assert page.status == 200
+    refused = wait_until(
+        lambda: (tr.status()["link_listener"] or {}).get("refused", {}).get("timeout", 0) >= 3 and tr.status(),
+        10,
+        what="the link listener's counts in status",
+    )["link_listener"]["refused"]
+    assert refused["source"] == 1 and refused["timeout"] == 3

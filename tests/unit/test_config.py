@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 from detente.config import (
     LinkSettings,
+    ListenerLimits,
     NotificationSettings,
     StationConfig,
     load_config,
@@ -130,3 +132,34 @@ def test_addresses(text: str, expected: tuple[str, int]) -> None:
 def test_bad_addresses(text: str) -> None:
     with pytest.raises(ConfigError):
         parse_address(text)
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "message"),
+    [
+        ("handshake_timeout", "0.1", "listeners.handshake_timeout = 0.1 is outside the allowed range 0.5 to 60"),
+        ("handshake_timeout", "61", "listeners.handshake_timeout = 61 is outside the allowed range 0.5 to 60"),
+        ("handshake_timeout", "nan", "listeners.handshake_timeout = nan is outside the allowed range 0.5 to 60"),
+        ("handshake_timeout", "inf", "listeners.handshake_timeout = inf is outside the allowed range 0.5 to 60"),
+        ("handshake_timeout", '"soon"', "listeners.handshake_timeout must be a number"),
+        ("max_pending_handshakes", "0", "listeners.max_pending_handshakes = 0 is outside the allowed range 1 to 65536"),
+        ("max_pending_handshakes", "1e9", "listeners.max_pending_handshakes must be an integer"),
+        ("max_pending_handshakes", "true", "listeners.max_pending_handshakes must be an integer"),
+        ("max_pending_per_source", "65537", "max_pending_per_source = 65537 is outside the allowed range 1 to 65536"),
+        ("max_pending_per_source", "300", "max_pending_per_source = 300 is more than listeners.max_pending_handshakes"),
+        ("reserved_descriptors", "-1", "listeners.reserved_descriptors = -1 is outside the allowed range 0 to 65536"),
+    ],
+)
+def test_listener_limits_are_bounded(tmp_path: Path, setting: str, value: str, message: str) -> None:
+    text = "\n".join(
+        f"{setting} = {value}" if line.startswith(f"{setting} =") else line for line in render_config(BASE).splitlines()
+    )
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        load_config(_write(tmp_path, text))
+
+
+def test_listener_limits_round_trip_and_refuse_unknown_keys(tmp_path: Path) -> None:
+    text = render_config(BASE).replace("max_pending_per_source = 8", "max_pending_per_source = 2")
+    assert load_config(_write(tmp_path, text)).listeners == ListenerLimits(max_pending_per_source=2)
+    with pytest.raises(ConfigError, match=r"unknown setting\(s\) in \[listeners\]: backlog"):
+        load_config(_write(tmp_path, text.replace("[listeners]", "[listeners]\nbacklog = 5")))

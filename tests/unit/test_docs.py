@@ -14,6 +14,7 @@ from detente.config import (
     DeadlineSettings,
     LedgerSettings,
     LinkSettings,
+    ListenerLimits,
     NotificationSettings,
     StationConfig,
     WatchSettings,
@@ -38,7 +39,7 @@ def _commands(parser: argparse.ArgumentParser, prefix: str = "") -> list[str]:
     return found
 
 
-_TABLES = ("link", "ledger", "deadlines", "line_deadlines", "watch", "notifications")
+_TABLES = ("link", "ledger", "deadlines", "line_deadlines", "watch", "notifications", "listeners")
 """StationConfig fields that are tables of their own, documented setting by setting."""
 
 
@@ -58,7 +59,14 @@ def test_every_command_is_documented(command: str) -> None:
     [f.name for f in dataclasses.fields(StationConfig) if f.name not in _TABLES]
     + [
         f.name
-        for table in (LinkSettings, LedgerSettings, DeadlineSettings, WatchSettings, NotificationSettings)
+        for table in (
+            LinkSettings,
+            LedgerSettings,
+            DeadlineSettings,
+            WatchSettings,
+            NotificationSettings,
+            ListenerLimits,
+        )
         for f in dataclasses.fields(table)
     ],
 )
