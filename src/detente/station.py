@@ -459,7 +459,7 @@ class Station:
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, ticket: Admitted) -> None:
         try:
             stream = await accept_tls(reader, writer, self._server_context, self._gate.handshake_timeout)
-        except TransportError as exc:  # counted; logged the first time per address and interval
+        except TransportError as exc:  # counted; logged the first few times per address and interval
             if self._gate.failed(ticket, "timeout" if isinstance(exc, HandshakeTimedOut) else "handshake"):
                 log_event(log, logging.WARNING, "connection.refused", reason=str(exc))
             return

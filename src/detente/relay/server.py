@@ -131,7 +131,7 @@ class RelayServer:
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, ticket: Admitted) -> None:
         try:
             stream = await accept_tls(reader, writer, self._context, self.gate.handshake_timeout)
-        except TransportError as exc:  # counted; logged the first time per address and interval
+        except TransportError as exc:  # counted; logged the first few times per address and interval
             if self.gate.failed(ticket, "timeout" if isinstance(exc, HandshakeTimedOut) else "handshake"):
                 log_event(log, logging.WARNING, "relay.connection_refused", reason=str(exc))
             return

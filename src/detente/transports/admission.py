@@ -32,6 +32,8 @@ __all__ = ["Admission", "AdmissionLimits", "Admitted", "Refusal", "RefusalsCount
 
 _REPORTED_SOURCES = 10
 """Sources reported one by one per interval; the rest are summed in one report."""
+_LOGGED_FAILURES = 4
+"""Failed handshakes from one source worth a line of their own per interval; the rest are counted."""
 _KNOWN_SOURCES = 4096
 """Addresses remembered as known at most (the oldest forgotten first)."""
 
@@ -170,13 +172,13 @@ class Admission:
     def failed(self, ticket: Admitted, now: float, reason: str) -> bool:
         """The handshake of the connection ``ticket`` admitted failed (``reason``: "timeout",
         "handshake"…): it is no longer pending, and is counted with the refusals. True for the
-        first failure from its source in this interval, which deserves a line of its own."""
+        first few failures from its source in this interval, which deserve a line of their own."""
         self.finished(ticket, authenticated=False)
         tally = self._tallies.get(ticket.source)
-        first = tally is None or not any(key in self._failure_reasons for key in tally.reasons)
+        failures = 0 if tally is None else sum(n for key, n in tally.reasons.items() if key in self._failure_reasons)
         self._failure_reasons.add(reason)
         self._count(ticket.source, reason, now)
-        return first
+        return failures < _LOGGED_FAILURES
 
     def _count(self, source: str, refusal: Refusal | str, now: float) -> None:
         reason = refusal.value if isinstance(refusal, Refusal) else refusal

@@ -169,7 +169,7 @@ class Gate:
 
     def failed(self, ticket: Admitted, reason: str) -> bool:
         """The handshake failed: counted; True when the failure deserves a log line of its own
-        (the first from its source in the interval, the rest go into ``connection.limited``)."""
+        (the first few from its source in the interval; the rest go into ``connection.limited``)."""
         first = self.admission.failed(ticket, self._clock(), reason)
         self._schedule_report()
         return first
