@@ -1,0 +1,78 @@
+"""The asyncio side of admission: accept errors counted instead of logged one by one, the soft
+open-files limit raised at start, pinned addresses read from cards, a relay's [listeners]."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import resource
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from detente.config import ListenerLimits
+from detente.errors import ConfigError
+from detente.relay.home import RelayHome, create_relay
+from detente.transports.gate import endpoint_hosts, quiet_accept_errors
+
+
+def test_out_of_files_on_accept_is_one_line_not_one_per_error(caplog: pytest.LogCaptureFixture) -> None:
+    others: list[str] = []
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        loop.set_exception_handler(lambda _loop, context: others.append(context["message"]))
+        quiet_accept_errors(loop)
+        quiet_accept_errors(loop)  # a station and its relay both install it: once is enough
+        for _ in range(500):
+            loop.call_exception_handler(
+                {"message": "socket.accept() out of system resource", "exception": OSError(24, "Too many open files")}
+            )
+        loop.call_exception_handler({"message": "something else"})
+
+    with caplog.at_level(logging.INFO, logger="detente"):
+        asyncio.run(main())
+    lines = [r.getMessage() for r in caplog.records if "listener.out_of_files" in r.getMessage()]
+    assert len(lines) == 1 and "errors=1 " in lines[0] and "Too many open files" in lines[0]
+    assert others == ["something else"], "anything else still goes to the handler there was"
+
+
+def test_serve_raises_its_soft_open_files_limit_to_the_hard_one() -> None:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or hard < 2:
+        pytest.skip("needs a finite hard limit above 1")
+    code = (
+        "import resource\n"
+        "from detente.logs import configure_logging\n"
+        "from detente.transports.gate import raise_open_files_limit\n"
+        "configure_logging()\n"
+        "print(raise_open_files_limit('serve'), resource.getrlimit(resource.RLIMIT_NOFILE))\n"
+    )
+    low = min(soft, hard // 2)
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (low, hard)),
+    )
+    assert result.stdout.split() == [f"({hard},", f"{hard})", f"({hard},", f"{hard})"]
+    assert f"limits.open_files process=serve soft={hard} hard={hard} was={low}" in result.stderr
+
+
+def test_the_addresses_a_card_names_are_the_ip_literals_of_its_endpoints() -> None:
+    endpoints = ["tls://192.0.2.7:7001", "tls://[2001:db8::1]:7001", "tls://ankara.example:7001"]
+    assert endpoint_hosts(endpoints) == ["192.0.2.7", "2001:db8::1"]
+
+
+def test_a_relay_reads_its_listener_limits_and_refuses_one_out_of_range(tmp_path: Path) -> None:
+    home = create_relay(tmp_path / "relay", name="un", listen="127.0.0.1:7300")
+    assert home.settings().listeners == ListenerLimits()
+    text = home.config_path.read_text(encoding="utf-8")
+    home.config_path.write_text(text.replace("max_pending_per_source = 8", "max_pending_per_source = 3"))
+    assert RelayHome(home.path).settings().listeners.max_pending_per_source == 3
+    home.config_path.write_text(text.replace("handshake_timeout = 5.0", "handshake_timeout = 600"))
+    with pytest.raises(ConfigError, match=r"listeners\.handshake_timeout = 600 is outside the allowed range 0.5 to 60"):
+        home.settings()
