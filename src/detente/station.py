@@ -53,13 +53,13 @@ from .transports.admission import Admitted
 from .transports.gate import LISTENER_COUNTS, ListenerCounts, endpoint_hosts, gate_for, quiet_accept_errors
 from .transports.relay import PeerKeys, RelayPath, RelayStream, TLSRelay
 from .transports.tls import (
-    HandshakeTimedOut,
     TLSStream,
     TransportError,
     accept_tls,
     client_context,
     dial_tls,
     endpoint_address,
+    handshake_failure,
     server_context,
 )
 from .watch.deadlines import WATCH_CHECK
@@ -459,8 +459,8 @@ class Station:
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, ticket: Admitted) -> None:
         try:
             stream = await accept_tls(reader, writer, self._server_context, self._gate.handshake_timeout)
-        except TransportError as exc:  # counted; logged the first few times per address and interval
-            if self._gate.failed(ticket, "timeout" if isinstance(exc, HandshakeTimedOut) else "handshake"):
+        except TransportError as exc:  # counted; a refused one also logged, a few per interval
+            if self._gate.failed(ticket, handshake_failure(exc)):
                 log_event(log, logging.WARNING, "connection.refused", reason=str(exc))
             return
         peer = self._by_cert.get(stream.certificate_sha256)

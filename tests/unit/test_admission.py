@@ -72,16 +72,28 @@ def test_refusals_are_reported_once_per_interval_busiest_sources_first_the_rest_
     assert gate.refused == {"total": 1012}
 
 
-def test_a_failed_handshake_frees_its_place_and_only_the_first_few_per_interval_are_worth_a_line() -> None:
-    gate = admission(per_source=8)
-    tickets = [t for _ in range(6) if isinstance(t := gate.admit("10.0.0.1", 0.0), Admitted)]
-    assert len(tickets) == 6 and gate.pending == 6
-    worth = [gate.failed(t, 5.0, "timeout" if n % 2 else "handshake") for n, t in enumerate(tickets)]
-    assert worth == [True, True, True, True, False, False]
+def test_a_failed_handshake_frees_its_place_and_only_a_few_refused_by_tls_are_worth_a_line() -> None:
+    gate = admission(pending=64, per_source=64)
+    tickets = [t for _ in range(8) if isinstance(t := gate.admit("10.0.0.1", 0.0), Admitted)]
+    assert len(tickets) == 8 and gate.pending == 8
+    assert [gate.failed(t, 5.0, "timeout" if n % 2 else "closed") for n, t in enumerate(tickets[:2])] == [False] * 2
+    assert [gate.failed(t, 5.0, "handshake") for t in tickets[2:]] == [True] * 4 + [False] * 2
     assert gate.pending == 0
-    assert gate.reports(15.0) == [RefusalsCounted("10.0.0.1", 1, 6, (("handshake", 3), ("timeout", 3)), 5.0)]
+    assert gate.reports(15.0) == [
+        RefusalsCounted("10.0.0.1", 1, 8, (("closed", 1), ("handshake", 6), ("timeout", 1)), 5.0)
+    ]
     again = gate.admit("10.0.0.1", 20.0)
-    assert isinstance(again, Admitted) and gate.failed(again, 21.0, "handshake") is True
+    assert isinstance(again, Admitted) and gate.failed(again, 21.0, "handshake") is True, "a new interval"
+
+
+def test_no_more_than_32_lines_per_interval_from_all_sources_together() -> None:
+    gate = admission(pending=128, per_source=1)
+    worth = []
+    for n in range(100):
+        ticket = gate.admit(f"10.0.{n}.1", 0.0)
+        assert isinstance(ticket, Admitted)
+        worth.append(gate.failed(ticket, 0.0, "handshake"))
+    assert worth == [True] * 32 + [False] * 68
 
 
 def test_a_ticket_finished_twice_is_a_bug_said_so() -> None:

@@ -24,7 +24,7 @@ from ..identity import Card
 from ..logs import log_event
 from ..transports.admission import Admitted
 from ..transports.gate import endpoint_hosts, gate_for, quiet_accept_errors
-from ..transports.tls import HandshakeTimedOut, TLSStream, accept_tls, server_context
+from ..transports.tls import TLSStream, accept_tls, handshake_failure, server_context
 from .home import RelayHome
 from .queue import Put, QuotaExceeded, Quotas, RelayQueue
 from .tunnel import TunnelError, parse_item
@@ -131,8 +131,8 @@ class RelayServer:
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, ticket: Admitted) -> None:
         try:
             stream = await accept_tls(reader, writer, self._context, self.gate.handshake_timeout)
-        except TransportError as exc:  # counted; logged the first few times per address and interval
-            if self.gate.failed(ticket, "timeout" if isinstance(exc, HandshakeTimedOut) else "handshake"):
+        except TransportError as exc:  # counted; a refused one also logged, a few per interval
+            if self.gate.failed(ticket, handshake_failure(exc)):
                 log_event(log, logging.WARNING, "relay.connection_refused", reason=str(exc))
             return
         station = self._stations.get(stream.certificate_sha256)

@@ -14,7 +14,8 @@ queued. A connection admitted is *pending* until it authenticates or fails
   are refused; known ones until a quarter of the reserve is left (the rest is for the console,
   the store and the station's own dials).
 
-Handshakes that fail or time out (:meth:`Admission.failed`) are counted the same way. Refusals
+Handshakes that fail or time out (:meth:`Admission.failed`) are counted the same way; a few
+refused by TLS are worth a line of their own, a timeout or a close never is. Refusals
 are counted per source and reported at most once per ``report_interval``
 (:meth:`Admission.reports`): the busiest sources one by one, the others in one summary, so a
 flood never becomes a log line per connection.
@@ -28,12 +29,18 @@ from collections import Counter
 from dataclasses import dataclass, field
 from enum import Enum
 
-__all__ = ["Admission", "AdmissionLimits", "Admitted", "Refusal", "RefusalsCounted"]
+__all__ = ["QUIET_FAILURES", "Admission", "AdmissionLimits", "Admitted", "Refusal", "RefusalsCounted"]
 
 _REPORTED_SOURCES = 10
 """Sources reported one by one per interval; the rest are summed in one report."""
+QUIET_FAILURES = frozenset({"timeout", "closed"})
+"""Handshake failures that are only counted, never worth a line of their own: what idle or
+half-open connections (a flood) cause."""
 _LOGGED_FAILURES = 4
-"""Failed handshakes from one source worth a line of their own per interval; the rest are counted."""
+"""Other failed handshakes from one source worth a line of their own per interval; the rest are
+only counted."""
+_LOGGED_FAILURES_IN_ALL = 32
+"""...and from all sources together."""
 _KNOWN_SOURCES = 4096
 """Addresses remembered as known at most (the oldest forgotten first)."""
 
@@ -110,7 +117,8 @@ class Admission:
         self._known: dict[str, None] = dict.fromkeys(known)
         self._tallies: dict[str, _Tally] = {}
         self._window_start: float | None = None
-        self._failure_reasons: set[str] = set()
+        self._loud_failures: set[str] = set()
+        self._lines = 0
         self.refused: Counter[str] = Counter()
         """Refusals since start, by reason (Refusal values, and the reasons of failed handshakes)."""
         self.admitted = 0
@@ -171,14 +179,20 @@ class Admission:
 
     def failed(self, ticket: Admitted, now: float, reason: str) -> bool:
         """The handshake of the connection ``ticket`` admitted failed (``reason``: "timeout",
-        "handshake"…): it is no longer pending, and is counted with the refusals. True for the
-        first few failures from its source in this interval, which deserve a line of their own."""
+        "closed", "handshake"…): it is no longer pending, and is counted with the refusals. True
+        when it deserves a line of its own: not a timeout nor a close (:data:`QUIET_FAILURES`),
+        and among the first four from its source and the first 32 in all in this interval."""
         self.finished(ticket, authenticated=False)
         tally = self._tallies.get(ticket.source)
-        failures = 0 if tally is None else sum(n for key, n in tally.reasons.items() if key in self._failure_reasons)
-        self._failure_reasons.add(reason)
+        failures = 0 if tally is None else sum(n for key, n in tally.reasons.items() if key in self._loud_failures)
         self._count(ticket.source, reason, now)
-        return failures < _LOGGED_FAILURES
+        if reason in QUIET_FAILURES:
+            return False
+        self._loud_failures.add(reason)
+        if failures >= _LOGGED_FAILURES or self._lines >= _LOGGED_FAILURES_IN_ALL:
+            return False
+        self._lines += 1
+        return True
 
     def _count(self, source: str, refusal: Refusal | str, now: float) -> None:
         reason = refusal.value if isinstance(refusal, Refusal) else refusal
@@ -214,4 +228,5 @@ class Admission:
             reports.append(RefusalsCounted(None, len(rest), reasons.total(), tuple(sorted(reasons.items())), since))
         self._tallies.clear()
         self._window_start = None
+        self._lines = 0
         return reports

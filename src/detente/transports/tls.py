@@ -18,6 +18,7 @@ from ..config import parse_address
 from ..errors import TransportError
 
 __all__ = [
+    "HandshakeAbandoned",
     "HandshakeTimedOut",
     "TLSStream",
     "TransportError",
@@ -25,6 +26,7 @@ __all__ = [
     "client_context",
     "dial_tls",
     "endpoint_address",
+    "handshake_failure",
     "server_context",
 ]
 
@@ -34,6 +36,18 @@ READ_SIZE = 65536
 
 class HandshakeTimedOut(TransportError):
     """The other end did not finish its TLS handshake in time (idle, slow, or holding a place)."""
+
+
+class HandshakeAbandoned(TransportError):
+    """The other end closed or reset the connection during the TLS handshake."""
+
+
+def handshake_failure(exc: TransportError) -> str:
+    """How an accepted connection's handshake failed, for the listener's counts: "timeout",
+    "closed" (both what a flood of idle connections causes) or "handshake" (TLS refused)."""
+    if isinstance(exc, HandshakeTimedOut):
+        return "timeout"
+    return "closed" if isinstance(exc, HandshakeAbandoned) else "handshake"
 
 
 def _base_context(purpose: int, cert: Path, key: Path) -> ssl.SSLContext:
@@ -152,5 +166,5 @@ async def accept_tls(
         raise TransportError(f"{remote}: TLS handshake refused: {reason}") from None
     except (OSError, ConnectionError) as exc:
         writer.close()
-        raise TransportError(f"{remote}: connection failed during the TLS handshake ({exc})") from None
+        raise HandshakeAbandoned(f"{remote}: connection failed during the TLS handshake ({exc})") from None
     return TLSStream(reader, writer, remote, _certificate_hash(writer))
