@@ -15,7 +15,7 @@ import pytest
 from detente.config import ListenerLimits
 from detente.errors import ConfigError
 from detente.relay.home import RelayHome, create_relay
-from detente.transports.gate import endpoint_hosts, quiet_accept_errors
+from detente.transports.gate import endpoint_hosts, quiet_accept_errors, source_key
 
 
 def test_out_of_files_on_accept_is_one_line_not_one_per_error(caplog: pytest.LogCaptureFixture) -> None:
@@ -64,7 +64,22 @@ def test_serve_raises_its_soft_open_files_limit_to_the_hard_one() -> None:
 
 def test_the_addresses_a_card_names_are_the_ip_literals_of_its_endpoints() -> None:
     endpoints = ["tls://192.0.2.7:7001", "tls://[2001:db8::1]:7001", "tls://ankara.example:7001"]
-    assert endpoint_hosts(endpoints) == ["192.0.2.7", "2001:db8::1"]
+    assert endpoint_hosts(endpoints) == ["192.0.2.7", "2001:db8::/64"]
+
+
+@pytest.mark.parametrize(
+    ("host", "key"),
+    [
+        ("192.0.2.7", "192.0.2.7"),
+        ("::ffff:192.0.2.7", "192.0.2.7"),
+        ("2001:db8:1:2:aaaa::1", "2001:db8:1:2::/64"),
+        ("2001:db8:1:2:ffff::9", "2001:db8:1:2::/64"),
+        ("fe80::1%eth0", "fe80::/64"),
+        ("not-an-address", "not-an-address"),
+    ],
+)
+def test_sources_are_counted_by_address_and_ipv6_by_its_64_network(host: str, key: str) -> None:
+    assert source_key(host) == key
 
 
 def test_a_relay_reads_its_listener_limits_and_refuses_one_out_of_range(tmp_path: Path) -> None:

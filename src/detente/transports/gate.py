@@ -41,6 +41,7 @@ __all__ = [
     "quiet_accept_errors",
     "raise_open_files_limit",
     "source_address",
+    "source_key",
 ]
 
 log = logging.getLogger("detente.limits")
@@ -110,10 +111,26 @@ def descriptors() -> Descriptors:
     return _descriptors
 
 
+def source_key(host: str) -> str:
+    """What the per-source limits count by: an IPv4 address (an IPv4-mapped IPv6 one as IPv4),
+    an IPv6 /64 network (one site's share: an attacker there has every address in it), or the
+    text as it is when it is not an IP address."""
+    try:
+        address = ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return host
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address)
+
+
 def source_address(transport: asyncio.BaseTransport) -> str:
+    """The :func:`source_key` of a connection's remote end."""
     peer = transport.get_extra_info("peername")
     if isinstance(peer, tuple) and peer:
-        return str(peer[0])
+        return source_key(str(peer[0]))
     return str(peer or "unknown")
 
 
@@ -279,12 +296,14 @@ def gate_for(listener: str, limits: ListenerLimits, *, known: Iterable[str] = ()
 
 
 def endpoint_hosts(endpoints: Iterable[str]) -> list[str]:
-    """The IP addresses named in ``tls://HOST:PORT`` endpoints (host names are not resolved)."""
+    """The sources (:func:`source_key`) of the IP addresses named in ``tls://HOST:PORT``
+    endpoints; host names are not resolved."""
     hosts = []
     for endpoint in endpoints:
         host = endpoint.removeprefix("tls://").rsplit(":", 1)[0].strip("[]")
         try:
-            hosts.append(str(ipaddress.ip_address(host)))
+            ipaddress.ip_address(host)
         except ValueError:
             continue
+        hosts.append(source_key(host))
     return hosts
