@@ -51,6 +51,7 @@ from .relays import load_relays
 from .store import LinkStatus, PathStatus, PeerRecord, Store
 from .transports.admission import Admitted
 from .transports.gate import LISTENER_COUNTS, ListenerCounts, endpoint_hosts, gate_for, quiet_accept_errors
+from .transports.listener import GatedServer, serve_gated
 from .transports.relay import PeerKeys, RelayPath, RelayStream, TLSRelay
 from .transports.tls import (
     TLSStream,
@@ -142,7 +143,7 @@ class Station:
         self._by_cert: dict[str, _Peer] = {}
         self._relays: dict[str, RelayPath] = {}
         self._server_context = server_context(home.tls_cert_path, home.tls_key_path, [])
-        self._servers: list[asyncio.Server] = []
+        self._servers: list[GatedServer] = []
         self._gate = gate_for("link", self.config.listeners)
         self._saved_counts: ListenerCounts | None = None
         self._tasks: set[asyncio.Task[None]] = set()
@@ -268,7 +269,7 @@ class Station:
         for address in self.config.listen:
             host, port = parse_address(address, "listen address")
             try:
-                server = await asyncio.start_server(self._accepted, host, port, reuse_address=True)
+                server = await serve_gated(self._gate, host, port, self._accepted)
             except OSError as exc:
                 raise TransportError(f"cannot listen on {address}: {exc.strerror or exc}") from None
             self._servers.append(server)
@@ -446,13 +447,10 @@ class Station:
 
     # --- connections ---------------------------------------------------------------------------
 
-    def _accepted(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        # Called inside connection_made, before any byte is read: stop reading now, so that the
-        # client's first TLS bytes stay in the socket for the TLS layer instead of the plain reader.
-        # Over the limits on connections not yet authenticated, it is closed now, before any TLS.
-        ticket = self._gate.admit(writer.transport)
-        if ticket is None:
-            return
+    def _accepted(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, ticket: Admitted) -> None:
+        # Admitted by the gate (within the limits on connections not yet authenticated); called
+        # inside connection_made, before any byte is read: stop reading now, so that the client's
+        # first TLS bytes stay in the socket for the TLS layer instead of the plain reader.
         cast(asyncio.Transport, writer.transport).pause_reading()
         self._spawn(self._accept(reader, writer, ticket), "accept")
 

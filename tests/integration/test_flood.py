@@ -124,15 +124,20 @@ def _restart_and_time_delivery(sender: StationProcess, receiver: StationProcess,
     return time.monotonic() - started
 
 
+ONLY_THE_RESERVE = {"max_pending_handshakes": "65536", "max_pending_per_source": "65536", "reserved_descriptors": "128"}
+"""Limits under which only the open files kept in reserve stand between the flood and the line."""
+
+
 @pytest.mark.slow
+@pytest.mark.parametrize("limits", [{}, ONLY_THE_RESERVE], ids=["default-limits", "only-the-descriptor-reserve"])
 def test_a_pinned_peer_reconnects_and_delivers_through_a_flood_and_the_console_answers(
-    make_station: StationFactory,
+    make_station: StationFactory, limits: dict[str, str]
 ) -> None:
     tr = make_station("Ankara Operations Centre", "TR", "tr")
     sy = make_station("Damascus Operations Centre", "SY", "ar")
     tr.pin(sy)
     sy.pin(tr)
-    _set_link(tr, dial='"never"')  # Damascus is the one that connects: to Ankara's flooded port
+    _set_link(tr, dial='"never"', **limits)  # Damascus is the one that connects: to Ankara's flooded port
     _set_link(sy, dial='"always"')
     tr.open_files = OPEN_FILES
     tr.start()
@@ -148,7 +153,8 @@ def test_a_pinned_peer_reconnects_and_delivers_through_a_flood_and_the_console_a
         with urllib.request.urlopen(f"http://127.0.0.1:{tr.console_port}/", timeout=5) as page:
             assert page.status == 200 and b"<html" in page.read().lower()
         counts = tr.status()["link_listener"]
-        assert counts["refused"]["total"] > 1000 and counts["pending"] >= 1
+        reason = "descriptors" if limits else "total"
+        assert counts["refused"][reason] > 1000 and counts["pending"] >= 1
         held = flood.opened
     tr.wait_log(r"connection\.limited listener=link", timeout=30)
     log = tr.log()

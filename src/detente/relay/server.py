@@ -24,6 +24,7 @@ from ..identity import Card
 from ..logs import log_event
 from ..transports.admission import Admitted
 from ..transports.gate import endpoint_hosts, gate_for, quiet_accept_errors
+from ..transports.listener import GatedServer, serve_gated
 from ..transports.tls import TLSStream, accept_tls, handshake_failure, server_context
 from .home import RelayHome
 from .queue import Put, QuotaExceeded, Quotas, RelayQueue
@@ -73,7 +74,7 @@ class RelayServer:
         self._context = server_context(cert, key, [card.tls_certificate_pem for card in cards])
         self.queue = RelayQueue(database, quotas)
         self._clients: dict[str, _Client] = {}
-        self._servers: list[asyncio.Server] = []
+        self._servers: list[GatedServer] = []
         self._tasks: set[asyncio.Task[None]] = set()
         self.listening: list[tuple[str, int]] = []
         known = endpoint_hosts(endpoint for card in cards for endpoint in card.endpoints)
@@ -99,7 +100,7 @@ class RelayServer:
             for address in self.listen:
                 host, port = parse_address(address, "listen address")
                 try:
-                    server = await asyncio.start_server(self._accepted, host, port, reuse_address=True)
+                    server = await serve_gated(self.gate, host, port, self._accepted)
                 except OSError as exc:
                     raise TransportError(f"cannot listen on {address}: {exc.strerror or exc}") from None
                 self._servers.append(server)
@@ -119,10 +120,7 @@ class RelayServer:
             self.queue.close()
             log_event(log, logging.INFO, "relay.stopped", relay=self.name)
 
-    def _accepted(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        ticket = self.gate.admit(writer.transport)  # over the limits: closed now, before any TLS
-        if ticket is None:
-            return
+    def _accepted(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, ticket: Admitted) -> None:
         cast(asyncio.Transport, writer.transport).pause_reading()
         task = asyncio.create_task(self._serve(reader, writer, ticket))
         self._tasks.add(task)

@@ -20,6 +20,7 @@ import ipaddress
 import logging
 import os
 import resource
+import socket
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ from ..protocol.timestamps import format_time
 from .admission import Admission, AdmissionLimits, Admitted, Refusal
 
 __all__ = [
+    "ACCEPT_ERROR",
     "LISTENER_COUNTS",
     "Descriptors",
     "Gate",
@@ -50,7 +52,8 @@ LISTENER_COUNTS = "listener-counts"
 """The store's meta key under which `serve` keeps its link listener's counts for `status`."""
 _MEASURE_EVERY = 0.1
 """Seconds between two counts of the open files (a count costs about a millisecond per thousand)."""
-_ACCEPT_ERROR = "socket.accept() out of system resource"
+ACCEPT_ERROR = "socket.accept() out of system resource"
+"""The message of asyncio's accept errors (EMFILE, ENFILE…), which the listeners here use too."""
 _ACCEPT_ERROR_INTERVAL = 10.0
 
 
@@ -169,13 +172,30 @@ class Gate:
                 self.admission.remember(source)
 
     def admit(self, transport: asyncio.BaseTransport) -> Admitted | None:
-        """A ticket for a connection just accepted, or None after aborting it (over a limit)."""
-        result = self.admission.admit(source_address(transport), self._clock(), descriptors_free=descriptors().free())
-        if isinstance(result, Refusal):
+        """A ticket for a connection asyncio accepted, or None after aborting it (over a limit)."""
+        ticket = self._decide(source_address(transport))
+        if ticket is None:
             if isinstance(transport, asyncio.WriteTransport):
-                transport.abort()  # closed now: no TLS work, nothing queued
+                transport.abort()  # no TLS work, nothing queued
             else:
                 transport.close()
+        return ticket
+
+    def admit_socket(self, conn: socket.socket) -> Admitted | None:
+        """A ticket for a socket just accepted, or None after closing it (over a limit)."""
+        try:
+            peer = conn.getpeername()
+        except OSError:  # reset already
+            conn.close()
+            return None
+        ticket = self._decide(source_key(str(peer[0])) if isinstance(peer, tuple) else str(peer))
+        if ticket is None:
+            conn.close()  # at once: its descriptor is free before the next accept
+        return ticket
+
+    def _decide(self, source: str) -> Admitted | None:
+        result = self.admission.admit(source, self._clock(), descriptors_free=descriptors().free())
+        if isinstance(result, Refusal):
             self._schedule_report()
             return None
         descriptors().opened()
@@ -266,7 +286,7 @@ def quiet_accept_errors(loop: asyncio.AbstractEventLoop) -> None:
             errors.watching = False
 
     def handler(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
-        if context.get("message") != _ACCEPT_ERROR:
+        if context.get("message") != ACCEPT_ERROR:
             if previous is not None:
                 previous(loop, context)
             else:
