@@ -91,3 +91,52 @@ def test_a_relay_reads_its_listener_limits_and_refuses_one_out_of_range(tmp_path
     home.config_path.write_text(text.replace("handshake_timeout = 5.0", "handshake_timeout = 600"))
     with pytest.raises(ConfigError, match=r"listeners\.handshake_timeout = 600 is outside the allowed range 0.5 to 60"):
         home.settings()
+
+
+_OUT_OF_FILES_SCRIPT = """
+import asyncio, resource, socket
+from detente.config import ListenerLimits
+from detente.logs import configure_logging
+from detente.transports.gate import gate_for, quiet_accept_errors
+from detente.transports.listener import serve_gated
+
+configure_logging()
+resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))
+
+async def main():
+    loop = asyncio.get_running_loop()
+    quiet_accept_errors(loop)
+    quiet = loop.get_exception_handler()
+    errors = []
+    loop.set_exception_handler(lambda loop, context: (errors.append(1), quiet(loop, context)))
+    accepted = []
+    gate = gate_for("link", ListenerLimits(reserved_descriptors=0))
+    server = await serve_gated(gate, "127.0.0.1", 0, lambda reader, writer, ticket: accepted.append(ticket))
+    client = socket.socket()
+    filler = []
+    while True:
+        try:
+            filler.append(open("/dev/null"))
+        except OSError:
+            break
+    client.connect(server.sockets[0].getsockname())  # completed by the kernel, not yet accepted
+    await asyncio.sleep(0.5)
+    during = (len(errors), len(accepted))
+    for f in filler:
+        f.close()
+    await asyncio.sleep(0.5)
+    print(during[0], during[1], len(accepted))
+    server.close()
+
+asyncio.run(main())
+"""
+
+
+def test_out_of_files_the_listener_pauses_and_accepts_again_once_files_are_free() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", _OUT_OF_FILES_SCRIPT], capture_output=True, text=True, check=True, timeout=60
+    )
+    errors, accepted_during, accepted_after = (int(n) for n in result.stdout.split())
+    assert accepted_during == 0 and accepted_after == 1, result.stderr
+    assert 1 <= errors <= 20, f"{errors} accept errors in half a second: accepting must pause, not spin"
+    assert result.stderr.count("listener.out_of_files") == 1, result.stderr
