@@ -110,3 +110,13 @@ def test_limits_are_checked() -> None:
         AdmissionLimits(0, 1)
     with pytest.raises(ValueError, match="report_interval"):
         AdmissionLimits(1, 1, report_interval=float("nan"))
+
+
+def test_a_flood_from_very_many_addresses_is_summed_past_ten_thousand() -> None:
+    gate = admission(pending=1, per_source=1)
+    assert isinstance(gate.admit("10.255.255.255", 0.0), Admitted)
+    for n in range(12000):
+        gate.admit(f"10.{n // 65536}.{n // 256 % 256}.{n % 256}", 1.0)
+    reports = gate.reports(11.0)
+    assert len(reports) == 11 and sum(r.count for r in reports) == 12000
+    assert reports[-1].source is None and reports[-1].sources == 10000 - 10 + 1

@@ -41,6 +41,8 @@ _LOGGED_FAILURES = 4
 only counted."""
 _LOGGED_FAILURES_IN_ALL = 32
 """...and from all sources together."""
+_TALLIED_SOURCES = 10000
+"""Sources counted one by one per interval at most; refusals from further ones are only summed."""
 _KNOWN_SOURCES = 4096
 """Addresses remembered as known at most (the oldest forgotten first)."""
 
@@ -91,7 +93,8 @@ class Admitted:
 class RefusalsCounted:
     """Connections refused before their handshake during one interval.
 
-    ``source`` is the address, or None for the sum of the ``sources`` not reported one by one."""
+    ``source`` is the address, or None for the sum of the ``sources`` not reported one by one
+    (at least that many: past 10,000 addresses in an interval, the further ones count as one)."""
 
     source: str | None
     sources: int
@@ -116,6 +119,7 @@ class Admission:
         self._total = 0
         self._known: dict[str, None] = dict.fromkeys(known)
         self._tallies: dict[str, _Tally] = {}
+        self._overflow: _Tally | None = None
         self._window_start: float | None = None
         self._loud_failures: set[str] = set()
         self._lines = 0
@@ -201,7 +205,10 @@ class Admission:
             self._window_start = now
         tally = self._tallies.get(source)
         if tally is None:
-            tally = self._tallies[source] = _Tally(now)
+            if len(self._tallies) >= _TALLIED_SOURCES:  # a flood from very many addresses: sum the rest
+                tally = self._overflow = self._overflow or _Tally(now)
+            else:
+                tally = self._tallies[source] = _Tally(now)
         tally.reasons[reason] += 1
 
     def next_report(self) -> float | None:
@@ -219,14 +226,16 @@ class Admission:
             RefusalsCounted(source, 1, tally.reasons.total(), tuple(sorted(tally.reasons.items())), tally.since)
             for source, tally in ranked[:_REPORTED_SOURCES]
         ]
-        rest = ranked[_REPORTED_SOURCES:]
-        if rest:
+        rest = [tally for _, tally in ranked[_REPORTED_SOURCES:]]
+        if rest or self._overflow is not None:
             reasons: Counter[str] = Counter()
-            for _, tally in rest:
+            for tally in [*rest, *([self._overflow] if self._overflow else [])]:
                 reasons.update(tally.reasons)
-            since = min(tally.since for _, tally in rest)
-            reports.append(RefusalsCounted(None, len(rest), reasons.total(), tuple(sorted(reasons.items())), since))
+            since = min(tally.since for tally in [*rest, *([self._overflow] if self._overflow else [])])
+            sources = len(rest) + (1 if self._overflow else 0)
+            reports.append(RefusalsCounted(None, sources, reasons.total(), tuple(sorted(reasons.items())), since))
         self._tallies.clear()
+        self._overflow = None
         self._window_start = None
         self._lines = 0
         return reports
