@@ -67,8 +67,8 @@ from .watch.deadlines import WATCH_CHECK
 from .watch.notify import NotificationFailed, notify
 from .watch.watchman import Watchman
 from .web.app import Console, create_app
+from .web.gated_http import guarded_http
 from .web.hub import Hub
-from .web.listener import guarded_http
 
 __all__ = ["Station", "monotonic_wall_clock"]
 
