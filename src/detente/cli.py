@@ -149,9 +149,11 @@ def cmd_peer_list(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from .servers import serve
+    from .transports.gate import raise_open_files_limit
 
     home = _home(args)
     configure_logging(args.log_level)
+    raise_open_files_limit("serve")
     lock = ServeLock(home)
     lock.acquire()
     try:

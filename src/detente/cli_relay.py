@@ -61,8 +61,10 @@ def cmd_relay_allow(args: argparse.Namespace) -> int:
 
 def cmd_relay_serve(args: argparse.Namespace) -> int:
     from .relay.server import RelayServer
+    from .transports.gate import raise_open_files_limit
 
     configure_logging(args.log_level)
+    raise_open_files_limit("relay serve")
     home = _relay_home(args)
     listen = (args.listen,) if args.listen else None
 

@@ -32,12 +32,14 @@ __all__ = [
     "DeadlineSettings",
     "LedgerSettings",
     "LinkSettings",
+    "ListenerLimits",
     "NotificationSettings",
     "StationConfig",
     "WatchSettings",
     "format_address",
     "load_config",
     "parse_address",
+    "parse_listener_limits",
     "toml_string",
     "render_config",
     "set_station_setting",
@@ -170,6 +172,42 @@ class LinkSettings:
             failover_after=self.failover_after,
             paths=preferred + tuple(p for p in paths if p not in preferred),
         )
+
+
+@dataclass(frozen=True)
+class ListenerLimits:
+    """The ``[listeners]`` table (in station.toml and relay.toml): limits on connections that
+    have not authenticated yet, on every listener (the link, the relay, the console). A
+    connection over a limit is closed as soon as it is accepted, before any TLS work."""
+
+    handshake_timeout: float = bounded(5.0, 0.5, 60.0, "seconds")
+    """Seconds a connection has to finish its TLS handshake (the console: to send its first
+    request) before it is closed."""
+    max_pending_handshakes: int = bounded(256, 1, 65536, "connections")
+    """Connections at most on one listener that have not finished their handshake; an eighth of
+    them is kept for the addresses pinned peers connect from."""
+    max_pending_per_source: int = bounded(8, 1, 65536, "connections")
+    """Of those, at most this many from one address (a value above ``max_pending_handshakes``
+    leaves that total as the only limit)."""
+    reserved_descriptors: int = bounded(64, 0, 65536, "open files")
+    """Open files kept free for pinned peers, the console and the store: with fewer left, new
+    connections from unknown addresses are refused."""
+
+
+def parse_listener_limits(table: dict[str, Any], where: str) -> ListenerLimits:
+    """A ``[listeners]`` table, each value checked against its range; ``where`` names the file."""
+    unknown = set(table) - set(ListenerLimits.__dataclass_fields__)
+    if unknown:
+        raise ConfigError(f"{where}: unknown setting(s) in [listeners]: {', '.join(sorted(unknown))}")
+    values: dict[str, Any] = {}
+    for item in fields(ListenerLimits):
+        bounds = item.metadata["bounds"]
+        value = table.get(item.name, item.default)
+        if not _allowed(value, bounds, isinstance(item.default, int)):
+            raise _refused(where, f"listeners.{item.name}", value, bounds, item.default)
+        values[item.name] = value
+    limits = ListenerLimits(**values)
+    return limits
 
 
 @dataclass(frozen=True)
@@ -312,6 +350,8 @@ class StationConfig:
     the ``line-down`` alarm."""
     courier: CourierSettings = field(default_factory=CourierSettings)
     """The size limit of courier files."""
+    listeners: ListenerLimits = field(default_factory=ListenerLimits)
+    """Limits on connections not yet authenticated."""
 
     def deadlines_for(self, party: str) -> DeadlineSettings:
         return self.line_deadlines.get(party, self.deadlines)
@@ -393,6 +433,11 @@ trusted_proxies = {strings(config.console_access.trusted_proxies)}   # reverse p
 names = {strings(config.console_access.names)}             # host names of the console besides its bind address
 [courier]
 max_file_bytes = {config.courier.max_file_bytes}    # largest courier file imported (64 KiB to 4 GiB)
+[listeners]                   # connections not yet authenticated, on the link, relay and console listeners
+handshake_timeout = {config.listeners.handshake_timeout}      # seconds to finish the TLS handshake
+max_pending_handshakes = {config.listeners.max_pending_handshakes}  # such connections at most, in all
+max_pending_per_source = {config.listeners.max_pending_per_source}    # ...and from one address
+reserved_descriptors = {config.listeners.reserved_descriptors}     # open files kept for pinned peers and the console
 """
 
 
@@ -415,6 +460,7 @@ def load_config(path: Path) -> StationConfig:
         "console",
         "contacts",
         "courier",
+        "listeners",
     }
     if unknown:
         raise ConfigError(f"{path}: unknown table(s) {', '.join(sorted(unknown))}")
@@ -546,6 +592,7 @@ def load_config(path: Path) -> StationConfig:
         console_access=console_access,
         contacts=contacts,
         courier=courier,
+        listeners=parse_listener_limits(_table(raw, "listeners", path, required=False), str(path)),
     )
     validate_config(config, str(path))
     return config
@@ -558,6 +605,7 @@ SECTIONS: dict[str, type[Any]] = {
     "watch": WatchSettings,
     "notifications": NotificationSettings,
     "courier": CourierSettings,
+    "listeners": ListenerLimits,
 }
 """The tables of station.toml read into settings dataclasses, by name (``[deadlines.lines.<PARTY>]`` are
 ``DeadlineSettings`` too); every numeric field of each is declared with ``bounded``."""

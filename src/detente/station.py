@@ -52,6 +52,9 @@ from .reading import machine_translator
 from .relay.home import RelayCard
 from .relays import load_relays
 from .store import LinkStatus, PathStatus, PeerRecord, Store
+from .transports.admission import Admitted
+from .transports.gate import LISTENER_COUNTS, ListenerCounts, endpoint_hosts, gate_for, quiet_accept_errors
+from .transports.listener import GatedServer, serve_gated
 from .transports.relay import PeerKeys, RelayPath, RelayStream, TLSRelay
 from .transports.tls import (
     TLSStream,
@@ -60,6 +63,7 @@ from .transports.tls import (
     client_context,
     dial_tls,
     endpoint_address,
+    handshake_failure,
     server_context,
 )
 from .watch.deadlines import ROSTER, WATCH_CHECK
@@ -67,6 +71,7 @@ from .watch.escalation import Step
 from .watch.notify import notify_each
 from .watch.watchman import Watchman
 from .web.app import Console, create_app
+from .web.gated_http import guarded_http
 from .web.hub import Hub
 
 __all__ = ["Station", "monotonic_wall_clock"]
@@ -142,7 +147,9 @@ class Station:
         self._by_cert: dict[str, _Peer] = {}
         self._relays: dict[str, RelayPath] = {}
         self._server_context = server_context(home.tls_cert_path, home.tls_key_path, [])
-        self._servers: list[asyncio.Server] = []
+        self._servers: list[GatedServer] = []
+        self._gate = gate_for("link", self.config.listeners)
+        self._saved_counts: ListenerCounts | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
         self._poked = asyncio.Event()
@@ -168,6 +175,7 @@ class Station:
         stops it too, and is raised as StationError once everything is closed: the station is
         crash-only, and restarting from the database is always safe."""
         self._stop = stop
+        quiet_accept_errors(asyncio.get_running_loop())
         try:
             self._make_relays()
             self._load_peers()
@@ -230,6 +238,7 @@ class Station:
             key=self.home.tls_key_path,
             database=self.home.path / "relay.sqlite3",
             quotas=Quotas(),
+            limits=self.config.listeners,
         )
         await server.run(stop)
 
@@ -268,7 +277,7 @@ class Station:
         for address in self.config.listen:
             host, port = parse_address(address, "listen address")
             try:
-                server = await asyncio.start_server(self._accepted, host, port, reuse_address=True)
+                server = await serve_gated(self._gate, host, port, self._accepted)
             except OSError as exc:
                 raise TransportError(f"cannot listen on {address}: {exc.strerror or exc}") from None
             self._servers.append(server)
@@ -282,11 +291,13 @@ class Station:
         elif machine.backend is not None:
             log_event(log, logging.INFO, "console.machine_translation", detail=machine.describe())
         app = create_app(Console(self.home, self.store, self.hub, self.clock, bind=host))
+        gate = gate_for("console", self.config.listeners, known=("127.0.0.1", "::1"))  # a reverse proxy
         server = _ConsoleServer(
             uvicorn.Config(
                 app,
                 host=host,
                 port=port,
+                http=guarded_http(gate),
                 log_level="warning",
                 access_log=False,
                 lifespan="off",
@@ -320,6 +331,7 @@ class Station:
             self._console.should_exit = True
         for server in self._servers:
             server.close()
+        self._gate.close()
         self._close_wake_socket()
         for peer in self._peers.values():
             try:
@@ -384,6 +396,7 @@ class Station:
             ledger.on_alarm = lambda alarm, peer=peer: self._alarm(peer, alarm)
             self._peers[record.station_id] = peer
             self._by_cert[card.tls_certificate_sha256] = peer
+            self._gate.know(endpoint_hosts(card.endpoints))
             self._server_context.load_verify_locations(cadata=card.tls_certificate_pem)
             log_event(
                 log,
@@ -443,19 +456,22 @@ class Station:
 
     # --- connections ---------------------------------------------------------------------------
 
-    def _accepted(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        # Called inside connection_made, before any byte is read: stop reading now, so that the
-        # client's first TLS bytes stay in the socket for the TLS layer instead of the plain reader.
+    def _accepted(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, ticket: Admitted) -> None:
+        # Admitted by the gate (within the limits on connections not yet authenticated); called
+        # inside connection_made, before any byte is read: stop reading now, so that the client's
+        # first TLS bytes stay in the socket for the TLS layer instead of the plain reader.
         cast(asyncio.Transport, writer.transport).pause_reading()
-        self._spawn(self._accept(reader, writer), "accept")
+        self._spawn(self._accept(reader, writer, ticket), "accept")
 
-    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, ticket: Admitted) -> None:
         try:
-            stream = await accept_tls(reader, writer, self._server_context)
-        except TransportError as exc:
-            log_event(log, logging.WARNING, "connection.refused", reason=str(exc))
+            stream = await accept_tls(reader, writer, self._server_context, self._gate.handshake_timeout)
+        except TransportError as exc:  # counted; a refused one also logged, a few per interval
+            if self._gate.failed(ticket, handshake_failure(exc)):
+                log_event(log, logging.WARNING, "connection.refused", reason=str(exc))
             return
         peer = self._by_cert.get(stream.certificate_sha256)
+        self._gate.finished(ticket, authenticated=peer is not None)  # a pinned peer's address is known now
         if peer is None:
             log_event(
                 log,
@@ -1091,6 +1107,20 @@ class Station:
                 last_status = now
                 for peer in self._peers.values():
                     self._save_status(peer, force=True)
+                self._save_listener_counts(now)
+
+    def _save_listener_counts(self, now: float) -> None:
+        """What the link listener admitted and refused, for `status --json` (when it changed)."""
+        counts = self._gate.counts()
+        if counts == self._saved_counts:
+            return
+        value = {"pending": counts.pending, "admitted": counts.admitted, "refused": counts.refused}
+        try:
+            self.store.set_meta(LISTENER_COUNTS, json.dumps(value | {"updated_at": format_time(now)}))
+        except StoreError as exc:
+            log_event(log, logging.ERROR, "store.failed", action="save listener counts", error=str(exc))
+            return
+        self._saved_counts = counts
 
     def _notice_line_moved(self, peer: _Peer) -> None:
         """Another process (`courier import`) took in messages or receipts of this line: the

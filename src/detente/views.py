@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import time
 from dataclasses import asdict, dataclass
@@ -11,6 +12,7 @@ from .home import Home, ServeLock
 from .invisible import shown, shown_value
 from .protocol.timestamps import format_time
 from .store import AlarmRecord, MessageRecord, PathStatus, Store
+from .transports.gate import LISTENER_COUNTS
 from .watch.figures import WINDOWS, response_figures
 from .watch.state import watch_state
 
@@ -114,10 +116,22 @@ def status_view(home: Home, store: Store, now: float | None = None) -> dict[str,
         "serve": {"running": serving, "pid": pid if not shared and pid and pid > 0 else None},
         "servers": servers,
         "peers": peers,
+        "link_listener": _listener_counts(store) if serving else None,
         "figures": [asdict(f) for f in response_figures(store, config, now, WINDOWS[:1])],
         "alarms": alarm_views(store, config.language),
         "ledger_alarms": [{"at": a.at, "kind": a.kind, "detail": a.detail} for a in alarms][-20:],
     }
+
+
+def _listener_counts(store: Store) -> dict[str, Any] | None:
+    """Connections the running `serve` admitted to a handshake on its link listener, those
+    pending now, and those refused, by reason (see docs/operations.md, "Connections that have not
+    authenticated")."""
+    saved = store.get_meta(LISTENER_COUNTS)
+    if saved is None:
+        return None
+    counts: dict[str, Any] = json.loads(saved)
+    return counts
 
 
 def _path_view(path: PathStatus, running: bool) -> dict[str, Any]:

@@ -18,7 +18,15 @@ from detente.config import set_station_setting
 from detente.home import Home
 from detente.outbox import queue_message
 from detente.protocol.envelope import Precedence
-from integration.stations import CLI, StationProcess, free_port, init_station, run_cli, wait_until
+from integration.stations import (
+    CLI,
+    StationProcess,
+    free_port,
+    init_station,
+    open_files_limit,
+    run_cli,
+    wait_until,
+)
 
 from .proxy import FaultProxy, Faults
 
@@ -131,6 +139,8 @@ class RelayProcess:
     port: int
     process: subprocess.Popen[bytes] | None = None
     runs: int = 0
+    open_files: int | None = None
+    """The open-files limit of its `relay serve` (see ``open_files_limit``); None: the test's own."""
 
     @property
     def log_path(self) -> Path:
@@ -142,7 +152,11 @@ class RelayProcess:
             log.write(f"--- run {self.runs}\n".encode())
             log.flush()
             self.process = subprocess.Popen(
-                [*CLI, "relay", "serve", "--home", str(self.home)], stdout=log, stderr=log, start_new_session=True
+                [*CLI, "relay", "serve", "--home", str(self.home)],
+                stdout=log,
+                stderr=log,
+                start_new_session=True,
+                preexec_fn=open_files_limit(self.open_files),
             )
         wait_until(lambda: "relay.ready" in self.log().rsplit(f"--- run {self.runs}", 1)[-1], 30, what="relay up")
 

@@ -6,11 +6,13 @@ from __future__ import annotations
 import json
 import os
 import re
+import resource
 import signal
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +35,18 @@ def run_cli(
     if check and result.returncode != 0:
         raise AssertionError(f"detente {' '.join(args)} exited {result.returncode}: {result.stderr}")
     return result
+
+
+def open_files_limit(limit: int | None) -> Callable[[], None] | None:
+    """A ``preexec_fn`` that gives the child process ``limit`` open files, soft and hard (so that
+    raising the soft limit to the hard one changes nothing); None for no limit of its own."""
+    if limit is None:
+        return None
+
+    def apply() -> None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit))
+
+    return apply
 
 
 def wait_until(predicate: Any, timeout: float = 30.0, interval: float = 0.05, what: str = "condition") -> Any:
@@ -81,6 +95,8 @@ class StationProcess:
     console_port: int | None = None
     log_path: Path = field(init=False)
     runs: int = 0
+    open_files: int | None = None
+    """The open-files limit of its `serve` (see ``open_files_limit``); None: the test's own."""
 
     def __post_init__(self) -> None:
         self.log_path = self.home.parent / f"{self.home.name}.log"
@@ -108,7 +124,11 @@ class StationProcess:
         log.write(f"--- run {self.runs}\n".encode())
         log.flush()
         self.process = subprocess.Popen(
-            [*CLI, "serve", "--home", str(self.home), *extra], stdout=log, stderr=log, start_new_session=True
+            [*CLI, "serve", "--home", str(self.home), *extra],
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
+            preexec_fn=open_files_limit(self.open_files),
         )
         log.close()
         self.wait_log(ready, since_run=True)

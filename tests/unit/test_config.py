@@ -8,6 +8,7 @@ import pytest
 
 from detente.config import (
     LinkSettings,
+    ListenerLimits,
     NotificationSettings,
     StationConfig,
     load_config,
@@ -136,3 +137,14 @@ def test_addresses(text: str, expected: tuple[str, int]) -> None:
 def test_bad_addresses(text: str) -> None:
     with pytest.raises(ConfigError):
         parse_address(text)
+
+
+# The listeners' ranges, NaN, the infinities and the wrong types: test_config_bounds.py, as for every
+# number. The relay's relay.toml reads the same table with the same checks (test_gate.py).
+
+
+def test_listener_limits_round_trip_and_refuse_unknown_keys(tmp_path: Path) -> None:
+    text = render_config(BASE).replace("max_pending_per_source = 8", "max_pending_per_source = 2")
+    assert load_config(_write(tmp_path, text)).listeners == ListenerLimits(max_pending_per_source=2)
+    with pytest.raises(ConfigError, match=r"unknown setting\(s\) in \[listeners\]: backlog"):
+        load_config(_write(tmp_path, text.replace("[listeners]", "[listeners]\nbacklog = 5")))

@@ -16,6 +16,7 @@ from detente.config import (
     DeadlineSettings,
     LedgerSettings,
     LinkSettings,
+    ListenerLimits,
     NotificationSettings,
     StationConfig,
     WatchSettings,
@@ -40,7 +41,17 @@ def _commands(parser: argparse.ArgumentParser, prefix: str = "") -> list[str]:
     return found
 
 
-_TABLES = ("link", "ledger", "deadlines", "line_deadlines", "watch", "notifications", "console_access", "courier")
+_TABLES = (
+    "link",
+    "ledger",
+    "deadlines",
+    "line_deadlines",
+    "watch",
+    "notifications",
+    "console_access",
+    "courier",
+    "listeners",
+)
 """StationConfig fields that are tables of their own, documented setting by setting."""
 
 
@@ -68,6 +79,7 @@ def test_every_command_is_documented(command: str) -> None:
             NotificationSettings,
             ConsoleSettings,
             CourierSettings,
+            ListenerLimits,
         )
         for f in dataclasses.fields(table)
     ],

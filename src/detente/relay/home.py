@@ -1,6 +1,6 @@
 """A relay's directory: its settings, its TLS identity, the station cards it serves, its queue.
 
-relay.toml          [relay] name, listen, advertise; [quotas] per station
+relay.toml          [relay] name, listen, advertise; [quotas] per station; [listeners] (as in station.toml)
 keys/tls.key        the relay's TLS key (0600) and keys/tls.crt its self-signed certificate
 stations/ID.card    each station card the relay accepts connections from (pinned certificate)
 relay.sqlite3       items waiting for their recipients
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..config import parse_address, toml_string
+from ..config import ListenerLimits, parse_address, parse_listener_limits, toml_string
 from ..errors import ConfigError, PeerError
 from ..identity import Card, certificate_sha256, generate_tls_identity, parse_card
 from .queue import Quotas
@@ -75,6 +75,7 @@ class RelaySettings:
     listen: tuple[str, ...]
     advertise: tuple[str, ...]
     quotas: Quotas
+    listeners: ListenerLimits = ListenerLimits()
 
 
 class RelayHome:
@@ -124,7 +125,16 @@ class RelayHome:
             parse_address(address, f"{self.config_path}: listen address")
         if min(limits.max_bytes, limits.max_items, limits.max_item_bytes) < 1:
             raise ConfigError(f"{self.config_path}: quotas must be positive")
-        return RelaySettings(name, listen, advertise or tuple(f"tls://{a}" for a in listen), limits)
+        listeners = raw.get("listeners", {})
+        if not isinstance(listeners, dict):
+            raise ConfigError(f"{self.config_path}: [listeners] must be a table")
+        return RelaySettings(
+            name,
+            listen,
+            advertise or tuple(f"tls://{a}" for a in listen),
+            limits,
+            parse_listener_limits(listeners, str(self.config_path)),
+        )
 
     def card(self) -> RelayCard:
         pem = self.tls_cert_path.read_text(encoding="ascii")
@@ -175,7 +185,13 @@ def create_relay(path: Path, *, name: str, listen: str, advertise: tuple[str, ..
         "[quotas]                          # what the relay holds for one station, not yet taken\n"
         f"max_bytes_per_station = {Quotas.max_bytes}\n"
         f"max_items_per_station = {Quotas.max_items}\n"
-        f"max_item_bytes = {Quotas.max_item_bytes}\n",
+        f"max_item_bytes = {Quotas.max_item_bytes}\n"
+        "\n"
+        "[listeners]                       # connections not yet authenticated (docs/operations.md)\n"
+        f"handshake_timeout = {ListenerLimits.handshake_timeout}\n"
+        f"max_pending_handshakes = {ListenerLimits.max_pending_handshakes}\n"
+        f"max_pending_per_source = {ListenerLimits.max_pending_per_source}\n"
+        f"reserved_descriptors = {ListenerLimits.reserved_descriptors}\n",
         encoding="utf-8",
     )
     return home

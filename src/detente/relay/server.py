@@ -18,11 +18,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
 
-from ..config import parse_address
+from ..config import ListenerLimits, parse_address
 from ..errors import StoreError, TransportError
 from ..identity import Card
 from ..logs import log_event
-from ..transports.tls import TLSStream, accept_tls, server_context
+from ..transports.admission import Admitted
+from ..transports.gate import endpoint_hosts, gate_for, quiet_accept_errors
+from ..transports.listener import GatedServer, serve_gated
+from ..transports.tls import TLSStream, accept_tls, handshake_failure, server_context
 from .home import RelayHome
 from .queue import Put, QuotaExceeded, Quotas, RelayQueue
 from .tunnel import TunnelError, parse_item
@@ -62,6 +65,7 @@ class RelayServer:
         key: Path,
         database: Path,
         quotas: Quotas,
+        limits: ListenerLimits | None = None,
     ) -> None:
         self.name = name
         self.listen = listen
@@ -70,9 +74,11 @@ class RelayServer:
         self._context = server_context(cert, key, [card.tls_certificate_pem for card in cards])
         self.queue = RelayQueue(database, quotas)
         self._clients: dict[str, _Client] = {}
-        self._servers: list[asyncio.Server] = []
+        self._servers: list[GatedServer] = []
         self._tasks: set[asyncio.Task[None]] = set()
         self.listening: list[tuple[str, int]] = []
+        known = endpoint_hosts(endpoint for card in cards for endpoint in card.endpoints)
+        self.gate = gate_for("relay", limits or ListenerLimits(), known=known)
 
     @classmethod
     def from_home(cls, home: RelayHome, *, listen: tuple[str, ...] | None = None) -> RelayServer:
@@ -85,14 +91,16 @@ class RelayServer:
             key=home.tls_key_path,
             database=home.database_path,
             quotas=settings.quotas,
+            limits=settings.listeners,
         )
 
     async def run(self, stop: asyncio.Event) -> None:
+        quiet_accept_errors(asyncio.get_running_loop())
         try:
             for address in self.listen:
                 host, port = parse_address(address, "listen address")
                 try:
-                    server = await asyncio.start_server(self._accepted, host, port, reuse_address=True)
+                    server = await serve_gated(self.gate, host, port, self._accepted)
                 except OSError as exc:
                     raise TransportError(f"cannot listen on {address}: {exc.strerror or exc}") from None
                 self._servers.append(server)
@@ -108,22 +116,25 @@ class RelayServer:
             for task in list(self._tasks):
                 task.cancel()
             await asyncio.gather(*self._tasks, return_exceptions=True)
+            self.gate.close()
             self.queue.close()
             log_event(log, logging.INFO, "relay.stopped", relay=self.name)
 
-    def _accepted(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    def _accepted(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, ticket: Admitted) -> None:
         cast(asyncio.Transport, writer.transport).pause_reading()
-        task = asyncio.create_task(self._serve(reader, writer))
+        task = asyncio.create_task(self._serve(reader, writer, ticket))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, ticket: Admitted) -> None:
         try:
-            stream = await accept_tls(reader, writer, self._context)
-        except TransportError as exc:
-            log_event(log, logging.WARNING, "relay.connection_refused", reason=str(exc))
+            stream = await accept_tls(reader, writer, self._context, self.gate.handshake_timeout)
+        except TransportError as exc:  # counted; a refused one also logged, a few per interval
+            if self.gate.failed(ticket, handshake_failure(exc)):
+                log_event(log, logging.WARNING, "relay.connection_refused", reason=str(exc))
             return
         station = self._stations.get(stream.certificate_sha256)
+        self.gate.finished(ticket, authenticated=station is not None)  # a station's address is known from now on
         if station is None:
             log_event(log, logging.WARNING, "relay.connection_refused", remote=stream.remote, reason="not pinned")
             stream.close()

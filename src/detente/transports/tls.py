@@ -18,17 +18,36 @@ from ..config import parse_address
 from ..errors import TransportError
 
 __all__ = [
+    "HandshakeAbandoned",
+    "HandshakeTimedOut",
     "TLSStream",
     "TransportError",
     "accept_tls",
     "client_context",
     "dial_tls",
     "endpoint_address",
+    "handshake_failure",
     "server_context",
 ]
 
 HANDSHAKE_TIMEOUT = 10.0
 READ_SIZE = 65536
+
+
+class HandshakeTimedOut(TransportError):
+    """The other end did not finish its TLS handshake in time (idle, slow, or holding a place)."""
+
+
+class HandshakeAbandoned(TransportError):
+    """The other end closed or reset the connection during the TLS handshake."""
+
+
+def handshake_failure(exc: TransportError) -> str:
+    """How an accepted connection's handshake failed, for the listener's counts: "timeout",
+    "closed" (both what a flood of idle connections causes) or "handshake" (TLS refused)."""
+    if isinstance(exc, HandshakeTimedOut):
+        return "timeout"
+    return "closed" if isinstance(exc, HandshakeAbandoned) else "handshake"
 
 
 def _base_context(purpose: int, cert: Path, key: Path) -> ssl.SSLContext:
@@ -138,7 +157,7 @@ async def accept_tls(
             await writer.start_tls(context, ssl_handshake_timeout=timeout)
     except TimeoutError:
         writer.close()
-        raise TransportError(f"{remote}: no TLS handshake within {timeout:g} s") from None
+        raise HandshakeTimedOut(f"{remote}: no TLS handshake within {timeout:g} s") from None
     except ssl.SSLError as exc:
         writer.close()
         reason = getattr(exc, "verify_message", None) or exc.reason or str(exc)
@@ -147,5 +166,5 @@ async def accept_tls(
         raise TransportError(f"{remote}: TLS handshake refused: {reason}") from None
     except (OSError, ConnectionError) as exc:
         writer.close()
-        raise TransportError(f"{remote}: connection failed during the TLS handshake ({exc})") from None
+        raise HandshakeAbandoned(f"{remote}: connection failed during the TLS handshake ({exc})") from None
     return TLSStream(reader, writer, remote, _certificate_hash(writer))
