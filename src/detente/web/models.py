@@ -322,7 +322,7 @@ class PlaceBearingItem(_Strict):
 
 
 class BorderDistanceItem(_Strict):
-    km: float = Field(description="From the ground the geometry covers to the two parties' land border; 0 if it crosses.")
+    km: float = Field(description="From the ground it covers to the two parties' land border; 0 if it crosses.")
     country: str | None = Field(description="The country its reference point lies in.")
     text: str = Field(description="In the reader's language.")
 
