@@ -1,0 +1,168 @@
+// What an officer aims with on every map: place names in the console's language (the gazetteer the
+// station ships, GET /api/v1/map/places), a metric scale bar, the cursor's position in degrees and
+// MGRS, an MGRS grid to switch on, and a legend of every symbol.
+
+import * as L from "/vendor/leaflet/leaflet-src.esm.js";
+import { forward as toMgrs } from "/vendor/mgrs/mgrs.esm.js";
+import { PLACES_URL } from "./api.js";
+import { h, replace } from "./dom.js";
+import { lang, t } from "./i18n.js";
+import { mgrsGrid } from "./mgrsgrid.js";
+
+const NAME_COLUMNS = { en: 0, tr: 1, ar: 2, ru: 3 };
+const MOST_LABELS = 250;
+/** Below each zoom, the smallest place labelled: towns first, villages when zoomed in. */
+const SMALLEST = [
+  [6, 300000],
+  [7, 100000],
+  [8, 30000],
+  [9, 10000],
+  [10, 3000],
+];
+const LEGEND = ["party", "country", "sea", "place", "area", "corridor", "point"];
+
+let places = null;
+
+function loadPlaces() {
+  if (!places) {
+    places = fetch(PLACES_URL, { credentials: "same-origin" })
+      .then((response) => {
+        if (!response.ok) throw new Error(`${PLACES_URL}: HTTP ${response.status}`);
+        return response.json();
+      })
+      .then((data) => data.places)
+      .catch((error) => {
+        places = null;
+        throw error;
+      });
+  }
+  return places;
+}
+
+function smallest(zoom) {
+  for (const [below, population] of SMALLEST) if (zoom < below) return population;
+  return 0;
+}
+
+/** The name of a place row in the reader's language, the English one where the data has none. */
+export function placeName(row, language = lang()) {
+  return row[NAME_COLUMNS[language] ?? 0] || row[0];
+}
+
+function placeLabels(map) {
+  const layer = L.layerGroup().addTo(map);
+  let rows = [];
+  const draw = () => {
+    layer.clearLayers();
+    const bounds = map.getBounds().pad(0.05);
+    const least = smallest(map.getZoom());
+    let shown = 0;
+    for (const row of rows) {
+      if (row[6] < least) break; // rows come largest first
+      if (!bounds.contains([row[4], row[5]])) continue;
+      const icon = L.divIcon({
+        className: `place-label${row[6] >= 100000 ? " town" : ""}`,
+        html: h("span", { dir: "auto", lang: lang() }, placeName(row)),
+        iconSize: null,
+        iconAnchor: [4, 4],
+      });
+      layer.addLayer(L.marker([row[4], row[5]], { icon, interactive: false, keyboard: false }));
+      shown += 1;
+      if (shown >= MOST_LABELS) break;
+    }
+  };
+  loadPlaces().then(
+    (loaded) => {
+      rows = loaded;
+      draw();
+    },
+    () => {},
+  );
+  map.on("zoomend moveend", draw);
+  return layer;
+}
+
+/** ``37S CA 31623 65035`` for a point (one-metre precision), or "" outside MGRS's latitudes. */
+export function mgrsText(lat, lng) {
+  try {
+    const raw = toMgrs([lng, lat], 5);
+    const found = /^(\d{1,2}[C-X])([A-Z]{2})(\d{5})(\d{5})$/.exec(raw);
+    return found ? found.slice(1).join(" ") : raw;
+  } catch {
+    return "";
+  }
+}
+
+/** ``36.71611° N, 37.11500° E`` with the hemisphere letters of the reader's language. */
+export function degreesText(lat, lng) {
+  const part = (value, positive, negative) =>
+    `${Math.abs(value).toFixed(5)}° ${t(`map.hemisphere.${value < 0 ? negative : positive}`)}`;
+  return `${part(lat, "N", "S")}, ${part(L.Util.wrapNum(lng, [-180, 180], true), "E", "W")}`;
+}
+
+const Readout = L.Control.extend({
+  options: { position: "bottomleft" },
+  onAdd(map) {
+    const degrees = h("span.degrees", { dir: "ltr" });
+    const grid = h("span.mgrs", { dir: "ltr" });
+    const box = h("div.cursor-readout", { "aria-live": "off" }, h("span.hint", t("map.cursor_hint")));
+    const show = (event) => {
+      const { lat, lng } = event.latlng;
+      degrees.textContent = degreesText(lat, lng);
+      const reference = mgrsText(lat, lng);
+      grid.textContent = reference ? `${t("map.mgrs")} ${reference}` : "";
+      replace(box, degrees, reference ? [" · ", grid] : null);
+    };
+    map.on("mousemove", show);
+    this._off = () => map.off("mousemove", show);
+    L.DomEvent.disableClickPropagation(box);
+    return box;
+  },
+  onRemove() {
+    this._off?.();
+  },
+});
+
+const GridSwitch = L.Control.extend({
+  options: { position: "topright" },
+  onAdd(map) {
+    const grid = mgrsGrid(map);
+    const box = h("input", {
+      type: "checkbox",
+      name: "mgrs-grid",
+      onchange: () => (box.checked ? grid.show() : grid.hide()),
+    });
+    const label = h("label.leaflet-bar.grid-switch", box, " ", t("map.grid"));
+    L.DomEvent.disableClickPropagation(label);
+    return label;
+  },
+});
+
+const Legend = L.Control.extend({
+  options: { position: "bottomright" },
+  onAdd() {
+    const keys = LEGEND.concat(this.options.extra || []);
+    const details = h(
+      "details.map-legend.leaflet-bar",
+      h("summary", t("map.legend")),
+      h(
+        "ul",
+        keys.map((key) => h("li", { dataset: { symbol: key } }, h(`span.symbol.symbol-${key}`), " ", t(`map.symbol.${key}`))),
+      ),
+    );
+    L.DomEvent.disableClickPropagation(details);
+    L.DomEvent.disableScrollPropagation(details);
+    return details;
+  },
+});
+
+/** Put the aids on ``map``; ``legend`` names the symbols it shows beyond the common ones. */
+export function addMapAids(map, { interactive = true, legend = [] } = {}) {
+  placeLabels(map);
+  L.control.scale({ metric: true, imperial: false, maxWidth: 150 }).addTo(map);
+  new Legend({ extra: interactive ? legend.concat(["grid"]) : legend }).addTo(map);
+  if (interactive) {
+    new Readout().addTo(map);
+    new GridSwitch().addTo(map);
+  }
+}
