@@ -58,6 +58,8 @@ FAMILIES: dict[str, set[str]] = {
     "figures": {"side", "precedence", "messages", "acknowledged", "median", "p95", "missed"},
     "figures.side": {"ours", "theirs"},
     "map.preset": {"now", "next24", "last24", "week"},
+    "map.hemisphere": {"N", "S", "E", "W"},
+    "map.symbol": {"party", "country", "sea", "place", "area", "corridor", "point", "drawn", "other", "grid"},
     "accounts": {"name", "role", "created", "second_factor", "state"},
     "escalation": {s.value for s in Step},
 }
