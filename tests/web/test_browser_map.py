@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from detente.demo import _flight_notice
+from detente.notifications.formatting import format_mgrs
 
 from .browser_stations import ConsoleStation, login, make_console_station, screenshots, serve, watch_traffic
 
@@ -86,6 +87,9 @@ def _check_detail_map(page: Any, message_id: str, *, kilis: str, hemisphere: str
     assert re.fullmatch(rf"3[67]\.\d{{5}}° {hemisphere}, 3[78]\.\d{{5}}° .+", shown), shown
     mgrs = page.locator(".detail-map .cursor-readout .mgrs").inner_text()
     assert re.fullmatch(r"MGRS 37S [A-Z]{2} \d{5} \d{5}", mgrs), mgrs
+    lat, lon = (float(n) for n in re.findall(r"\d+\.\d{5}", shown))
+    station = format_mgrs(lon, lat).split()
+    assert [part[:4] for part in mgrs.split()[1:]] == [part[:4] for part in station], "the station's MGRS, to 10 m"
     # The MGRS grid, on request.
     assert page.locator(".detail-map path.mgrs-line").count() == 0
     page.check(".detail-map input[name=mgrs-grid]")
@@ -129,6 +133,15 @@ def test_both_consoles_show_places_scale_position_grid_corridor_and_where_it_lie
     assert "Nizip yerleşiminin 12,4 km güneybatısı" in sender
     assert "Suriye–Türkiye sınırına 4,9 km, Türkiye tarafında" in sender
     assert "12.4 كم جنوب غرب Nizip" in receiver and "على بعد 4.9 كم من حدود تركيا–سوريا، في تركيا" in receiver
+
+    # The compose map has the same aids, and its legend the drawing's symbols.
+    ankara.click("nav a[data-view=compose]")
+    ankara.wait_for_selector(".compose-map .place-label")
+    assert ankara.locator(".compose-map .leaflet-control-scale-line").count() == 1
+    assert ankara.locator(".compose-map .cursor-readout").count() == 1
+    assert ankara.locator(".compose-map input[name=mgrs-grid]").count() == 1
+    for symbol in ("drawn", "other", "corridor"):
+        assert ankara.locator(f'.compose-map .map-legend li[data-symbol="{symbol}"]').count() == 1
 
     # The overview map's kind list has coloured swatches (they were blank).
     ankara.click("nav a[data-view=map]")

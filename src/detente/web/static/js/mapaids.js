@@ -56,10 +56,17 @@ function placeLabels(map) {
     layer.clearLayers();
     const bounds = map.getBounds().pad(0.05);
     const least = smallest(map.getZoom());
+    const taken = []; // the boxes (pixels) of the labels placed: a smaller place never covers a larger one's
     let shown = 0;
     for (const row of rows) {
       if (row[6] < least) break; // rows come largest first
       if (!bounds.contains([row[4], row[5]])) continue;
+      const at = map.latLngToContainerPoint([row[4], row[5]]);
+      const box = { left: at.x - 4, right: at.x + 10 + placeName(row).length * 7, top: at.y - 8, bottom: at.y + 8 };
+      if (taken.some((b) => b.left < box.right && box.left < b.right && b.top < box.bottom && box.top < b.bottom)) {
+        continue;
+      }
+      taken.push(box);
       const icon = L.divIcon({
         className: `place-label${row[6] >= 100000 ? " town" : ""}`,
         html: h("span", { dir: "auto", lang: lang() }, placeName(row)),
