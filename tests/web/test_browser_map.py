@@ -84,7 +84,7 @@ def _check_detail_map(page: Any, message_id: str, *, kilis: str, hemisphere: str
     degrees = page.locator(".detail-map .cursor-readout .degrees")
     degrees.wait_for()
     shown = degrees.inner_text()
-    assert re.fullmatch(rf"3[67]\.\d{{5}}° {hemisphere}, 3[78]\.\d{{5}}° .+", shown), shown
+    assert re.fullmatch(rf"3[67]\.\d{{5}}° {hemisphere}[,،] 3[78]\.\d{{5}}° .+", shown), shown
     mgrs = page.locator(".detail-map .cursor-readout .mgrs").inner_text()
     assert re.fullmatch(r"MGRS 37S [A-Z]{2} \d{5} \d{5}", mgrs), mgrs
     lat, lon = (float(n) for n in re.findall(r"\d+\.\d{5}", shown))

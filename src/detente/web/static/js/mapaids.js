@@ -5,8 +5,8 @@
 import * as L from "/vendor/leaflet/leaflet-src.esm.js";
 import { forward as toMgrs } from "/vendor/mgrs/mgrs.esm.js";
 import { PLACES_URL } from "./api.js";
-import { h, replace } from "./dom.js";
-import { lang, t } from "./i18n.js";
+import { bdi, h, replace } from "./dom.js";
+import { dir, lang, t, tParts } from "./i18n.js";
 import { mgrsGrid } from "./mgrsgrid.js";
 
 const NAME_COLUMNS = { en: 0, tr: 1, ar: 2, ru: 3 };
@@ -100,22 +100,29 @@ export function mgrsText(lat, lng) {
   }
 }
 
-/** ``36.71611° N, 37.11500° E`` with the hemisphere letters of the reader's language. */
-export function degreesText(lat, lng) {
-  const part = (value, positive, negative) =>
-    `${Math.abs(value).toFixed(5)}° ${t(`map.hemisphere.${value < 0 ? negative : positive}`)}`;
-  return `${part(lat, "N", "S")}, ${part(L.Util.wrapNum(lng, [-180, 180], true), "E", "W")}`;
+/** ``36.71611° N, 37.11500° E`` with the hemisphere letters and separator of the reader's
+ * language, the figures isolated left to right (as parts for a DOM node). */
+export function degreesParts(lat, lng) {
+  const part = (value, positive, negative) => [
+    bdi(`${Math.abs(value).toFixed(5)}°`, "ltr"),
+    " ",
+    t(`map.hemisphere.${value < 0 ? negative : positive}`),
+  ];
+  return tParts("map.position", {
+    lat: part(lat, "N", "S"),
+    lon: part(L.Util.wrapNum(lng, [-180, 180], true), "E", "W"),
+  });
 }
 
 const Readout = L.Control.extend({
   options: { position: "bottomleft" },
   onAdd(map) {
-    const degrees = h("span.degrees", { dir: "ltr" });
+    const degrees = h("span.degrees", { dir: dir() });
     const grid = h("span.mgrs", { dir: "ltr" });
-    const box = h("div.cursor-readout", { "aria-live": "off" }, h("span.hint", t("map.cursor_hint")));
+    const box = h("div.cursor-readout", { dir: dir(), "aria-live": "off" }, h("span.hint", t("map.cursor_hint")));
     const show = (event) => {
       const { lat, lng } = event.latlng;
-      degrees.textContent = degreesText(lat, lng);
+      replace(degrees, degreesParts(lat, lng));
       const reference = mgrsText(lat, lng);
       grid.textContent = reference ? `${t("map.mgrs")} ${reference}` : "";
       replace(box, degrees, reference ? [" · ", grid] : null);
