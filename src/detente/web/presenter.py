@@ -213,10 +213,12 @@ def message_detail(
     *,
     translator: TranslationBackend | None = None,
     shown: dict[str, Any] | None = None,
+    where: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Everything the detail view shows. ``shown`` is :func:`rendered_message`'s result when the
     caller rendered it already (in a worker thread); otherwise it is rendered here, with a machine
-    translation by ``translator`` unless one is certified in the reader's language."""
+    translation by ``translator`` unless one is certified in the reader's language. ``where`` is
+    :func:`where_it_lies`'s result when the caller found it already (in a worker thread)."""
     body = record.body
     translations = store.translations(record.id)
     escalations = store.escalations_of([record.id])
@@ -229,7 +231,7 @@ def message_detail(
     detail["late"] = late.describe(lang) if late is not None and late.late else None
     detail["body"] = body
     detail["geometries"] = geometries(body)
-    detail["whereabouts"] = where_it_lies(config, record, lang)
+    detail["whereabouts"] = where if where is not None else where_it_lies(config, record, lang)
     detail["references"] = [
         {"id": ref.get("id"), "relation": ref.get("relation"), "known": store.message(str(ref.get("id"))) is not None}
         for ref in body.get("references", []) or []
