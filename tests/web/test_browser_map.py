@@ -9,6 +9,7 @@ detail page states the nearest town with its bearing and the border distance on 
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Iterator
@@ -16,9 +17,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import shapely
 
 from detente.demo import _flight_notice
 from detente.notifications.formatting import format_mgrs
+from detente.notifications.geodesy import LocalProjection, as_polygon
+from detente.notifications.geometry import Route
 
 from .browser_stations import ConsoleStation, login, make_console_station, screenshots, serve, watch_traffic
 
@@ -133,6 +137,19 @@ def test_both_consoles_show_places_scale_position_grid_corridor_and_where_it_lie
     assert "Nizip yerleşiminin 12,4 km güneybatısı" in sender
     assert "Suriye–Türkiye sınırına 4,9 km, Türkiye tarafında" in sender
     assert "12.4 كم جنوب غرب Nizip" in receiver and "على بعد 4.9 كم من حدود تركيا–سوريا، في تركيا" in receiver
+
+    # The corridor the browser draws is the ground the station checks (within 1 %).
+    route = _flight_notice(time.time())["area"]
+    ring = ankara.evaluate(
+        "async ([line, km]) => (await import('/js/corridor.js')).corridorRing(line, km)",
+        [route["coordinates"], route["corridor_km"]],
+    )
+    outline = shapely.LineString([(lon, lat) for lat, lon in ring] + [(ring[0][1], ring[0][0])])
+    drawn = shapely.union_all(shapely.get_parts(shapely.polygonize([shapely.node(outline)])))  # as filled (nonzero)
+    checked = as_polygon(Route.model_validate_json(json.dumps(route)))
+    local = LocalProjection.around(checked)
+    overlap = local.project(drawn.intersection(checked)).area / local.project(drawn.union(checked)).area
+    assert overlap > 0.99, overlap
 
     # The compose map has the same aids, and its legend the drawing's symbols.
     ankara.click("nav a[data-view=compose]")
