@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 import shapely
+from pyproj import Transformer
 
 from detente.demo import _flight_notice
 from detente.notifications.formatting import format_mgrs
@@ -150,6 +151,13 @@ def test_both_consoles_show_places_scale_position_grid_corridor_and_where_it_lie
     local = LocalProjection.around(checked)
     overlap = local.project(drawn.intersection(checked)).area / local.project(drawn.union(checked)).area
     assert overlap > 0.99, overlap
+
+    # The grid's UTM plane is WGS-84's (zone 37N, EPSG:32637), to the millimetre, both ways.
+    easting, northing = ankara.evaluate("async () => (await import('/js/utm.js')).forward(36.71611, 37.115)")
+    expected = Transformer.from_crs("EPSG:4326", "EPSG:32637", always_xy=True).transform(37.115, 36.71611)
+    assert abs(easting - expected[0]) < 0.01 and abs(northing - expected[1]) < 0.01
+    back = ankara.evaluate(f"async () => (await import('/js/utm.js')).inverse({easting}, {northing}, 37)")
+    assert abs(back[0] - 36.71611) < 1e-7 and abs(back[1] - 37.115) < 1e-7
 
     # The compose map has the same aids, and its legend the drawing's symbols.
     ankara.click("nav a[data-view=compose]")

@@ -161,7 +161,9 @@ const Legend = L.Control.extend({
       h("summary", t("map.legend")),
       h(
         "ul",
-        keys.map((key) => h("li", { dataset: { symbol: key } }, h(`span.symbol.symbol-${key}`), " ", t(`map.symbol.${key}`))),
+        keys.map((key) =>
+          h("li", { dataset: { symbol: key } }, h(`span.symbol.symbol-${key}`), " ", t(`map.symbol.${key}`)),
+        ),
       ),
     );
     L.DomEvent.disableClickPropagation(details);
