@@ -9,6 +9,7 @@ detail page states the nearest town with its bearing and the border distance on 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import time
@@ -22,8 +23,10 @@ from pyproj import Transformer
 
 from detente.demo import _flight_notice
 from detente.notifications.formatting import format_mgrs
+from detente.notifications.gazetteer import gazetteer
 from detente.notifications.geodesy import LocalProjection, as_polygon
 from detente.notifications.geometry import Route
+from detente.notifications.whereabouts import bearing_text
 
 from .browser_stations import ConsoleStation, login, make_console_station, screenshots, serve, watch_traffic
 
@@ -95,6 +98,16 @@ def _check_detail_map(page: Any, message_id: str, *, kilis: str, hemisphere: str
     lat, lon = (float(n) for n in re.findall(r"\d+\.\d{5}", shown))
     station = format_mgrs(lon, lat).split()
     assert [part[:4] for part in mgrs.split()[1:]] == [part[:4] for part in station], "the station's MGRS, to 10 m"
+    # The nearest town, as the station names it ("12 km SE of Kilis") for a message there.
+    town = gazetteer().nearest(lon, lat, min_population=10_000)
+    assert town is not None
+    near = page.locator(".detail-map .cursor-readout .near").inner_text()
+    language = "tr" if hemisphere == "K" else "ar"
+    allowed = {  # the readout's degrees are rounded to about a metre: the last figure may differ
+        re.sub("[\u2066-\u2069]", "", bearing_text(dataclasses.replace(town, km=town.km + d), language))
+        for d in (-0.05, 0.0, 0.05)
+    }
+    assert near in allowed, (near, allowed)
     # The MGRS grid, on request.
     assert page.locator(".detail-map path.mgrs-line").count() == 0
     page.check(".detail-map input[name=mgrs-grid]")

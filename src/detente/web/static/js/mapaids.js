@@ -19,9 +19,14 @@ const SMALLEST = [
   [9, 10000],
   [10, 3000],
 ];
+const TOWN = 10000; // as the station's "12 km SE of Kilis" (notifications.whereabouts)
+const COMPASS = ["N", "NE", "E", "SE", "S", "SW", "W", "NW"];
+const A = 6378137;
+const E2 = 0.00669437999014;
 const LEGEND = ["party", "country", "sea", "place", "area", "corridor", "point"];
 
 let places = null;
+let loadedRows = [];
 
 function loadPlaces() {
   if (!places) {
@@ -30,7 +35,10 @@ function loadPlaces() {
         if (!response.ok) throw new Error(`${PLACES_URL}: HTTP ${response.status}`);
         return response.json();
       })
-      .then((data) => data.places)
+      .then((data) => {
+        loadedRows = data.places;
+        return data.places;
+      })
       .catch((error) => {
         places = null;
         throw error;
@@ -114,18 +122,52 @@ export function degreesParts(lat, lng) {
   });
 }
 
+/** Distance (km) and bearing (degrees from north) from one point to another on the WGS-84
+ * ellipsoid, by its radii of curvature at the middle latitude: within 0.1 % at these ranges. */
+function offset(fromLat, fromLng, toLat, toLng) {
+  const phi = (((fromLat + toLat) / 2) * Math.PI) / 180;
+  const w = 1 - E2 * Math.sin(phi) ** 2;
+  const meridian = (A * (1 - E2)) / w ** 1.5;
+  const normal = A / Math.sqrt(w);
+  const dx = normal * Math.cos(phi) * (((toLng - fromLng) * Math.PI) / 180);
+  const dy = meridian * (((toLat - fromLat) * Math.PI) / 180);
+  return [Math.hypot(dx, dy) / 1000, ((Math.atan2(dx, dy) * 180) / Math.PI + 360) % 360];
+}
+
+/** "12 km SE of Kilis": the nearest town of 10,000 people or more, in the reader's language; "" far
+ * from any (the gazetteer covers the region's borders and its large towns). */
+export function nearTownText(lat, lng) {
+  let best = null;
+  for (const row of loadedRows) {
+    if (row[6] < TOWN) break; // largest first
+    if (Math.abs(row[4] - lat) > 2 || Math.abs(row[5] - lng) > 2.5) continue;
+    const [km, bearing] = offset(row[4], row[5], lat, lng);
+    if (!best || km < best.km) best = { row, km, bearing };
+  }
+  if (!best) return "";
+  const digits = best.km < 100 ? 1 : 0;
+  const figure = new Intl.NumberFormat(`${lang()}-u-nu-latn`, { maximumFractionDigits: digits }).format(best.km);
+  return t("map.near", {
+    km: t("map.km", { value: figure }),
+    direction: t(`map.bearing.${COMPASS[Math.floor(((best.bearing + 22.5) % 360) / 45)]}`),
+    place: placeName(best.row),
+  });
+}
+
 const Readout = L.Control.extend({
   options: { position: "bottomleft" },
   onAdd(map) {
     const degrees = h("span.degrees", { dir: dir() });
     const grid = h("span.mgrs", { dir: "ltr" });
+    const near = h("span.near", { dir: dir() });
     const box = h("div.cursor-readout", { dir: dir(), "aria-live": "off" }, h("span.hint", t("map.cursor_hint")));
     const show = (event) => {
       const { lat, lng } = event.latlng;
       replace(degrees, degreesParts(lat, lng));
       const reference = mgrsText(lat, lng);
       grid.textContent = reference ? `${t("map.mgrs")} ${reference}` : "";
-      replace(box, degrees, reference ? [" · ", grid] : null);
+      near.textContent = nearTownText(lat, lng);
+      replace(box, degrees, reference ? [" · ", grid] : null, near.textContent ? [" · ", near] : null);
     };
     map.on("mousemove", show);
     this._off = () => map.off("mousemove", show);
@@ -153,7 +195,7 @@ const GridSwitch = L.Control.extend({
 });
 
 const Legend = L.Control.extend({
-  options: { position: "bottomright" },
+  options: { position: "topright" },
   onAdd() {
     const keys = LEGEND.concat(this.options.extra || []);
     const details = h(
@@ -176,9 +218,9 @@ const Legend = L.Control.extend({
 export function addMapAids(map, { interactive = true, legend = [] } = {}) {
   placeLabels(map);
   L.control.scale({ metric: true, imperial: false, maxWidth: 150 }).addTo(map);
-  new Legend({ extra: interactive ? legend.concat(["grid"]) : legend }).addTo(map);
   if (interactive) {
     new Readout().addTo(map);
     new GridSwitch().addTo(map);
   }
+  new Legend({ extra: interactive ? legend.concat(["grid"]) : legend }).addTo(map);
 }
