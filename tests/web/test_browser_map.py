@@ -187,6 +187,7 @@ def test_both_consoles_show_places_scale_position_grid_corridor_and_where_it_lie
     swatch.wait_for()
     colour = swatch.evaluate("(el) => getComputedStyle(el).backgroundColor")
     assert colour not in ("rgba(0, 0, 0, 0)", "transparent"), colour
+    shots.take(ankara, "ankara-overview-map")
     assert any(url.endswith("/api/v1/map/places") for url in traffic.requests)
     assert traffic.errors == []
     at_ankara.close()
