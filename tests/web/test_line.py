@@ -145,6 +145,9 @@ async def test_the_borders_base_layer_and_the_catalogue(desk: Desk) -> None:
     borders = await desk.call("GET", "/api/v1/map/borders", caller)
     bundled = (resources.files("detente.notifications") / "data" / "borders-10m.topo.json").read_bytes()
     assert borders.content == bundled and borders.json()["type"] == "Topology"
+    places = (await desk.call("GET", "/api/v1/map/places", caller)).json()
+    assert places["fields"][:4] == ["en", "tr", "ar", "ru"]
+    assert ["Kilis", None, "كلس", "Килис", 36.71611, 37.115, 82301, "TR"] in places["places"]
     kinds = (await desk.call("GET", "/api/v1/kinds", caller, params={"lang": "tr"})).json()
     flight = next(k for k in kinds["kinds"] if k["name"] == "flight-notice")
     assert flight["title"] == "Uçuş bildirimi" and flight["precedence"] == "priority"

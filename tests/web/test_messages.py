@@ -129,6 +129,11 @@ async def test_one_message_in_the_readers_language_beside_the_original(desk: Des
     ]
     assert [h["event"] for h in detail["history"]] == ["created", "received and receipted"]
     assert detail["acknowledgement"] is None
+    [where] = detail["whereabouts"]
+    assert where["path"] == "location" and where["point"] == [38.947, 36.712]
+    assert where["town"]["name"] == "أقجة قلعة" and where["town"]["bearing"] == "NW", "Akçakale, in Arabic"
+    assert where["border"]["country"] == "TR" and 1.5 < where["border"]["km"] < 2.0
+    assert "في تركيا" in where["text"]
     missing = await desk.call("GET", "/api/v1/messages/01a2153e-305f-772b-bbf0-db5abe7193b0", caller)
     assert missing.status_code == 404
 
@@ -265,3 +270,30 @@ async def test_a_reply_acknowledges_what_it_answers(desk: Desk) -> None:
     assert sent.json()["acknowledged"] == [request]
     record = desk.store.message(request)
     assert record is not None and record.acked_by == "Yzb. Kaya"
+
+
+async def test_sender_and_receiver_are_told_the_same_nearest_place_and_border_distance(desk: Desk) -> None:
+    caller = desk.session("Yzb. Kaya")
+    body = example("incident-report") | {"location": {"type": "Point", "coordinates": [37.2099, 36.6396]}}
+    sent = await desk.call(
+        "POST", "/api/v1/messages", caller, json={"to": "SY", "kind": "incident-report", "body": body}
+    )
+    assert sent.status_code == 201, sent.text
+    received = desk.incoming(kind="incident-report", body=body, precedence="immediate")
+    texts = []
+    for message_id in (sent.json()["id"], received):
+        detail = (await desk.call("GET", f"/api/v1/messages/{message_id}", caller, params={"lang": "en"})).json()
+        [where] = detail["whereabouts"]
+        assert where["town"] == {
+            "name": "Kilis",
+            "country": "TR",
+            "km": 12.0,
+            "bearing": "SE",
+            "text": "12 km SE of Kilis",
+        }
+        texts.append(where["text"])
+    assert (
+        texts[0] == texts[1] == "12 km SE of Kilis; 8.2 km N of Şūrān; 1.7 km from the Syria–Türkiye border, in Syria"
+    )
+    free = (await desk.call("GET", f"/api/v1/messages/{desk.incoming()}", caller)).json()
+    assert free["whereabouts"] == []

@@ -10,6 +10,7 @@ own data)::
     lateness(kind, body, sent_at) -> Lateness | None
     answer_deadline(kind, body, sent_at) -> datetime | None
     border_advice(kind, body, *, own, other, within_km=10.0, lang) -> tuple[BorderAdvice, ...]
+    whereabouts(kind, body, *, own, other, lang) -> tuple[Whereabouts, ...]
     to_cap(kind, body, *, identifier, sender, sent, recipient=None, ...) -> bytes
     from_cap(xml) -> ImportedAlert
     json_schema(kind) -> dict
@@ -40,6 +41,7 @@ from .translation import (
     parse_certified_translation,
 )
 from .validation import ValidNotice, validate
+from .whereabouts import Whereabouts, whereabouts
 
 __all__ = [
     "DEFAULT_WITHIN_KM",
@@ -65,6 +67,7 @@ __all__ = [
     "TranslationBackend",
     "UsageError",
     "ValidNotice",
+    "Whereabouts",
     "answer_deadline",
     "border_advice",
     "from_cap",
@@ -78,5 +81,6 @@ __all__ = [
     "spec",
     "to_cap",
     "validate",
+    "whereabouts",
     "write_schemas",
 ]

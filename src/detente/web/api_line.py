@@ -167,6 +167,11 @@ async def _get_borders(call: Call[NoBody, NoQuery]) -> Response:
     return Response(data, media_type="application/json", headers={"cache-control": "private, max-age=86400"})
 
 
+async def _get_places(call: Call[NoBody, NoQuery]) -> Response:
+    data = (resources.files("detente.notifications") / "data" / "places.json").read_bytes()
+    return Response(data, media_type="application/json", headers={"cache-control": "private, max-age=86400"})
+
+
 async def _get_kinds(call: Call[NoBody, KindsQuery]) -> Response:
     t = translator(call.lang())
     return JSONResponse(
@@ -300,6 +305,24 @@ OPERATIONS: list[Operation[Any, Any]] = [
         NoQuery,
         {200: Reply("TopoJSON.", schema={"type": "object"})},
         _get_borders,
+    ),
+    Operation(
+        "GET",
+        f"{_V1}/map/places",
+        "getPlaces",
+        "The bundled place names (GeoNames, towns and villages near the region's borders), the map's labels",
+        "line",
+        ANYONE,
+        NoBody,
+        NoQuery,
+        {
+            200: Reply(
+                "`{source, fields, places}`: each place a row of `fields` (`en`, `tr`, `ar`, `ru` names, null "
+                "where the English one serves; `lat`, `lon`, `population`, `country`), the largest first.",
+                schema={"type": "object"},
+            )
+        },
+        _get_places,
     ),
     Operation(
         "GET",

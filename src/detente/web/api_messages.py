@@ -37,7 +37,7 @@ from .models import (
     SendRequest,
     TranslationRequest,
 )
-from .presenter import message_detail, message_line, rendered_message, uses_machine_translation
+from .presenter import message_detail, message_line, rendered_message, uses_machine_translation, where_it_lies
 
 __all__ = ["OPERATIONS"]
 
@@ -81,7 +81,9 @@ async def _get_message(call: Call[NoBody, LangQuery]) -> Response:
     if uses_machine_translation(machine.backend, call.store.translations(record.id), lang):
         # A model takes a second or more: not on the event loop that also runs the line.
         shown = await asyncio.to_thread(rendered_message, config, record, lang, machine.backend)
-    return JSONResponse(message_detail(config, call.store, record, lang, shown=shown))
+    # The border data takes seconds to load the first time: not on the event loop either.
+    where = await asyncio.to_thread(where_it_lies, config, record, lang)
+    return JSONResponse(message_detail(config, call.store, record, lang, shown=shown, where=where))
 
 
 async def _send_message(call: Call[SendRequest, LangQuery]) -> Response:

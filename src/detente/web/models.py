@@ -27,6 +27,7 @@ __all__ = [
     "AddAccountRequest",
     "Advice",
     "AlarmKind",
+    "BorderDistanceItem",
     "AlarmLine",
     "AlarmSummary",
     "AlarmsQuery",
@@ -61,6 +62,7 @@ __all__ = [
     "PasswordRequest",
     "PeerRoster",
     "PeerSummary",
+    "PlaceBearingItem",
     "PreviewReply",
     "ProblemItem",
     "QueryTime",
@@ -87,6 +89,7 @@ __all__ = [
     "TranslationRequest",
     "Unacknowledged",
     "WatchState",
+    "WhereaboutsItem",
 ]
 
 Lang = Literal["tr", "ar", "en", "ru"]
@@ -339,6 +342,35 @@ class RecipientItem(_Strict):
     summary: str
 
 
+class PlaceBearingItem(_Strict):
+    """A place and where a geometry lies from it."""
+
+    name: str = Field(description="The place's name in the reader's language (where the gazetteer has it).")
+    country: str
+    km: float
+    bearing: Literal["N", "NE", "E", "SE", "S", "SW", "W", "NW"] = Field(
+        description="The direction from the place to the geometry."
+    )
+    text: str = Field(description="`12 km SE of Kilis`, in the reader's language.")
+
+
+class BorderDistanceItem(_Strict):
+    km: float = Field(description="From the ground it covers to the two parties' land border; 0 if it crosses.")
+    country: str | None = Field(description="The country its reference point lies in.")
+    text: str = Field(description="In the reader's language.")
+
+
+class WhereaboutsItem(_Strict):
+    """Where one geometry of the notice lies, on either side of the line alike."""
+
+    path: str = Field(description="The body field (`area`, `location`, `track`…).")
+    point: list[float] = Field(description="Its reference point `[lon, lat]`.")
+    town: PlaceBearingItem | None = Field(description="The nearest town (10,000 people or more).")
+    place: PlaceBearingItem | None = Field(description="The nearest smaller place, when nearer than the town.")
+    border: BorderDistanceItem | None = Field(description="Null when the parties share no land border.")
+    text: str = Field(description="All of it in one line, in the reader's language.")
+
+
 class MessageDetail(MessageLine):
     """A message with everything the detail view shows."""
 
@@ -355,6 +387,11 @@ class MessageDetail(MessageLine):
     line: str | None = Field(default=None, description="The line of more than two stations it was sent on.")
     recipients: list[RecipientItem] = Field(
         default_factory=list, description="On a line, sent from here: where each recipient stands."
+    )
+    whereabouts: list[WhereaboutsItem] = Field(
+        default_factory=list,
+        description="Where each geometry lies: the nearest town and place with distance and bearing, and the "
+        "distance to the border of this station's party and the peer's.",
     )
 
 

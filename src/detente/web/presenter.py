@@ -14,13 +14,22 @@ from ..config import StationConfig
 from ..invisible import shown
 from ..lines.book import recipients_of
 from ..notifications import InvalidBodyError, Lang, NotificationError, TranslationBackend, render, spec
+from ..notifications.gazetteer import PlaceBearing
+from ..notifications.whereabouts import bearing_text, whereabouts
 from ..protocol.timestamps import format_time, parse_time
 from ..reading import reader_zone_name
 from ..store import MessageRecord, Store, TranslationRecord
 from ..views import ShownMessage, message_view, shown_message
 from ..watch.deadlines import deadline_seconds
 
-__all__ = ["geometries", "message_detail", "message_line", "rendered_message", "uses_machine_translation"]
+__all__ = [
+    "geometries",
+    "message_detail",
+    "message_line",
+    "rendered_message",
+    "uses_machine_translation",
+    "where_it_lies",
+]
 
 _GEOMETRY_TYPES = {"Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon"}
 _FOREIGN_MEMBERS = ("radius_km", "corridor_km")
@@ -119,6 +128,40 @@ def geometries(value: Any, path: str = "") -> list[dict[str, Any]]:
     return found
 
 
+def _bearing(bearing: PlaceBearing | None, lang: Lang) -> dict[str, Any] | None:
+    if bearing is None:
+        return None
+    return {
+        "name": bearing.place.name(lang),
+        "country": bearing.place.country,
+        "km": round(bearing.km, 2),
+        "bearing": bearing.compass,
+        "text": bearing_text(bearing, lang),
+    }
+
+
+def where_it_lies(config: StationConfig, record: MessageRecord, lang: Lang) -> list[dict[str, Any]]:
+    """Where each geometry of the message lies (nearest town and place, border distance), from this
+    station's side of the line: the same words on the sender's console and the receiver's."""
+    try:
+        found = whereabouts(record.kind, record.body, own=config.party, other=record.peer_party, lang=lang)
+    except (InvalidBodyError, NotificationError):
+        return []
+    return [
+        {
+            "path": item.path,
+            "point": [round(item.point[0], 6), round(item.point[1], 6)],
+            "town": _bearing(item.town, lang),
+            "place": _bearing(item.place, lang),
+            "border": None
+            if item.border is None
+            else {"km": round(item.border.km, 2), "country": item.border.country, "text": item.border.text},
+            "text": item.text,
+        }
+        for item in found
+    ]
+
+
 def _acknowledgement(store: Store, record: MessageRecord) -> dict[str, Any] | None:
     if record.acked_at is None or record.acked_by is None:
         return None
@@ -175,10 +218,12 @@ def message_detail(
     *,
     translator: TranslationBackend | None = None,
     shown: dict[str, Any] | None = None,
+    where: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Everything the detail view shows. ``shown`` is :func:`rendered_message`'s result when the
     caller rendered it already (in a worker thread); otherwise it is rendered here, with a machine
-    translation by ``translator`` unless one is certified in the reader's language."""
+    translation by ``translator`` unless one is certified in the reader's language. ``where`` is
+    :func:`where_it_lies`'s result when the caller found it already (in a worker thread)."""
     body = record.body
     acked_by = shown_message(record).acked_by
     translations = store.translations(record.id)
@@ -192,6 +237,7 @@ def message_detail(
     detail["late"] = late.describe(lang) if late is not None and late.late else None
     detail["body"] = body  # exactly as signed; everything shown of it comes from the shown body
     detail["geometries"] = geometries(body)
+    detail["whereabouts"] = where if where is not None else where_it_lies(config, record, lang)
     detail["references"] = [
         {"id": ref.get("id"), "relation": ref.get("relation"), "known": store.message(str(ref.get("id"))) is not None}
         for ref in body.get("references", []) or []

@@ -85,4 +85,7 @@ export const api = {
 
 /** Where the bundled country borders (TopoJSON) are served: the maps' base layer. */
 export const BORDERS_URL = `${BASE}/map/borders`;
+
+/** Where the bundled place names are served: the maps' labels. */
+export const PLACES_URL = `${BASE}/map/places`;
 export const EVENTS_URL = `${BASE}/events`;

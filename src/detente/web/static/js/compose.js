@@ -67,7 +67,7 @@ export function composeView(container, app, { query }) {
     ),
   );
 
-  const map = createMap(mapBox, { parties: [app.session.station.party] });
+  const map = createMap(mapBox, { parties: [app.session.station.party], legend: ["drawn", "other"] });
   const host = new DrawHost(map);
   let kinds = [];
   let schemaForm = null;

@@ -24,7 +24,8 @@ export function detailView(container, app, { id }) {
   const history = h("section.history-section");
   const recipients = h("section.recipients", { hidden: true });
   const mapBox = h("div.map.detail-map");
-  const mapSection = h("section.map-section", { hidden: true }, h("h2", t("detail.map")), mapBox);
+  const whereabouts = h("ul.whereabouts");
+  const mapSection = h("section.map-section", { hidden: true }, h("h2", t("detail.map")), whereabouts, mapBox);
   const notice = h("div.notice", { role: "status", "aria-live": "polite" });
   replace(
     container,
@@ -247,7 +248,23 @@ export function detailView(container, app, { id }) {
     );
   }
 
+  function drawWhereabouts(message) {
+    replace(
+      whereabouts,
+      (message.whereabouts || []).map((item) =>
+        h(
+          "li",
+          { dataset: { path: item.path } },
+          h("strong", t("map.whereabouts")),
+          " ",
+          h("span.where-text", bdi(item.text)),
+        ),
+      ),
+    );
+  }
+
   function drawMap(message) {
+    drawWhereabouts(message);
     const shapes = geometriesOf(message.body || {});
     mapSection.hidden = shapes.length === 0;
     if (!shapes.length || map) return;

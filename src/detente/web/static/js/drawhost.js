@@ -61,13 +61,14 @@ export class DrawHost {
     if (this.active === field) this.drawing.nextPart();
   }
 
-  /** Draw every field's shape but the one being drawn (whose circle, if any, is drawn too). */
+  /** Draw every field's shape but the one being drawn (whose circle or corridor, if any, is drawn too). */
   refresh() {
     this.shown.clearLayers();
     for (const field of this.fields) {
       const shape = field.shape();
       if (!shape) continue;
-      if (field === this.active && !(shape.type === "Point" && shape.radius_km)) continue;
+      const wide = (shape.type === "Point" && shape.radius_km) || (shape.type === "LineString" && shape.corridor_km);
+      if (field === this.active && !wide) continue;
       const layer = geometryLayer(shape, { className: field === this.active ? "shape drawn" : "shape other" });
       if (layer) this.shown.addLayer(layer);
     }

@@ -5,6 +5,8 @@
 import * as L from "/vendor/leaflet/leaflet-src.esm.js";
 import feature from "/vendor/topojson-client/feature.js";
 import { BORDERS_URL } from "./api.js";
+import { corridorRing } from "./corridor.js";
+import { addMapAids } from "./mapaids.js";
 
 export { L };
 
@@ -30,8 +32,10 @@ function loadBorders() {
   return borders;
 }
 
-/** A map in ``container`` with the borders as its only base layer; ``parties`` are shaded. */
-export function createMap(container, { parties = [], interactive = true } = {}) {
+/** A map in ``container`` with the borders as its only base layer; ``parties`` are shaded. Place
+ * names, a scale bar and a legend (``legend``: the extra symbols this map uses) go on every map;
+ * an interactive one also gets the cursor's coordinates and the MGRS grid switch. */
+export function createMap(container, { parties = [], interactive = true, legend = [] } = {}) {
   const map = L.map(container, {
     attributionControl: true,
     zoomControl: interactive,
@@ -45,8 +49,9 @@ export function createMap(container, { parties = [], interactive = true } = {}) 
     zoomSnap: 0.25,
   });
   map.attributionControl.setPrefix(false);
-  map.attributionControl.addAttribution("Natural Earth · Leaflet");
+  map.attributionControl.addAttribution("Natural Earth · GeoNames · Leaflet");
   map.fitBounds(REGION);
+  addMapAids(map, { interactive, legend });
   // A view closed before the borders came has removed its map: nothing may be added to it then.
   let removed = false;
   const remove = map.remove.bind(map);
@@ -85,12 +90,16 @@ export function geometryLayer(geometry, { className = "shape" } = {}) {
         : L.circleMarker(latLng(coordinates), { ...style, radius: 7 });
     case "MultiPoint":
       return L.featureGroup(coordinates.map((point) => L.circleMarker(latLng(point), { ...style, radius: 6 })));
-    case "LineString":
-      return L.polyline(coordinates.map(latLng), {
+    case "LineString": {
+      const line = L.polyline(coordinates.map(latLng), { ...style, className: `${className} route`, weight: 2 });
+      if (!geometry.corridor_km) return line;
+      const area = L.polygon(corridorRing(coordinates, geometry.corridor_km), {
         ...style,
-        className: `${className} route`,
-        weight: geometry.corridor_km ? 4 : 3,
+        className: `${className} corridor`,
+        fillRule: "nonzero",
       });
+      return L.featureGroup([area, line]);
+    }
     case "MultiLineString":
       return L.polyline(
         coordinates.map((line) => line.map(latLng)),
