@@ -73,6 +73,7 @@ from .watch.watchman import Watchman
 from .web.app import Console, create_app
 from .web.gated_http import guarded_http
 from .web.hub import Hub
+from .web.login_alarm import ALARM_INTERVAL as LOGIN_QUIET
 
 __all__ = ["Station", "monotonic_wall_clock"]
 
@@ -1017,6 +1018,9 @@ class Station:
             notices.extend(self.sentry.check_messages([(p.record.station_id, p.record.party) for p in self.peers], now))
 
         self._sentry("watch the deadlines", messages)
+        lines = [(p.record.station_id, p.record.party) for p in self.peers]
+        self._sentry("watch who is on watch at the peers", lambda: self.sentry.check_rosters(lines, now))
+        self._sentry("end quiet login alarms", lambda: self.sentry.logins_quiet(now, quiet_after=LOGIN_QUIET))
         for notice in notices:
             if (target := self._peers.get(notice.peer)) is not None:
                 self._spawn(self._notify(target, notice), "notify")

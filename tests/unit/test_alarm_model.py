@@ -30,12 +30,15 @@ from detente.alarms.sources import (
     PathSeen,
     clock_condition,
     line_conditions,
+    login_condition,
     message_conditions,
+    roster_condition,
 )
 from detente.alarms.texts import alarm_text, duration_text
 from detente.notifications import LANGUAGES
 from detente.notifications.i18n import translator
 from detente.protocol.timestamps import format_time
+from detente.watch.roster import OnWatch, Roster
 
 T0 = 1_800_000_000.0
 LINE = Condition("line-down:SY-1", Kind.LINE_DOWN, Severity.CRITICAL, party="SY", peer="SY-1", paths=("direct",))
@@ -231,6 +234,9 @@ def _every_alarm() -> list[Alarm]:
         Condition("c", Kind.CLOCK_OFFSET, Severity.WARNING, "SY", "SY-1", params={"offset_s": -2.5, "threshold_s": 2}),
         Condition("f", Kind.NOTIFY_FAILED, Severity.CRITICAL, "SY", "SY-1", "m1", params={"reason": "refused"}),
         Condition("notify-missing", Kind.NOTIFY_MISSING, Severity.WARNING),
+        *roster_condition("SY", "SY-1", Roster(format_time(T0), format_time(T0), (), "r1")),
+        login_condition("Yzb. Kaya", "192.0.2.7", "name", 4, 8, T0),
+        login_condition("Yzb. Kaya", "192.0.2.7", "source", 21, 2, T0),
     ]
     raised = [f.alarm for f in reconcile([], conditions, T0, scope=everything, ids=ids())]
     ended = [f.alarm for f in reconcile(raised, [], T0 + 61, scope=everything, ids=ids())]
@@ -250,3 +256,46 @@ def test_line_down_says_since_when_what_waits_and_what_to_do() -> None:
         "Call SY: +963 11 000 0000. Or send by courier: detente courier export --home /srv/tr --to SY --out FILE"
     )
     assert "تنتظر 3 رسائل" in alarm_text(line, "ar")
+
+
+def test_the_peer_reporting_nobody_on_watch_is_an_alarm_until_a_report_names_somebody() -> None:
+    nobody = Roster(format_time(T0), format_time(T0 + 0.1), (), "r1")
+    demir = Roster(format_time(T0 + 60), format_time(T0 + 60.1), (OnWatch("Yzb. Demir", "operator", "x"),), "r2")
+    assert roster_condition("TR", "TR-1", None) == []  # not reported yet: no news, not bad news
+    assert roster_condition("TR", "TR-1", demir) == []
+    [condition] = roster_condition("TR", "TR-1", nobody)
+    assert condition.kind is Kind.NOBODY_ON_WATCH and condition.key == "nobody-on-watch:TR-1"
+    scope = lambda a: a.kind is Kind.NOBODY_ON_WATCH  # noqa: E731
+    [raised] = reconcile([], [condition], T0, scope=scope, ids=ids())
+    assert alarm_text(raised.alarm, "en") == "TR reports nobody on watch (report of 08:00:00Z): call TR or the mediator"
+    [ended] = reconcile([raised.alarm], roster_condition("TR", "TR-1", demir), T0 + 61, scope=scope, ids=ids())
+    assert isinstance(ended, AlarmEnded) and ended.alarm.end_reason == "someone-on-watch"
+    assert alarm_text(ended.alarm, "tr", strict=True).endswith("nöbette yeniden biri var")
+
+
+@pytest.mark.parametrize(
+    ("failures", "text"),
+    [
+        (1, "بعد محاولة فاشلة واحدة"),
+        (2, "بعد محاولتين فاشلتين"),
+        (3, "بعد 3 محاولات فاشلة"),
+        (11, "بعد 11 محاولة فاشلة"),
+        (100, "بعد 100 محاولة فاشلة"),
+    ],
+)
+def test_held_back_logins_read_with_the_plural_forms_of_arabic(failures: int, text: str) -> None:
+    condition = login_condition("Yzb. Kaya", "192.0.2.7", "name", failures, 8, T0)
+    [raised] = reconcile([], [condition], T0, scope=everything, ids=ids())
+    assert text in alarm_text(raised.alarm, "ar", strict=True)
+
+
+def test_held_back_logins_name_who_and_from_where_in_russian_and_english() -> None:
+    by_name = login_condition("Yzb. Kaya", "192.0.2.7", "name", 4, 8, T0)
+    by_source = login_condition("Yzb. Kaya", "192.0.2.7", "source", 21, 2, T0)
+    assert by_name.key == "login-throttled:Yzb. Kaya:192.0.2.7" and by_source.key == "login-throttled::192.0.2.7"
+    alarms = [f.alarm for f in reconcile([], [by_name, by_source], T0, scope=everything, ids=ids())]
+    english = [alarm_text(a, "en") for a in alarms]
+    assert english[0].startswith("Logins of Yzb. Kaya from 192.0.2.7 held back after 4 failed attempts")
+    assert english[1] == "Logins from 192.0.2.7 held back for every name after 21 failed attempts"
+    assert "после 4 неудачных попыток" in alarm_text(alarms[0], "ru", strict=True)
+    assert "после 21 неудачной попытки" in alarm_text(alarms[1], "ru", strict=True)

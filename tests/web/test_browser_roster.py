@@ -2,7 +2,7 @@
 
 Damascus's duty officer has the line-status page open. Nobody is logged in at Ankara: Ankara's
 station reports that (a signed `watch-roster` message), and Damascus's console says so in the
-header and on the line page. Then Ankara's duty officer logs in: the next report names her, her
+header, as an alarm, and on the line page. Then Ankara's duty officer logs in: the next report names her, her
 role and since when, on Damascus's page, in Arabic. Nothing asked anyone for an acknowledgement.
 """
 
@@ -54,6 +54,9 @@ def test_the_peer_sees_who_is_on_watch_and_when_nobody_is(
     # Nobody at Ankara: its report says so, in the header and on the line page.
     page.wait_for_selector(".nobody-on-watch[data-party=TR]", timeout=30000)
     assert page.locator(".nobody-on-watch").inner_text() == AR["roster.nobody_badge"].replace("{party}", "TR")
+    alarm = ".alarm-banner li.alarm-line[data-kind=nobody-on-watch][data-party=TR][data-state=active]"
+    page.wait_for_selector(alarm, timeout=15000)  # one of the station's alarms, in the banner on every page
+    assert "TR" in page.locator(f"{alarm} .alarm-text").inner_text()
     page.goto(sy.url + "#/status")
     page.wait_for_selector(".peer-card[data-party=TR] .roster[data-roster=nobody]", timeout=15000)
     shots.take(page, "nobody-at-ankara")
@@ -65,6 +68,7 @@ def test_the_peer_sees_who_is_on_watch_and_when_nobody_is(
     text = page.locator(".peer-card[data-party=TR] .roster").inner_text()
     assert "Yzb. Demir" in text and AR["role.operator"] in text, text
     page.wait_for_selector(".nobody-on-watch", state="detached", timeout=15000)  # the header, at its next look
+    page.wait_for_selector(alarm, state="detached", timeout=15000)  # the alarm has ended
     shots.take(page, "demir-on-watch")
 
     # Service messages: signed and on the line, but in nobody's watch list and awaiting nobody.

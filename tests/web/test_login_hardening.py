@@ -72,6 +72,11 @@ async def test_a_third_party_failing_against_a_name_does_not_keep_its_operator_o
     alarms = desk.journal("console.login_throttled")
     assert len(alarms) == 1, "one alarm for the (name, address), not one per refused attempt"
     assert f"'Yzb. Kaya' from {ATTACKER}" in alarms[0].detail
+    # …and it is one of the station's alarms, on every console and in `detente alarms`.
+    listed = (await desk.call("GET", "/api/v1/alarms", desk.session("Nbt. Aksoy"))).json()["alarms"]
+    [throttled] = [a for a in listed if a["kind"] == "login-throttled"]
+    assert throttled["params"]["name"] == "Yzb. Kaya" and throttled["params"]["source"] == ATTACKER
+    assert throttled["text"].startswith(f"Yzb. Kaya adının {ATTACKER} adresinden girişleri")  # Ankara reads Turkish
 
 
 async def test_the_alarm_is_raised_again_after_its_interval(make_desk: DeskFactory) -> None:

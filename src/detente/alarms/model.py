@@ -56,6 +56,11 @@ class Kind(StrEnum):
     """Telling this station's supervisors failed."""
     NOTIFY_MISSING = "notify-missing"
     """No channel to this station's supervisors is configured."""
+    NOBODY_ON_WATCH = "nobody-on-watch"
+    """The peer's station reports nobody on watch there (its ``watch-roster``)."""
+    LOGIN_THROTTLED = "login-throttled"
+    """Logins to this station's console are held back after repeated failures: someone may be
+    guessing a password (or an operator is locked in a loop of typos)."""
 
 
 class Severity(StrEnum):
@@ -73,6 +78,8 @@ END_REASONS: Mapping[Kind, str] = {
     Kind.CLOCK_OFFSET: "within-threshold",
     Kind.NOTIFY_FAILED: "delivered",
     Kind.NOTIFY_MISSING: "configured",
+    Kind.NOBODY_ON_WATCH: "someone-on-watch",
+    Kind.LOGIN_THROTTLED: "quiet",
 }
 """Why an alarm of each kind ends when its condition is gone, unless the source says otherwise."""
 

@@ -20,9 +20,18 @@ from ..protocol.timestamps import format_time, parse_time
 from ..store import Store, SupervisorNotice
 from ..watch.deadlines import deadline_seconds
 from ..watch.notify import ChannelOutcome, describe_channel
+from ..watch.roster import latest_roster
 from .book import AlarmBook
 from .model import AlarmEscalated, AlarmFact, AlarmRaised, Condition, Kind, Severity
-from .sources import MESSAGE_KINDS, LineSeen, LineWatch, MessageSeen, clock_condition, line_conditions
+from .sources import (
+    MESSAGE_KINDS,
+    LineSeen,
+    LineWatch,
+    MessageSeen,
+    clock_condition,
+    line_conditions,
+    roster_condition,
+)
 from .sources import message_conditions as _message_conditions
 from .texts import alarm_text
 
@@ -150,6 +159,22 @@ class Sentry:
             step=alarm.stage,
             title=f"détente {config.party}: {english}"[:200],
             body=body,
+        )
+
+    # --- who is on watch at the peer, and who is trying to log in here ----------------------
+
+    def check_rosters(self, peers: Sequence[tuple[str, str]], now: float) -> list[AlarmFact]:
+        """``nobody-on-watch`` for each line (station id, party) whose peer reports nobody."""
+        found = [c for peer, party in peers for c in roster_condition(party, peer, latest_roster(self.store, peer))]
+        known = {peer for peer, _ in peers}
+        return self.book.update(lambda a: a.kind is Kind.NOBODY_ON_WATCH and a.peer in known, found, now)
+
+    def logins_quiet(self, now: float, *, quiet_after: float) -> list[AlarmFact]:
+        """End the ``login-throttled`` alarms not reported again for ``quiet_after`` seconds."""
+        return self.book.update(
+            lambda a: a.kind is Kind.LOGIN_THROTTLED and now - parse_time(str(a.params["last_at"])) >= quiet_after,
+            [],
+            now,
         )
 
     # --- the supervisors ---------------------------------------------------------------------

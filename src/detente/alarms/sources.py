@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from ..protocol.timestamps import format_time
 from ..watch.deadlines import WATCH_CHECK
+from ..watch.roster import Roster
 from .model import Condition, Kind, Severity
 
 __all__ = [
@@ -24,7 +25,9 @@ __all__ = [
     "PathSeen",
     "clock_condition",
     "line_conditions",
+    "login_condition",
     "message_conditions",
+    "roster_condition",
 ]
 
 
@@ -211,3 +214,38 @@ def message_conditions(messages: Iterable[MessageSeen], now: float) -> list[Cond
 
 MESSAGE_KINDS: Sequence[Kind] = (Kind.NOT_ACKNOWLEDGED, Kind.ACKNOWLEDGEMENT_DUE, Kind.WATCH_CHECK_MISSED)
 """The kinds :func:`message_conditions` reports."""
+
+
+def roster_condition(party: str, peer: str, roster: Roster | None) -> list[Condition]:
+    """``nobody-on-watch`` while the newest report of who is on watch at the peer lists nobody."""
+    if roster is None or roster.on_watch:
+        return []
+    return [
+        Condition(
+            key=f"nobody-on-watch:{peer}",
+            kind=Kind.NOBODY_ON_WATCH,
+            severity=Severity.WARNING,
+            party=party,
+            peer=peer,
+            params={"reported_at": roster.reported_at, "message": roster.message_id},
+        )
+    ]
+
+
+def login_condition(name: str, source: str, scope: str, failures: int, retry_after: int, at: float) -> Condition:
+    """``login-throttled`` for logins of ``name`` (scope "name"), or of every name (scope
+    "source"), from ``source``, held back after ``failures`` failures."""
+    who = name if scope == "name" else ""
+    return Condition(
+        key=f"login-throttled:{who}:{source}",
+        kind=Kind.LOGIN_THROTTLED,
+        severity=Severity.WARNING,
+        params={
+            "name": who,
+            "source": source,
+            "scope": scope,
+            "failures": failures,
+            "retry_after": retry_after,
+            "last_at": _iso(at),
+        },
+    )

@@ -158,6 +158,32 @@ def _active(alarm: Alarm, t: Translator, party: str) -> str:
                 message=_iso(t, alarm.message or "-"),
                 reason=_iso(t, str(params.get("reason", ""))),
             )
+        case Kind.NOBODY_ON_WATCH:
+            return t.format(
+                N_("{party} reports nobody on watch (report of {time}): call {party} or the mediator"),
+                party=party,
+                time=_clock(str(params.get("reported_at", ""))),
+            )
+        case Kind.LOGIN_THROTTLED if params.get("scope") == "name":
+            failures = int(params.get("failures", 0))
+            return t.ngettext(
+                "Logins of {name} from {source} held back after {failures} failed attempt: "
+                "someone may be guessing the password",
+                "Logins of {name} from {source} held back after {failures} failed attempts: "
+                "someone may be guessing the password",
+                failures,
+            ).format(
+                name=_iso(t, str(params.get("name", ""))),
+                source=_iso(t, str(params.get("source", ""))),
+                failures=failures,
+            )
+        case Kind.LOGIN_THROTTLED:
+            failures = int(params.get("failures", 0))
+            return t.ngettext(
+                "Logins from {source} held back for every name after {failures} failed attempt",
+                "Logins from {source} held back for every name after {failures} failed attempts",
+                failures,
+            ).format(source=_iso(t, str(params.get("source", ""))), failures=failures)
         case Kind.NOTIFY_MISSING:
             return t.gettext(
                 N_(
@@ -177,6 +203,8 @@ _ENDED = {
     "delivered": N_("supervisors told"),
     "configured": N_("a channel is configured"),
     "withdrawn": N_("no longer awaited"),
+    "someone-on-watch": N_("someone is on watch again"),
+    "quiet": N_("no more failed attempts"),
 }
 
 

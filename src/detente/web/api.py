@@ -29,6 +29,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from ..alarms.book import AlarmBook
+from ..alarms.sources import login_condition
 from ..config import LANGUAGES, parse_address
 from ..home import Home
 from ..notifications import Lang
@@ -37,6 +39,7 @@ from ..store import OperatorRecord, Store, TokenRecord
 from .addresses import client_address
 from .auth import COOKIE, Session, resolve_session
 from .hub import Hub
+from .login_alarm import LoginAlarms, LoginsThrottled
 from .models import ApiError, NoBody
 from .tokens import TokenRefused, resolve_token
 
@@ -75,8 +78,21 @@ class Console:
     """Second factors being enrolled, by session, until the operator confirms a code."""
     bind: str = ""
     """The host the console listens on (default: the station's ``console`` setting)."""
-    login_alarms: dict[tuple[str, str], float] = field(default_factory=dict)
-    """When each throttled (name, address) was last reported."""
+    login_alarms: LoginAlarms = field(default_factory=LoginAlarms)
+    """When each throttled (name, address) was last reported, and how the alarm is raised."""
+
+    def __post_init__(self) -> None:
+        if self.login_alarms.raise_alarm is None:
+            self.login_alarms.raise_alarm = self._raise_login_alarm
+
+    def _raise_login_alarm(self, event: LoginsThrottled) -> None:
+        """The station's ``login-throttled`` alarm, on every console (the running station ends it
+        once the logins have been quiet for the alarm's interval)."""
+        book = AlarmBook(
+            self.store, station=self.home.config.station_id, signer=self.home.signer, publish=self.hub.publish
+        )
+        condition = login_condition(event.name, event.source, event.scope, event.failures, event.retry_after, event.at)
+        book.keyed(condition.key, condition, event.at)
 
     @property
     def bind_host(self) -> str:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import MutableMapping
 from dataclasses import dataclass
 
 import pyotp
@@ -23,7 +22,7 @@ from ..errors import StationError
 from ..operators import check_password
 from ..protocol.timestamps import format_time, parse_time
 from ..store import OperatorRecord, SessionRecord, Store
-from .login_alarm import LoginsThrottled, report_login_throttled
+from .login_alarm import LoginAlarms, LoginsThrottled, report_login_throttled
 from .throttle import FREE_PER_PAIR, FREE_PER_SOURCE, MEMORY, wait
 
 __all__ = [
@@ -44,7 +43,7 @@ IDLE_TIMEOUT = 3600.0
 ABSOLUTE_TIMEOUT = 12 * 3600.0
 TOTP_STEP = 30
 
-Alarms = MutableMapping[tuple[str, str], float]
+Alarms = LoginAlarms
 """When each (name, address) was last reported as throttled (see ``login_alarm``)."""
 
 

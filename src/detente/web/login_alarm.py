@@ -2,22 +2,23 @@
 
 Every throttling of logins (of a name from an address, or of an address altogether) goes
 through :func:`report_login_throttled`, which writes one journal entry and one structured log
-line, ``console.login_throttled``, at most once per (name, address) and :data:`ALARM_INTERVAL`,
-however many attempts are refused meanwhile.
+line, ``console.login_throttled``, and raises the station's ``login-throttled`` alarm (on every
+console, ``detente alarms``), at most once per (name, address) and :data:`ALARM_INTERVAL`,
+however many attempts are refused meanwhile. The alarm ends once no report came for that long.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import MutableMapping
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Literal
 
 from ..logs import log_event
 from ..protocol.timestamps import format_time
 from ..store import Store
 
-__all__ = ["ALARM_INTERVAL", "LoginsThrottled", "report_login_throttled"]
+__all__ = ["ALARM_INTERVAL", "LoginAlarms", "LoginsThrottled", "report_login_throttled"]
 
 log = logging.getLogger("detente.console")
 
@@ -40,11 +41,20 @@ class LoginsThrottled:
     at: float
 
 
-def report_login_throttled(
-    store: Store, event: LoginsThrottled, reported: MutableMapping[tuple[str, str], float]
-) -> bool:
-    """Journal and log ``event`` unless its (name, source) was reported less than
-    :data:`ALARM_INTERVAL` ago (``reported`` remembers when each was); True if it was reported."""
+@dataclass
+class LoginAlarms:
+    """What the console remembers of the throttling it reported, and how it raises the alarm."""
+
+    reported: dict[tuple[str, str], float] = field(default_factory=dict)
+    """When each throttled (name, address) was last reported."""
+    raise_alarm: Callable[[LoginsThrottled], None] | None = None
+    """Raises the station's ``login-throttled`` alarm (set by the running station)."""
+
+
+def report_login_throttled(store: Store, event: LoginsThrottled, alarms: LoginAlarms) -> bool:
+    """Journal, log and raise the alarm for ``event`` unless its (name, source) was reported less
+    than :data:`ALARM_INTERVAL` ago; True if it was reported."""
+    reported = alarms.reported
     key = (event.name if event.scope == "name" else "", event.source)
     last = reported.get(key)
     if last is not None and event.at - last < ALARM_INTERVAL:
@@ -68,4 +78,6 @@ def report_login_throttled(
         failures=event.failures,
         retry_after=event.retry_after,
     )
+    if alarms.raise_alarm is not None:
+        alarms.raise_alarm(event)
     return True

@@ -502,6 +502,8 @@ AlarmKind = Literal[
     "clock-offset",
     "notify-failed",
     "notify-missing",
+    "nobody-on-watch",
+    "login-throttled",
 ]
 """``detente.alarms.model.Kind``'s values."""
 

@@ -29,6 +29,8 @@ export const KINDS = {
   "clock-offset": "alarms.kind.clock_offset",
   "notify-failed": "alarms.kind.notify_failed",
   "notify-missing": "alarms.kind.notify_missing",
+  "nobody-on-watch": "alarms.kind.nobody_on_watch",
+  "login-throttled": "alarms.kind.login_throttled",
 };
 const ENDED_SHOWN = 90; // seconds an ended alarm stays in the banner
 const SOUNDS = ["line-down", "not-acknowledged", "critical"]; // the first one sounding is heard
