@@ -27,6 +27,7 @@ __all__ = [
     "bounded",
     "bounds_of",
     "check_bounds",
+    "checked_number",
     "ConsoleSettings",
     "CourierSettings",
     "DeadlineSettings",
@@ -102,6 +103,15 @@ def check_bounds(settings: Any, table: str, where: str) -> None:
             value = getattr(settings, item.name)
             if not _allowed(value, bounds, isinstance(item.default, int)):
                 raise _refused(where, f"{table}.{item.name}", value, bounds, item.default)
+
+
+def checked_number(value: object, bounds: Bounds, default: int | float, *, where: str, name: str) -> float:
+    """``value`` of the setting ``name`` (in the file ``where``) if it is a number of the default's
+    kind within ``bounds``; ConfigError naming the setting, the value and the range otherwise (for
+    tables read outside station.toml, such as relay.toml's quotas)."""
+    if not _allowed(value, bounds, isinstance(default, int)) or not isinstance(value, int | float):
+        raise _refused(where, name, value, bounds, default)
+    return value
 
 
 def _allowed(value: object, bounds: Bounds, integer: bool) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import resource
 import subprocess
 import sys
@@ -140,3 +141,27 @@ def test_out_of_files_the_listener_pauses_and_accepts_again_once_files_are_free(
     assert accepted_during == 0 and accepted_after == 1, result.stderr
     assert 1 <= errors <= 20, f"{errors} accept errors in half a second: accepting must pause, not spin"
     assert result.stderr.count("listener.out_of_files") == 1, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("max_items_per_station = 0", "quotas.max_items_per_station = 0 is not allowed: it must be an integer from 1"),
+        ("max_items_per_station = 1e20", "quotas.max_items_per_station = 1e+20 is not allowed"),
+        ("max_items_per_station = nan", "quotas.max_items_per_station = nan is not allowed"),
+        ('max_items_per_station = "many"', "quotas.max_items_per_station = 'many' is not allowed"),
+        ("max_item_bytes = 2.5", "quotas.max_item_bytes = 2.5 is not allowed: it must be an integer"),
+        ("max_bytes_per_station = inf", "quotas.max_bytes_per_station = inf is not allowed"),
+        ("max_items = 5", "unknown setting(s) in [quotas]: max_items"),
+    ],
+)
+def test_a_relay_refuses_a_quota_out_of_range_by_name(tmp_path: Path, line: str, message: str) -> None:
+    home = create_relay(tmp_path / "relay", name="un", listen="127.0.0.1:7300")
+    text = home.config_path.read_text(encoding="utf-8")
+    key = line.split(" =")[0]
+    text, replaced = re.subn(rf"^{key} = .*$", line, text, count=1, flags=re.M)
+    if not replaced:  # not a setting of the template: added to the table
+        text = text.replace("[quotas]", f"[quotas]\n{line}", 1)
+    home.config_path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        home.settings()

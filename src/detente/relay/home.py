@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..config import ListenerLimits, parse_address, parse_listener_limits, toml_string
+from ..config import Bounds, ListenerLimits, checked_number, parse_address, parse_listener_limits, toml_string
 from ..errors import ConfigError, PeerError
 from ..identity import Card, certificate_sha256, generate_tls_identity, parse_card
 from .queue import Quotas
@@ -69,6 +69,14 @@ def parse_relay_card(data: object, source: str = "relay card") -> RelayCard:
     return RelayCard(str(name), tuple(endpoints), pem, digest)
 
 
+QUOTA_BOUNDS: tuple[tuple[str, str, Bounds], ...] = (
+    ("max_bytes_per_station", "max_bytes", Bounds(1024, 1 << 40, "bytes")),
+    ("max_items_per_station", "max_items", Bounds(1, 100_000_000, "items")),
+    ("max_item_bytes", "max_item_bytes", Bounds(1024, 1 << 30, "bytes")),
+)
+"""relay.toml's ``[quotas]``: (key, field of :class:`Quotas`, allowed range)."""
+
+
 @dataclass(frozen=True)
 class RelaySettings:
     name: str
@@ -114,17 +122,29 @@ class RelayHome:
             name = str(relay["name"])
             listen = tuple(str(a) for a in relay.get("listen", []))
             advertise = tuple(str(a) for a in relay.get("advertise", []))
-            limits = Quotas(
-                max_bytes=int(quotas.get("max_bytes_per_station", Quotas.max_bytes)),
-                max_items=int(quotas.get("max_items_per_station", Quotas.max_items)),
-                max_item_bytes=int(quotas.get("max_item_bytes", Quotas.max_item_bytes)),
-            )
         except (KeyError, TypeError, ValueError) as exc:
             raise ConfigError(f"{self.config_path}: {exc!r}") from None
+        if not isinstance(quotas, dict):
+            raise ConfigError(f"{self.config_path}: [quotas] must be a table")
+        unknown = set(quotas) - {key for key, _, _ in QUOTA_BOUNDS}
+        if unknown:
+            raise ConfigError(f"{self.config_path}: unknown setting(s) in [quotas]: {', '.join(sorted(unknown))}")
+        limits = Quotas(
+            **{
+                field: int(
+                    checked_number(
+                        quotas.get(key, getattr(Quotas, field)),
+                        bounds,
+                        getattr(Quotas, field),
+                        where=str(self.config_path),
+                        name=f"quotas.{key}",
+                    )
+                )
+                for key, field, bounds in QUOTA_BOUNDS
+            }
+        )
         for address in listen:
             parse_address(address, f"{self.config_path}: listen address")
-        if min(limits.max_bytes, limits.max_items, limits.max_item_bytes) < 1:
-            raise ConfigError(f"{self.config_path}: quotas must be positive")
         listeners = raw.get("listeners", {})
         if not isinstance(listeners, dict):
             raise ConfigError(f"{self.config_path}: [listeners] must be a table")
