@@ -178,6 +178,13 @@ class StationInfo(_Strict):
     station_id: str
 
 
+class StationNameReply(_Strict):
+    """What the login page shows before anyone has logged in: which station this is, no more."""
+
+    name: str
+    party: str
+
+
 class SessionReply(_Strict):
     operator: str
     role: Role

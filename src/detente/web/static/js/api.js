@@ -60,6 +60,7 @@ export const api = {
     request("POST", "/login", { body: { name, password, ...(code ? { code } : {}) }, quiet401: true }),
   logout: () => request("POST", "/logout"),
   session: () => request("GET", "/session", { quiet401: true }),
+  stationName: () => request("GET", "/station", { quiet401: true }),
   changePassword: (current, next) => request("POST", "/password", { body: { current, new: next } }),
   totpSetup: () => request("POST", "/totp/setup"),
   totpConfirm: (code) => request("POST", "/totp/confirm", { body: { code } }),

@@ -37,19 +37,51 @@ export function onLangChange(listener) {
   listeners.add(listener);
 }
 
-/** The text of ``key`` in the current language with its {placeholders} filled. */
-export function t(key, values = {}) {
-  let text = catalogues[current]?.[key];
-  if (text === undefined) {
-    console.warn(`no ${current} text for ${key}`);
-    text = catalogues.en?.[key] ?? key;
+/** Keys looked up in the current language and not found there (the tests read it: none may be missing). */
+export const missing = new Set();
+globalThis.detenteMissingKeys = missing;
+
+/** The CLDR plural category of ``count`` in the current language ("zero", "one", "two", "few", "many", "other"). */
+export function pluralCategory(count, language = current) {
+  return new Intl.PluralRules(`${language}-u-nu-latn`).select(count);
+}
+
+/** The catalogue entry of ``key``: a plain text, or, when the catalogue has ``key.one``/``key.other``…,
+ * the form for ``values.count`` (else ``values.n``) chosen by Intl.PluralRules. */
+function countOf(value) {
+  if (typeof value === "number") return value;
+  // A whole number already formatted with number() (Latin digits, perhaps grouped).
+  if (typeof value === "string" && /^[0-9][0-9,.\s\u00a0\u202f]*$/.test(value)) return Number(value.replace(/\D/g, ""));
+  return null;
+}
+
+function lookup(catalogue, key, values) {
+  if (!catalogue) return undefined;
+  if (catalogue[key] !== undefined) return catalogue[key];
+  const count = countOf(values.count ?? values.n);
+  if (count !== null && catalogue[`${key}.other`] !== undefined) {
+    return catalogue[`${key}.${pluralCategory(count)}`] ?? catalogue[`${key}.other`];
   }
-  return text.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));
+  return undefined;
+}
+
+function template(key, values) {
+  const text = lookup(catalogues[current], key, values);
+  if (text !== undefined) return text;
+  console.warn(`no ${current} text for ${key}`);
+  missing.add(`${current}:${key}`);
+  return lookup(catalogues.en, key, values) ?? key;
+}
+
+/** The text of ``key`` in the current language with its {placeholders} filled (a number in
+ * ``count``/``n`` chooses the plural form when the catalogue has them). */
+export function t(key, values = {}) {
+  return template(key, values).replace(/\{(\w+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));
 }
 
 /** Like t(), but as a list of strings and the given values themselves (nodes stay nodes). */
 export function tParts(key, values = {}) {
-  const text = t(key);
+  const text = template(key, values);
   const parts = [];
   let last = 0;
   for (const match of text.matchAll(/\{(\w+)\}/g)) {
@@ -63,7 +95,7 @@ export function tParts(key, values = {}) {
 
 /** Whether ``key`` has a text (for optional keys such as history events). */
 export function has(key) {
-  return catalogues[current]?.[key] !== undefined;
+  return catalogues[current]?.[key] !== undefined || catalogues[current]?.[`${key}.other`] !== undefined;
 }
 
 function locale() {

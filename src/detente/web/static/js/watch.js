@@ -106,7 +106,7 @@ export function watchView(container, app) {
     replace(body, shown.map(row));
     empty.hidden = shown.length > 0;
     const waiting = messages.filter((m) => m.needs_acknowledgement && m.state !== "acknowledged").length;
-    replace(counts, t("watch.counts", { shown: shown.length, total: messages.length, waiting }));
+    replace(counts, t("watch.counts", { count: messages.length, shown: shown.length, total: messages.length, waiting }));
   }
 
   const unsubscribe = feed.subscribe(draw);
