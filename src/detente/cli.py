@@ -252,54 +252,44 @@ def cmd_send(args: argparse.Namespace) -> int:
 
 
 def _list_messages(args: argparse.Namespace, direction: Direction) -> int:
+    from .listing import empty_text, message_block, summary_line
+    from .notifications import Lang
+    from .reading import machine_translator, reader_zone_name
+
     home = _home(args)
     store = home.open_store()
     party = home.config.party
+    lang = cast(Lang, args.lang or home.config.language)
+    zone = reader_zone_name(home.config)
+    machine = None if args.json else machine_translator(home.config)
+    if machine is not None and machine.problem is not None:
+        print(f"warning: {machine.problem}", file=sys.stderr)
+    follow = bool(getattr(args, "follow", False))
     try:
         cursor = 0
-        first = True
+        count = 0
         while True:
             rows = store.messages(direction, after_rowid=cursor)
             for rowid, record in rows:
                 cursor = rowid
-                view = message_view(record, party)
                 if args.json:
-                    _print_json(view)
-                else:
-                    if first:
-                        print(_TABLE_HEADER[direction])
-                        first = False
-                    print(_row(view, direction))
-            if first and not args.json and not getattr(args, "follow", False):
-                print("no messages")
+                    _print_json(message_view(record, party))
+                    continue
+                if record.kind == "acknowledgement":
+                    continue  # shown on the message it acknowledges, as in the console
+                certified = any(t.lang == lang for t in store.translations(record.id))
+                backend = None if certified or machine is None else machine.backend
+                block = message_block(record, lang=lang, tz=zone, translator=backend)
+                print(("\n" if count else "") + "\n".join(block))
+                count += 1
+            if not args.json and not follow:
+                print(("\n" + summary_line(count, lang)) if count else empty_text(lang))
             sys.stdout.flush()
-            if not getattr(args, "follow", False):
+            if not follow:
                 return 0
             time.sleep(0.2)
     except KeyboardInterrupt:
         return 0
-    finally:
-        store.close()
-
-
-_COLUMNS = f"{'CREATED (UTC)':<24} {'ID':<36} {{who:<4}} {'PRECEDENCE':<10} {'STATE':<9} {{when:<24}} TEXT"
-_TABLE_HEADER: dict[str, str] = {
-    "out": _COLUMNS.format(who="TO", when="RECEIPT (PEER TIME)"),
-    "in": _COLUMNS.format(who="FROM", when="RECEIVED"),
-}
-
-
-def _row(view: dict[str, Any], direction: Direction) -> str:
-    body = view["body"]
-    text = body.get("text") if isinstance(body.get("text"), str) else json.dumps(body, ensure_ascii=False)
-    text = " ".join(str(text).split())
-    if len(text) > 60:
-        text = text[:59] + "…"
-    who = view["to"] if direction == "out" else view["from"]
-    return (
-        f"{view['created_at']:<24} {view['id']:<36} {who:<4} {view['precedence'].upper():<10} "
-        f"{view['state']:<9} {view['receipt_at'] or '-':<24} {text}"
-    )
 
 
 def cmd_outbox(args: argparse.Namespace) -> int:
@@ -520,11 +510,17 @@ def build_parser() -> argparse.ArgumentParser:
             name,
             handler,
             f"list {what} messages and their state",
-            f"List {what} messages, oldest first, with their state (queued, sent, delivered = the "
-            "peer's signed receipt is stored; received).",
+            f"List {what} messages, oldest first: precedence, kind, the other party and the state (queued, sent, "
+            "delivered = the peer's signed receipt is stored, received, acknowledged by whom and when: as the "
+            "console shows it), then the message rendered in the reader's language (free text in the sender's "
+            "words, a machine translation beside it marked as such); acknowledgements show on what they "
+            "acknowledge. --json prints every stored message, acknowledgements too, with the same members as ever.",
         )
         _add_home(p)
-        p.add_argument("--json", action="store_true", help="one JSON object per line")
+        p.add_argument("--json", action="store_true", help="one JSON object per line (the same members as ever)")
+        p.add_argument(
+            "--lang", choices=LANGUAGES, help="the reader's language (default: the station's language setting)"
+        )
         if name == "inbox":
             p.add_argument("--follow", action="store_true", help="keep printing new messages until Ctrl-C")
 

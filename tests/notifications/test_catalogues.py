@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 
 import pytest
+from babel import Locale
 from babel.messages.pofile import read_po
 
+from detente.listing import summary_line
 from detente.notifications import LANGUAGES, render
-from detente.notifications.i18n import LOCALE_DIR, MissingMessage, po_path, translator
+from detente.notifications.i18n import LOCALE_DIR, MissingMessage, plural_index, po_path, translator
 from detente.notifications.messages import enums, required_messages, template
 
 from .conftest import KINDS, load_example, valid
@@ -27,8 +29,14 @@ def test_every_entry_is_translated_and_not_fuzzy(lang: str) -> None:
     entries = [message for message in catalog if message.id]
     assert entries
     for message in entries:
-        assert isinstance(message.string, str) and message.string.strip(), f"{lang}: {message.id!r} is empty"
         assert not message.fuzzy, f"{lang}: {message.id!r} is fuzzy"
+        if isinstance(message.id, tuple):  # a counted message: one form per plural category
+            assert isinstance(message.string, tuple) and len(message.string) == catalog.num_plurals, message.id
+            for form in message.string:
+                assert form.strip(), f"{lang}: a form of {message.id!r} is empty"
+                assert set(PLACEHOLDER.findall(form)) <= set(PLACEHOLDER.findall(message.id[1])), message.id
+            continue
+        assert isinstance(message.string, str) and message.string.strip(), f"{lang}: {message.id!r} is empty"
         if message.context is None:
             assert set(PLACEHOLDER.findall(message.string)) == set(PLACEHOLDER.findall(str(message.id))), (
                 f"{lang}: {message.id!r} and its translation name different placeholders"
@@ -65,7 +73,9 @@ def test_translations_differ_from_english_where_they_should() -> None:
     for lang in ("tr", "ar", "ru"):
         t = translator(lang, strict=True)
         same = [
-            msgid for ctx, msgid in required_messages() if ctx is None and t.gettext(msgid) == english.gettext(msgid)
+            msgid
+            for ctx, msgid in required_messages()
+            if ctx is None and isinstance(msgid, str) and t.gettext(msgid) == english.gettext(msgid)
         ]
         assert all(not re.search(r"[a-z]{3,}", PLACEHOLDER.sub("", msgid)) for msgid in same), (lang, same)
 
@@ -83,3 +93,36 @@ def test_strict_translator_refuses_an_unknown_message() -> None:
     with pytest.raises(MissingMessage):
         translator("tr", strict=True).gettext("No such message")
     assert translator("tr").gettext("No such message") == "No such message"
+
+
+CLDR_ORDER = ("zero", "one", "two", "few", "many", "other")
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_plural_forms_header_follows_cldr(lang: str) -> None:
+    """The Plural-Forms expression of each catalogue picks, for every count, the form of the count's
+    CLDR category (the forms in CLDR's order of the language's categories)."""
+    rule = Locale.parse(lang).plural_form
+    categories = [c for c in CLDR_ORDER if c in rule.tags | {"other"}]
+    assert _read(lang).num_plurals == len(categories) or (lang == "ru" and len(categories) == 4)
+    for count in range(0, 1002):
+        category = rule(count)
+        assert plural_index(lang, count) == categories.index(category), (lang, count, category)
+
+
+def test_arabic_counts_messages_with_its_six_forms() -> None:
+    t = translator("ar", strict=True)
+    said = {n: t.nformat("{count} message", "{count} messages", n) for n in (0, 1, 2, 3, 11, 100)}
+    assert said == {
+        0: "لا رسائل",
+        1: "رسالة واحدة",
+        2: "رسالتان",
+        3: "3 رسائل",
+        11: "11 رسالة",
+        100: "100 رسالة",
+    }
+    assert summary_line(3, "ar") == "\u200f\u20663\u2069 رسائل" and "رسالة" not in summary_line(3, "ar")
+    assert summary_line(5, "ru") == "5 сообщений" and summary_line(22, "ru") == "22 сообщения"
+    assert summary_line(1, "en") == "1 message" and summary_line(2, "en") == "2 messages"
+    with pytest.raises(MissingMessage):
+        t.ngettext("{count} thing", "{count} things", 3)

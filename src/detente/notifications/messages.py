@@ -1,6 +1,7 @@
 """Which messages the catalogues must hold, and the template (``.pot``) they are kept against.
 
-A message is required if the code marks it with ``N_()``, if it is a field title of a notification
+A message is required if the code of the package marks it with ``N_()`` (a counted one with
+``Nn_(singular, plural)``: a gettext plural entry), if it is a field title of a notification
 model, a kind's title, an enumerated value (context: the enum's class name), a country of the
 border data (context ``country``), a language (context ``language``) or a hemisphere letter
 (context ``hemisphere``). ``make messages`` rewrites ``locale/detente.pot`` and adds new entries
@@ -29,10 +30,13 @@ from .translation import _CertifiedModel
 
 __all__ = ["Message", "enums", "models", "required_messages", "template", "update_catalogues"]
 
-Message = tuple[str | None, str]
-"""(context, msgid)."""
+Message = tuple[str | None, str | tuple[str, str]]
+"""(context, msgid), the msgid of a counted message being (singular, plural)."""
 
 PACKAGE = Path(__file__).resolve().parent
+SOURCES = PACKAGE.parent
+"""Where the marked messages are looked for: the whole ``detente`` package (the CLI's words too)."""
+_KEYWORDS = {"N_": None, "Nn_": (1, 2)}
 
 
 def models() -> list[type[BaseModel]]:
@@ -75,10 +79,12 @@ def _types(annotation: Any) -> Iterator[Any]:
 def required_messages() -> list[Message]:
     """Every (context, msgid) the renderers and validators can look up, in a stable order."""
     found: dict[Message, None] = {}
-    for path in sorted(PACKAGE.rglob("*.py")):
-        for _line, message, _comments, context in extract_from_file("python", path, keywords={"N_": None}):
+    for path in sorted(SOURCES.rglob("*.py")):
+        for _line, message, _comments, context in extract_from_file("python", path, keywords=_KEYWORDS):
             if isinstance(message, str):
                 found[(context, message)] = None
+            elif isinstance(message, tuple) and len(message) == 2 and all(isinstance(m, str) for m in message):
+                found[(context, (message[0], message[1]))] = None
     for spec in kinds():
         found[(None, spec.title)] = None
     for model in models():

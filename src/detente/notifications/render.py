@@ -63,6 +63,16 @@ class Rendering:
             _upper(self.title, self.lang),
             fmt.t.format(N_("Sender's language: {language}"), language=_language(fmt, self.sender_lang)),
         ]
+        lines.extend(self.field_lines())
+        if self.direction == "rtl":
+            lines = [RLM + line for line in lines]
+        return "\n".join(lines)
+
+    def field_lines(self) -> list[str]:
+        """The fields alone, one ``label: value`` line each (continuations indented), with any
+        machine or certified translation marked as such below its free text."""
+        fmt = Formatter(self.lang)
+        lines: list[str] = []
         for item in self.fields:
             label = item.label
             if item.original and item.lang != self.lang:
@@ -82,9 +92,7 @@ class Rendering:
                     time=fmt.time(certified.certified_at),
                 )
                 lines.append(f"    [{mark}] {isolate_auto(certified.text, rtl_context=fmt.rtl)}")
-        if self.direction == "rtl":
-            lines = [RLM + line for line in lines]
-        return "\n".join(lines)
+        return lines
 
 
 def render(

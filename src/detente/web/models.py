@@ -66,6 +66,7 @@ __all__ = [
     "SendRequest",
     "ServeState",
     "SessionReply",
+    "StationNameReply",
     "StationInfo",
     "StatusPath",
     "StatusPeer",
