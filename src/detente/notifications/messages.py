@@ -22,6 +22,7 @@ from babel.messages.extract import extract_from_file
 from babel.messages.pofile import read_po, write_po
 from pydantic import BaseModel
 
+from ..protocol.codes import CloseReason, RejectCode
 from .catalogue import kinds
 from .geodata import REGION
 from .i18n import DOMAIN, LOCALE_DIR, po_path
@@ -97,6 +98,8 @@ def required_messages() -> list[Message]:
         found[("country", code)] = None
     for lang in LANGUAGES:
         found[("language", lang)] = None
+    for code in (*CloseReason, *RejectCode):  # why a connection closed, in the link's status
+        found[("close-reason", code.value)] = None
     for letter in "NSEW":
         found[("hemisphere", letter)] = None
     return list(found)

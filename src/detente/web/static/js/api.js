@@ -72,7 +72,7 @@ export const api = {
   translate: (id, language, text) =>
     request("POST", `/messages/${encodeURIComponent(id)}/translation`, { body: { lang: language, text } }),
   status: () => request("GET", "/status", { query: withLang() }),
-  line: () => request("GET", "/line"),
+  line: () => request("GET", "/line", { query: withLang() }),
   map: (query) => request("GET", "/map", { query: withLang(query) }),
   kinds: () => request("GET", "/kinds", { query: withLang() }),
   kindSchema: (kind) => request("GET", `/kinds/${encodeURIComponent(kind)}/schema`, { query: withLang() }),
