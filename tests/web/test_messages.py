@@ -243,6 +243,8 @@ async def test_the_preview_renders_for_the_receiver_and_sends_nothing(desk: Desk
     assert preview["valid"] is True and preview["problems"] == [] and preview["precedence"] == "priority"
     assert preview["receiver"]["lang"] == "ar" and preview["receiver"]["direction"] == "rtl", "Damascus reads Arabic"
     assert preview["reader"]["lang"] == "en" and "FLIGHT NOTICE" in preview["reader"]["text"]
+    assert preview["border_checked"] is True and preview["reads"] == ["ar"]
+    assert preview["written_in"] == "tr", "its remarks are free text, in Turkish"
     bad = (await desk.call("POST", "/api/v1/messages/preview", caller, json=_bad_flight_notice())).json()
     assert bad["valid"] is False and {p["path"] for p in bad["problems"]} == {
         "mission",
@@ -251,6 +253,20 @@ async def test_the_preview_renders_for_the_receiver_and_sends_nothing(desk: Desk
     }
     assert bad["problems"][0]["message"] == "zorunludur", "the station's language by default"
     assert desk.store.find_messages() == []
+
+
+async def test_the_preview_of_free_text_says_nothing_was_checked_and_which_languages_the_peer_reads(
+    desk: Desk,
+) -> None:
+    caller = desk.session("Yzb. Kaya")
+    turkish = {"to": "SY", "kind": "free-text", "body": {"text": "Kilis'in doğusunda İHA sınırı geçti", "lang": "tr"}}
+    preview = (await desk.call("POST", "/api/v1/messages/preview", caller, json=turkish)).json()
+    assert preview["valid"] is True and preview["advice"] == []
+    assert preview["border_checked"] is False, "free text has no area: nothing was checked against the border"
+    assert (preview["written_in"], preview["reads"]) == ("tr", ["ar"]), "Damascus reads Arabic, not Turkish"
+    arabic = {"to": "SY", "kind": "free-text", "body": {"text": "عبرت طائرة مسيّرة الحدود", "lang": "ar"}}
+    preview = (await desk.call("POST", "/api/v1/messages/preview", caller, json=arabic)).json()
+    assert (preview["written_in"], preview["reads"]) == ("ar", ["ar"])
 
 
 async def test_a_reply_acknowledges_what_it_answers(desk: Desk) -> None:

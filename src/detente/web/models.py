@@ -369,6 +369,19 @@ class PreviewReply(_Strict):
     precedence: PrecedenceName | None
     receiver: Rendered | None = Field(description="As the peer's people will read it, in their language.")
     reader: Rendered | None = Field(description="In the reader's language.")
+    border_checked: bool = Field(
+        default=False,
+        description="Whether anything was checked against the border (false for a notice with no area, route or "
+        "position, such as free text, and for a party that is not a country): no advice then means nothing "
+        "was checked, not that the notice keeps clear of the border.",
+    )
+    reads: list[Lang] = Field(
+        default_factory=list,
+        description="The languages the recipient's people read (its card's `languages`, else its `language`).",
+    )
+    written_in: Lang | None = Field(
+        default=None, description="The language of the notice's free text, when it has free text (else null)."
+    )
 
 
 class AckRequest(_Strict):
