@@ -76,6 +76,7 @@ __all__ = [
     "TotpConfirmRequest",
     "TotpSetupReply",
     "TranslationItem",
+    "TranslationRequestItem",
     "TranslationRequest",
     "Unacknowledged",
     "WatchState",
@@ -236,7 +237,12 @@ class MessageLine(_Strict):
     peer: str = Field(description="The other party's code.")
     kind: str
     title: str = Field(description="The kind's title in the reader's language.")
-    summary: str
+    summary: str = Field(description="At most 160 characters, cut at a word boundary.")
+    text_lang: Lang | None = Field(
+        default=None,
+        description="The language of the message's free text, when it has any (the console marks free text in a "
+        "language other than the reader's and offers to ask for a translation).",
+    )
     precedence: PrecedenceName
     created_at: Timestamp = Field(description="The sender's time.")
     state: Literal["queued", "sent", "delivered", "received", "acknowledged"]
@@ -314,6 +320,15 @@ class RecipientItem(_Strict):
     summary: str
 
 
+class TranslationRequestItem(_Strict):
+    id: str = Field(description="The request's own message id (a `translation-request` to the sender).")
+    into: Lang
+    at: Timestamp
+    state: Literal["queued", "sent", "delivered", "acknowledged"]
+    acknowledged_by: str | None
+    acknowledged_at: Timestamp | None
+
+
 class MessageDetail(MessageLine):
     """A message with everything the detail view shows."""
 
@@ -325,6 +340,9 @@ class MessageDetail(MessageLine):
     geometries: list[Geometry]
     references: list[Reference]
     translations: list[TranslationItem]
+    translation_requests: list[TranslationRequestItem] = Field(
+        default_factory=list, description="The translation requests this station sent for it, oldest first."
+    )
     acknowledgement: Acknowledgement | None
     history: list[HistoryItem]
     line: str | None = Field(default=None, description="The line of more than two stations it was sent on.")

@@ -18,14 +18,27 @@ from ..store import MessageRecord, Store, TranslationRecord
 from ..views import message_view
 from ..watch.deadlines import deadline_seconds
 
-__all__ = ["geometries", "message_detail", "message_line", "rendered_message", "uses_machine_translation"]
+__all__ = [
+    "geometries",
+    "message_detail",
+    "message_line",
+    "rendered_message",
+    "shorten",
+    "translation_requests",
+    "uses_machine_translation",
+]
 
 _GEOMETRY_TYPES = {"Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon"}
 _FOREIGN_MEMBERS = ("radius_km", "corridor_km")
 
 
-def _title(record: MessageRecord, lang: Lang, tz: str | None) -> tuple[str, str]:
-    """(title of the kind, a one-line summary) in the reader's language."""
+_SUMMARY = 160
+"""At most this many characters of a summary, cut at a word boundary."""
+
+
+def _title(record: MessageRecord, lang: Lang, tz: str | None) -> tuple[str, str, Lang | None]:
+    """(title of the kind, a one-line summary, the language of its free text if it has any) in the
+    reader's language."""
     body = record.body
     try:
         rendering = render(record.kind, body, lang=lang, tz=tz)
@@ -39,7 +52,18 @@ def _title(record: MessageRecord, lang: Lang, tz: str | None) -> tuple[str, str]
         summary = "; ".join(f"{f.label}: {f.value}" for f in rendering.fields[:2])
     else:
         summary = ""
-    return title, summary[:160]
+    text_lang = rendering.sender_lang if rendering is not None and any(f.original for f in rendering.fields) else None
+    return title, shorten(summary, _SUMMARY), text_lang
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` cut at the last word boundary within ``limit`` characters, with "…" (never mid-word)."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if not text[limit - 1].isspace() and " " in cut:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:") + "…"
 
 
 def _due(config: StationConfig, record: MessageRecord) -> float | None:
@@ -58,7 +82,7 @@ def message_line(
     this station's people have not acknowledged past half its deadline (the map's lines leave
     them out)."""
     view = message_view(record, config.party)
-    title, summary = _title(record, lang, reader_zone_name(config))
+    title, summary, text_lang = _title(record, lang, reader_zone_name(config))
     due = _due(config, record)
     state = "acknowledged" if record.acked_at else record.state
     late = message_lateness(record)
@@ -69,6 +93,7 @@ def message_line(
         "kind": record.kind,
         "title": title,
         "summary": summary,
+        "text_lang": text_lang,
         "precedence": record.precedence,
         "created_at": record.created_at,
         "state": state,
@@ -128,6 +153,27 @@ def _acknowledgement(store: Store, record: MessageRecord) -> dict[str, Any] | No
         "note": note if isinstance(note, str) else None,
         "late_by_s": float(late_by) if isinstance(late_by, int | float) and not isinstance(late_by, bool) else None,
     }
+
+
+def translation_requests(store: Store, record: MessageRecord) -> list[dict[str, Any]]:
+    """The translation requests this station sent for a received message, oldest first, each with
+    where it stands (tracked like any request: delivered, acknowledged by whom)."""
+    if record.direction != "in":
+        return []
+    found = []
+    for request in store.find_messages(kinds=["translation-request"], direction="out"):
+        if request.body.get("message") == record.id:
+            found.append(
+                {
+                    "id": request.id,
+                    "into": request.body.get("into"),
+                    "at": request.created_at,
+                    "state": "acknowledged" if request.acked_at else request.state,
+                    "acknowledged_by": request.acked_by,
+                    "acknowledged_at": request.acked_at,
+                }
+            )
+    return sorted(found, key=lambda item: item["at"])
 
 
 def uses_machine_translation(
@@ -198,6 +244,7 @@ def message_detail(
         if record.line_group and record.direction == "out"
         else []
     )
+    detail["translation_requests"] = translation_requests(store, record)
     detail["translations"] = [
         {"lang": t.lang, "text": t.text, "translator": t.translator, "at": t.at} for t in translations
     ]

@@ -7,7 +7,7 @@ import { directionMark, precedenceBadge, stateBadge } from "./badges.js";
 import { countdown } from "./countdown.js";
 import { bdi, h, replace } from "./dom.js";
 import * as feed from "./feed.js";
-import { dateTime, t } from "./i18n.js";
+import { dateTime, dir, lang, t } from "./i18n.js";
 
 export function watchView(container, app) {
   let filter = app.watchFilter || "all";
@@ -83,7 +83,21 @@ export function watchView(container, app) {
       h("td.prec-cell", precedenceBadge(message.precedence)),
       h("td", directionMark(message)),
       h("td.kind", message.title, message.late_notice ? h("span.badge.late", t("message.late_badge")) : null),
-      h("td.summary", bdi(message.summary || "")),
+      h(
+        "td.summary",
+        // Free text keeps its own direction (an Arabic sentence starting with a Latin name is still
+        // right to left), isolated from the row around it.
+        message.text_lang
+          ? h("bdi", { dir: dir(message.text_lang), lang: message.text_lang }, message.summary || "")
+          : bdi(message.summary || ""),
+        message.text_lang && message.text_lang !== lang()
+          ? h(
+              "span.foreign-language",
+              { title: t("watch.foreign_hint") },
+              t("watch.foreign", { language: t(`language.${message.text_lang}`) }),
+            )
+          : null,
+      ),
       h("td.time", dateTime(message.created_at)),
       h("td", stateBadge(message.state)),
       h(
