@@ -281,3 +281,29 @@ async def test_a_reply_acknowledges_what_it_answers(desk: Desk) -> None:
     assert sent.json()["acknowledged"] == [request]
     record = desk.store.message(request)
     assert record is not None and record.acked_by == "Yzb. Kaya"
+
+
+async def test_free_text_in_another_language_is_marked_and_a_translation_is_asked_for(desk: Desk) -> None:
+    operator = desk.session("Yzb. Kaya")
+    long_arabic = "طائرة مسيّرة عبرت الحدود قرب Kilis " + "وهي تتجه شرقًا نحو القرى الحدودية " * 8
+    message_id = desk.incoming(body={"text": long_arabic, "lang": "ar"})
+    [line] = (await desk.call("GET", "/api/v1/messages", operator)).json()["messages"]
+    assert line["text_lang"] == "ar", "the console marks free text in a language it does not use"
+    assert len(line["summary"]) <= 160 and line["summary"].endswith("…")
+    assert long_arabic.startswith(line["summary"][:-1]) and long_arabic[len(line["summary"]) - 1] == " ", (
+        "cut at a word boundary"
+    )
+    request = {
+        "to": "SY",
+        "kind": "translation-request",
+        "precedence": "flash",
+        "body": {"lang": "tr", "message": message_id, "into": "tr"},
+    }
+    sent = await desk.call("POST", "/api/v1/messages", operator, json=request)
+    assert sent.status_code == 201, sent.text
+    detail = (await desk.call("GET", f"/api/v1/messages/{message_id}", operator)).json()
+    [asked] = detail["translation_requests"]
+    assert (asked["id"], asked["into"], asked["state"]) == (sent.json()["id"], "tr", "queued")
+    assert detail["state"] == "received", "asking for a translation does not acknowledge the message"
+    structured = (await desk.call("GET", f"/api/v1/messages/{sent.json()['id']}", operator)).json()
+    assert structured["text_lang"] is None and structured["title"] == "Çeviri talebi"
