@@ -150,6 +150,12 @@ export function number(value, digits = 0) {
   );
 }
 
+/** "+1.5" or "−1.5" isolated left to right (LRI … PDI), so that the sign stays in front of the number
+ * in right-to-left text (not "1.5−"). */
+export function signedNumber(value, digits = 0) {
+  return `\u2066${value >= 0 ? "+" : "\u2212"}${number(Math.abs(value), digits)}\u2069`;
+}
+
 /** "1:05:09" or "04:09": a countdown's remaining time. */
 export function clock(seconds) {
   const s = Math.max(0, Math.floor(seconds));
@@ -173,9 +179,11 @@ export function toInputValue(date) {
   return date.toISOString().slice(0, 16);
 }
 
-/** An <input type="datetime-local"> value (UTC) as the API's "…Z" time, or null. */
+/** An <input type="datetime-local"> value or a UTC time input's text ("2026-11-26 14:00", utcinput.js)
+ * as the API's "…Z" time, or null. */
 export function fromInputValue(value) {
   if (!value) return null;
-  const date = new Date(`${value.length === 16 ? `${value}:00` : value}Z`);
+  const text = value.trim().replace(" ", "T");
+  const date = new Date(`${text.length === 16 ? `${text}:00` : text}Z`);
   return Number.isNaN(date.getTime()) ? null : date.toISOString().replace(/\.\d{3}Z$/, "Z");
 }
