@@ -36,7 +36,16 @@ from .protocol.ids import uuid7
 from .protocol.timestamps import format_time, parse_time
 from .store import MessageRecord, Store
 
-__all__ = ["Composed", "NoticeRefused", "Preview", "compose", "compose_on_line", "message_lateness", "preview"]
+__all__ = [
+    "Composed",
+    "NoticeRefused",
+    "Preview",
+    "compose",
+    "compose_on_line",
+    "message_lateness",
+    "peer_languages",
+    "preview",
+]
 
 
 class NoticeRefused(StationError):

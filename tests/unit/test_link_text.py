@@ -39,3 +39,21 @@ def test_an_unknown_detail_is_kept_and_isolated_in_arabic() -> None:
     stored = say("link.down", reason="transport-closed", detail="[Errno 111] Connection refused")
     assert say_in(stored, "ar") == f"مقطوع: أُغلق النقل: {FSI}[Errno 111] Connection refused{PDI}"
     assert say_in("something else entirely", "tr") == "something else entirely"
+
+
+def test_escalation_details_are_said_in_the_readers_language() -> None:
+    from detente.watch.sentences import duration_text
+    from detente.watch.sentences import say as said
+    from detente.watch.sentences import say_in as escalation_in
+
+    stored = said("half-time", what="FLASH free-text 019a", party="SY", deadline=duration_text(600))
+    assert stored == "FLASH free-text 019a from SY is not yet acknowledged; half of its 10 min deadline is gone"
+    assert (
+        escalation_in(stored, "tr")
+        == "SY tarafından gelen FLASH free-text 019a henüz onaylanmadı; 10 dk süresinin yarısı geçti"
+    )
+    late = said("late", what="FLASH free-text 019a", who="this station", name="Lt. Haddad", late=duration_text(45))
+    assert escalation_in(late, "ru") == (
+        "FLASH free-text 019a подтверждено с опозданием: эта станция (Lt. Haddad), через 45 с после срока"
+    )
+    assert f"{LRI}45{PDI} ث" in escalation_in(late, "ar")

@@ -17,6 +17,7 @@ from ..reading import reader_zone_name
 from ..store import MessageRecord, Store, TranslationRecord
 from ..views import message_view
 from ..watch.deadlines import deadline_seconds
+from ..watch.sentences import say_in
 
 __all__ = [
     "geometries",
@@ -264,7 +265,9 @@ def message_detail(
         if record.acked_at:
             history.append({"event": f"acknowledged by {record.acked_by}", "at": record.acked_at, "clock": "ours"})
     for step in escalations:
-        history.append({"event": f"escalation: {step.step}", "at": step.at, "clock": "ours", "detail": step.detail})
+        history.append(
+            {"event": f"escalation: {step.step}", "at": step.at, "clock": "ours", "detail": say_in(step.detail, lang)}
+        )
     history.sort(key=lambda item: item["at"])
     detail["history"] = history
     try:
