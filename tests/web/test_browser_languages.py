@@ -43,6 +43,8 @@ def ankara(tmp_path: Path) -> Iterator[tuple[ConsoleStation, dict[str, str]]]:
     """Ankara serving its console, with a message received from Damascus (not running) and one sent."""
     tr = make_console_station(tmp_path, "Ankara Operations Centre", "TR", "tr")
     sy = make_console_station(tmp_path, "Damascus Operations Centre", "SY", "ar")
+    config = tr.home.path / "station.toml"
+    config.write_text(config.read_text().replace('time_zone = ""', 'time_zone = "Europe/Istanbul"', 1))
     tr.pin(sy)
     sy.pin(tr)
     tr.add_operator(SUPERVISOR, "supervisor")
@@ -124,7 +126,12 @@ def test_every_view_is_in_the_language_with_nothing_missing(
         _open(page, hash_, ready)
         _check_view(page, lang, hash_, english)
 
-    # Dates are typed in 24-hour UTC even though the browser's own locale writes "04:00 PM".
+    # Times are 24-hour UTC with the operations centre's zone beside them, whatever the browser's locale
+    # ("04:00 PM" in en-US); they are typed in 24-hour UTC too.
+    _open(page, "#/watch", "table.watch tr.message")
+    shown = page.inner_text("table.watch tr.message td.time")
+    assert re.search(r"\d{2}:\d{2}:\d{2}Z \(\d{2}:\d{2} Europe/Istanbul\)", shown), shown
+    assert not re.search(r"\b(AM|PM)\b", page.inner_text("body"))
     _open(page, "#/print", ".print-view table.summary")
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", page.input_value("#print-from"))
     assert page.get_attribute("#print-from", "type") == "text"
@@ -166,6 +173,7 @@ def test_plurals_bidi_and_language_help(browser: Any, ankara: tuple[ConsoleStati
         }"""
     )
     assert counts == ["3 رسائل، منها 0 تجاوزت المهلة", "11 رسالة، منها 0 تجاوزت المهلة"], "not 3 رسالة"
+    page.wait_for_function("document.querySelectorAll('table.watch tr.message').length === 2")
     assert "من رسالتين" in page.inner_text("p.counts"), "the list holds two messages: the dual"
 
     # In a Turkish (left-to-right) console, the Arabic summary that starts with a Latin name is laid

@@ -42,6 +42,7 @@ def session_view(call: Call[Any, Any], actor: Actor) -> dict[str, Any]:
             "party": config.party,
             "language": config.language,
             "station_id": config.station_id,
+            "time_zone": config.notifications.time_zone or None,
         },
     }
 

@@ -178,6 +178,9 @@ class StationInfo(_Strict):
     party: str
     language: Lang
     station_id: str
+    time_zone: str | None = Field(
+        default=None, description="The operations centre's time zone (shown beside UTC), or null for UTC only."
+    )
 
 
 class StationNameReply(_Strict):

@@ -109,7 +109,36 @@ export function toDate(value) {
   return Number.isNaN(date.getTime()) ? null : date;
 }
 
-/** "26 Nov 2026, 14:21:05Z": every time on the line is shown in UTC. */
+let zone = null;
+
+/** The operations centre's time zone (``[notifications] time_zone``), shown beside UTC; null for none. */
+export function setZone(name) {
+  zone = name || null;
+}
+
+/** "17:21 Europe/Istanbul": the same moment in the operations centre's zone, 24-hour; "" without one. */
+export function zoneTime(date) {
+  if (!zone || !date) return "";
+  const local = new Intl.DateTimeFormat(locale(), {
+    timeZone: zone,
+    hour: "2-digit",
+    minute: "2-digit",
+    hourCycle: "h23",
+  });
+  return `${local.format(date)} ${zone}`;
+}
+
+/** A text cut at the last word boundary within ``limit`` characters, with "…" (never mid-word). */
+export function shorten(text, limit) {
+  const value = text || "";
+  if (value.length <= limit) return value;
+  let cut = value.slice(0, limit - 1);
+  if (!/\s/.test(value[limit - 1]) && cut.includes(" ")) cut = cut.slice(0, cut.lastIndexOf(" "));
+  return `${cut.replace(/[\s,;:]+$/, "")}…`;
+}
+
+/** "26 Nov 2026, 14:21:05Z (17:21 Europe/Istanbul)": every time on the line is shown in UTC, 24-hour
+ * whatever the browser's locale, with the operations centre's zone beside it when the station has one. */
 export function dateTime(value) {
   const date = toDate(value);
   if (!date) return "—";
@@ -123,7 +152,8 @@ export function dateTime(value) {
     second: "2-digit",
     hourCycle: "h23",
   }).format(date);
-  return `${text}Z`;
+  const local = zoneTime(date);
+  return local ? `${text}Z (${local})` : `${text}Z`;
 }
 
 /** "26 Nov 2026": a date (UTC). */
