@@ -166,13 +166,20 @@ def test_plurals_bidi_and_language_help(browser: Any, ankara: tuple[ConsoleStati
         "11": "11 إنذارًا",
         "100": "100 إنذار",
     }
-    counts = page.evaluate(
+    messages = page.evaluate(
         """async () => {
             const { t } = await import("/js/i18n.js");
-            return [3, 11].map((n) => t("status.awaiting_here", { count: n, overdue: 0 }));
+            return [0, 1, 2, 3, 11, 100].map((n) => t("status.awaiting_here", { count: n, overdue: 0 }));
         }"""
     )
-    assert counts == ["3 رسائل، منها 0 تجاوزت المهلة", "11 رسالة، منها 0 تجاوزت المهلة"], "not 3 رسالة"
+    assert messages == [
+        "لا رسائل",
+        "رسالة واحدة، منها 0 تجاوزت المهلة",
+        "رسالتان، منهما 0 تجاوزت المهلة",
+        "3 رسائل، منها 0 تجاوزت المهلة",
+        "11 رسالة، منها 0 تجاوزت المهلة",
+        "100 رسالة، منها 0 تجاوزت المهلة",
+    ], "3 رسائل, not 3 رسالة"
     page.wait_for_function("document.querySelectorAll('table.watch tr.message').length === 2")
     assert "من رسالتين" in page.inner_text("p.counts"), "the list holds two messages: the dual"
 

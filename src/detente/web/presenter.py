@@ -12,6 +12,10 @@ from ..compose import message_lateness
 from ..config import StationConfig
 from ..lines.book import recipients_of
 from ..notifications import InvalidBodyError, Lang, NotificationError, TranslationBackend, render, spec
+from ..notifications.bidi import isolate_auto
+from ..notifications.i18n import N_
+from ..notifications.i18n import translator as catalogue
+from ..notifications.languages import direction
 from ..protocol.timestamps import format_time, parse_time
 from ..reading import reader_zone_name
 from ..store import MessageRecord, Store, TranslationRecord
@@ -199,10 +203,9 @@ def rendered_message(
         reader = render(record.kind, body, lang=lang, tz=tz, original_lang=original, translator=translator)
         sender = render(record.kind, body, lang=original, tz=tz, original_lang=original) if original else None
     except (InvalidBodyError, NotificationError) as exc:
-        return {
-            "rendered": {"lang": lang, "direction": "ltr", "text": f"(cannot be rendered: {exc})"},
-            "original": None,
-        }
+        problem = isolate_auto(str(exc), rtl_context=True)
+        said = catalogue(lang).format(N_("cannot be rendered: {problem}"), problem=problem)
+        return {"rendered": {"lang": lang, "direction": direction(lang), "text": f"({said})"}, "original": None}
     return {
         "rendered": {"lang": lang, "direction": reader.direction, "text": reader.text()},
         "original": {"lang": original, "direction": sender.direction, "text": sender.text()} if sender else None,
