@@ -13,7 +13,7 @@ from detente.watch.acks import acknowledge
 
 from .stations import StationProcess, wait_until
 
-FSI, PDI, RLM = "\u2068", "\u2069", "\u200f"
+FSI, RLI, PDI, RLM = "\u2068", "\u2067", "\u2069", "\u200f"
 JSON_MEMBERS = {
     "id",
     "direction",
@@ -74,7 +74,7 @@ def test_inbox_and_outbox_show_kind_state_and_the_rendered_text(pair: tuple[Stat
     # Ankara's inbox in English: the Arabic text with Latin inside is isolated on the terminal.
     inbox = tr.cli("inbox", "--lang", "en").stdout
     assert "IMMEDIATE · " in inbox and "from SY" in inbox and "received " in inbox
-    assert f"{FSI}{ARABIC}{PDI}" in inbox
+    assert f"{RLI}{ARABIC}{PDI}" in inbox, "Arabic free text stays right to left on the terminal"
     assert inbox.strip().splitlines()[-1] == "1 message"
 
     # Damascus reads in Arabic: right-to-left lines begin with RLM; the plural is Arabic's.

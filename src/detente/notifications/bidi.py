@@ -12,7 +12,18 @@ from __future__ import annotations
 import unicodedata
 from typing import Final
 
-__all__ = ["BIDI_CONTROLS", "FSI", "LRI", "PDI", "RLI", "RLM", "contains_rtl", "isolate_auto", "isolate_ltr"]
+__all__ = [
+    "BIDI_CONTROLS",
+    "FSI",
+    "LRI",
+    "PDI",
+    "RLI",
+    "RLM",
+    "contains_rtl",
+    "isolate_auto",
+    "isolate_in",
+    "isolate_ltr",
+]
 
 LRI: Final = "\u2066"
 RLI: Final = "\u2067"
@@ -38,3 +49,14 @@ def isolate_auto(text: str, *, rtl_context: bool) -> str:
     if text and (rtl_context or contains_rtl(text)):
         return f"{FSI}{text}{PDI}"
     return text
+
+
+def isolate_in(text: str, direction: str, *, rtl_context: bool) -> str:
+    """Wrap text whose direction is known (the free text of a sender whose language is Arabic, say)
+    in RLI … PDI or LRI … PDI where it sits in the other direction: an Arabic sentence that starts
+    with a Latin place name stays right to left, which a first-strong isolate would not keep."""
+    if text and direction == "rtl" and not rtl_context:
+        return f"{RLI}{text}{PDI}"
+    if text and direction == "ltr" and rtl_context:
+        return f"{LRI}{text}{PDI}"
+    return isolate_auto(text, rtl_context=rtl_context)

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from .bidi import RLM, isolate_auto
+from .bidi import RLM, isolate_auto, isolate_in
 from .formatting import Formatter, reader_zone
 from .i18n import N_
 from .languages import Direction, Lang, check_lang, direction
@@ -218,7 +218,7 @@ def _free_text(
     return RenderedField(
         path=name,
         label=label,
-        value=isolate_auto(text, rtl_context=fmt.rtl and direction(sender) == "ltr"),
+        value=isolate_in(text, direction(sender), rtl_context=fmt.rtl),
         lang=sender,
         direction=direction(sender),
         original=True,
