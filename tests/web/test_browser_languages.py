@@ -219,6 +219,19 @@ def test_plurals_bidi_and_language_help(browser: Any, ankara: tuple[ConsoleStati
     assert request["body"] == {"lang": "tr", "message": ids["received"], "into": "tr"}
     assert request["precedence"] == "flash", "tracked with the urgency of the message it names"
 
+    # The composer: free text in Turkish to Damascus, which reads Arabic, is warned about; and the
+    # border check says plainly that nothing was checked (free text has no area).
+    page.click("nav a[data-view=compose]")
+    page.select_option("#compose-kind", "free-text")
+    page.wait_for_selector('[data-path="text"] textarea')
+    page.fill('[data-path="text"] textarea', "Kilis'in doğusunda bir İHA sınırı geçti.")
+    page.click("button.check")
+    page.wait_for_selector("section.advice:not([hidden]) .language-warning")
+    warning = page.inner_text("section.advice .language-warning")
+    assert "Türkçe" in warning and "Arapça" in warning and "SY" in warning
+    assert page.locator("section.advice .no-border-check").count() == 1
+    assert page.locator("section.advice p.ok").count() == 0, "no green all-clear when nothing was checked"
+
     # The check above can fail: a key no catalogue has is recorded, and shown as its English or key.
     assert _missing(page) == []
     page.evaluate('async () => (await import("/js/i18n.js")).t("detail.no_such_text")')
