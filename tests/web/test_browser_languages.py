@@ -118,6 +118,7 @@ def test_every_view_is_in_the_language_with_nothing_missing(
         (f"#/message/{ids['sent']}", ".detail-view table.history tbody tr"),
         ("#/compose", ".compose-view .schema-form"),
         ("#/status", '.peer-card[data-party="SY"]'),
+        ("#/map", ".map-view .overview-map path.country"),
         ("#/account", ".account-view"),
         (f"#/print/{ids['received']}", ".print-view table.history"),
         ("#/print", ".print-view table.summary"),
@@ -150,6 +151,10 @@ def test_plurals_bidi_and_language_help(browser: Any, ankara: tuple[ConsoleStati
     context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="en-US")
     page = context.new_page()
     login(page, station, SUPERVISOR, "ar")
+
+    # A signed number keeps its sign in front in right-to-left text (not "1.5−").
+    signed = page.evaluate('async () => (await import("/js/i18n.js")).signedNumber(-1.5, 1)')
+    assert signed == "\u2066\u22121.5\u2069"
 
     # Arabic's six plural forms, chosen by Intl.PluralRules from the catalogue's keys.
     said = page.evaluate(
