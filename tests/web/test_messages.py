@@ -305,5 +305,13 @@ async def test_free_text_in_another_language_is_marked_and_a_translation_is_aske
     [asked] = detail["translation_requests"]
     assert (asked["id"], asked["into"], asked["state"]) == (sent.json()["id"], "tr", "queued")
     assert detail["state"] == "received", "asking for a translation does not acknowledge the message"
+    # Damascus answers with the translation, a reply to the request: the message's page links it.
+    translated = "Kilis yakınında sınırı geçen bir İHA doğuya, sınır köylerine doğru ilerliyor."
+    reply = desk.incoming(
+        body={"text": translated, "lang": "tr", "references": [{"id": sent.json()["id"], "relation": "reply"}]},
+        precedence="immediate",
+    )
+    detail = (await desk.call("GET", f"/api/v1/messages/{message_id}", operator)).json()
+    assert detail["translation_requests"][0]["answer"] == reply
     structured = (await desk.call("GET", f"/api/v1/messages/{sent.json()['id']}", operator)).json()
     assert structured["text_lang"] is None and structured["title"] == "Çeviri talebi"

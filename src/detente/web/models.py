@@ -330,6 +330,7 @@ class TranslationRequestItem(_Strict):
     state: Literal["queued", "sent", "delivered", "acknowledged"]
     acknowledged_by: str | None
     acknowledged_at: Timestamp | None
+    answer: str | None = Field(default=None, description="The reply that brought the translation back, if any.")
 
 
 class MessageDetail(MessageLine):

@@ -162,12 +162,21 @@ def _acknowledgement(store: Store, record: MessageRecord) -> dict[str, Any] | No
 
 def translation_requests(store: Store, record: MessageRecord) -> list[dict[str, Any]]:
     """The translation requests this station sent for a received message, oldest first, each with
-    where it stands (tracked like any request: delivered, acknowledged by whom)."""
+    where it stands (tracked like any request: delivered, acknowledged by whom) and ``answer``, the
+    id of the reply that brought the translation back, once one came."""
     if record.direction != "in":
         return []
     found = []
-    for request in store.find_messages(kinds=["translation-request"], direction="out"):
-        if request.body.get("message") == record.id:
+    requests = [r for r in store.find_messages(kinds=["translation-request"], direction="out")]
+    asked = {r.id for r in requests if r.body.get("message") == record.id}
+    answers: dict[str, str] = {}
+    if asked:  # the replies that carry a translation back: received, with a reference "reply" to a request
+        for reply in store.find_messages(direction="in", since=min(r.created_at for r in requests if r.id in asked)):
+            for ref in reply.body.get("references", []) or []:
+                if isinstance(ref, dict) and ref.get("relation") == "reply" and ref.get("id") in asked:
+                    answers.setdefault(str(ref["id"]), reply.id)
+    for request in requests:
+        if request.id in asked:
             found.append(
                 {
                     "id": request.id,
@@ -176,6 +185,7 @@ def translation_requests(store: Store, record: MessageRecord) -> list[dict[str, 
                     "state": "acknowledged" if request.acked_at else request.state,
                     "acknowledged_by": request.acked_by,
                     "acknowledged_at": request.acked_at,
+                    "answer": answers.get(request.id),
                 }
             )
     return sorted(found, key=lambda item: item["at"])

@@ -292,6 +292,12 @@ export function detailView(container, app, { id }) {
                 dateTime(request.acknowledged_at),
               ]
             : t(`state.${request.state}`),
+          request.answer
+            ? [
+                " · ",
+                h("a.translation-answer", { href: `#/message/${request.answer}` }, t("detail.translation_answered")),
+              ]
+            : null,
         ),
       );
     }
