@@ -13,7 +13,6 @@ import signal
 import sqlite3
 import sys
 import time
-import unicodedata
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, cast
@@ -28,7 +27,8 @@ from .peers import pin_peer, update_peer
 from .protocol.canonical import parse_json
 from .protocol.envelope import Precedence
 from .store import Direction
-from .views import ShownMessage, message_view, shown_message, status_view
+from .views import message_view, status_view
+from .watch.deadlines import ACKNOWLEDGEMENT, ROSTER
 from .watch.state import describe_figures, describe_watch
 
 __all__ = [
@@ -259,66 +259,46 @@ def cmd_send(args: argparse.Namespace) -> int:
 
 
 def _list_messages(args: argparse.Namespace, direction: Direction) -> int:
+    from .listing import empty_text, message_block, summary_line
+    from .notifications import Lang
+    from .reading import machine_translator, reader_zone_name
+
     home = _home(args)
     store = home.open_store()
     party = home.config.party
+    lang = cast(Lang, args.lang or home.config.language)
+    zone = reader_zone_name(home.config)
+    machine = None if args.json else machine_translator(home.config)
+    if machine is not None and machine.problem is not None:
+        print(f"warning: {machine.problem}", file=sys.stderr)
+    follow = bool(getattr(args, "follow", False))
     try:
         cursor = 0
-        first = True
+        count = 0
         while True:
             rows = store.messages(direction, after_rowid=cursor)
             for rowid, record in rows:
                 cursor = rowid
-                view = message_view(record, party)
                 if args.json:
-                    _print_json(view)
-                else:
-                    if first:
-                        print(_TABLE_HEADER[direction])
-                        first = False
-                    seen = shown_message(record)
-                    print(_row(view, seen, direction))
-                    if seen.invisible:
-                        print(f"    ⚠ {_invisible_notice(home.config.language)}")
-            if first and not args.json and not getattr(args, "follow", False):
-                print("no messages")
+                    _print_json(message_view(record, party))
+                    continue
+                if record.kind in (ACKNOWLEDGEMENT, ROSTER):
+                    continue  # shown on the message it acknowledges; who is on watch: `detente status`
+                certified = any(t.lang == lang for t in store.translations(record.id))
+                backend = None if certified or machine is None else machine.backend
+                block = message_block(record, lang=lang, tz=zone, translator=backend)
+                print(("\n" if count else "") + "\n".join(block))
+                count += 1
+            if not args.json and not follow:
+                print(("\n" + summary_line(count, lang)) if count else empty_text(lang))
             sys.stdout.flush()
-            if not getattr(args, "follow", False):
+            if not follow:
                 return 0
             time.sleep(0.2)
     except KeyboardInterrupt:
         return 0
     finally:
         store.close()
-
-
-_COLUMNS = f"{'CREATED (UTC)':<24} {'ID':<36} {{who:<4}} {'PRECEDENCE':<10} {'STATE':<9} {{when:<24}} TEXT"
-_TABLE_HEADER: dict[str, str] = {
-    "out": _COLUMNS.format(who="TO", when="RECEIPT (PEER TIME)"),
-    "in": _COLUMNS.format(who="FROM", when="RECEIVED"),
-}
-
-
-def _row(view: dict[str, Any], seen: ShownMessage, direction: Direction) -> str:
-    """One line of the table, from the body as shown: the peer's invisible and direction-changing
-    characters as ``⟨U+202E⟩`` (flagged by the line after it), its text isolated (FSI … PDI) when
-    it has right-to-left letters, so that it cannot reorder the columns."""
-    body = seen.body
-    text = body.get("text") if isinstance(body.get("text"), str) else json.dumps(body, ensure_ascii=False)
-    text = " ".join(str(text).split())
-    if len(text) > 60:
-        text = text[:59]
-        if text.rfind("⟨") > text.rfind("⟩"):  # never half a ⟨U+…⟩
-            text = text[: text.rfind("⟨")]
-        text += "…"
-    if any(unicodedata.bidirectional(ch) in ("R", "AL") for ch in text):
-        text = f"\u2068{text}\u2069"
-    who = view["to"] if direction == "out" else view["from"]
-    mark = "⚠ " if seen.invisible else ""
-    return (
-        f"{view['created_at']:<24} {view['id']:<36} {who:<4} {view['precedence'].upper():<10} "
-        f"{view['state']:<9} {view['receipt_at'] or '-':<24} {mark}{text}"
-    )
 
 
 def _invisible_notice(lang: str) -> str:
@@ -549,11 +529,17 @@ def build_parser() -> argparse.ArgumentParser:
             name,
             handler,
             f"list {what} messages and their state",
-            f"List {what} messages, oldest first, with their state (queued, sent, delivered = the "
-            "peer's signed receipt is stored; received).",
+            f"List {what} messages, oldest first: precedence, kind, the other party and the state (queued, sent, "
+            "delivered = the peer's signed receipt is stored, received, acknowledged by whom and when: as the "
+            "console shows it), then the message rendered in the reader's language (free text in the sender's "
+            "words, a machine translation beside it marked as such); acknowledgements show on what they "
+            "acknowledge. --json prints every stored message, acknowledgements too, with the same members as ever.",
         )
         _add_home(p)
-        p.add_argument("--json", action="store_true", help="one JSON object per line")
+        p.add_argument("--json", action="store_true", help="one JSON object per line (the same members as ever)")
+        p.add_argument(
+            "--lang", choices=LANGUAGES, help="the reader's language (default: the station's language setting)"
+        )
         if name == "inbox":
             p.add_argument("--follow", action="store_true", help="keep printing new messages until Ctrl-C")
 

@@ -27,6 +27,8 @@ from .notifications import (
     render,
     validate,
 )
+from .notifications.geodata import atlas
+from .notifications.geodesy import notice_geometries
 from .outbox import queue_message
 from .peers import peer_by_party
 from .protocol.envelope import Envelope, Precedence
@@ -34,7 +36,16 @@ from .protocol.ids import uuid7
 from .protocol.timestamps import format_time, parse_time
 from .store import MessageRecord, Store
 
-__all__ = ["Composed", "NoticeRefused", "Preview", "compose", "compose_on_line", "message_lateness", "preview"]
+__all__ = [
+    "Composed",
+    "NoticeRefused",
+    "Preview",
+    "compose",
+    "compose_on_line",
+    "message_lateness",
+    "peer_languages",
+    "preview",
+]
 
 
 class NoticeRefused(StationError):
@@ -174,6 +185,23 @@ class Preview:
     receiver_lang: Lang
     reader: Rendering | None
     """The notice in the operator's language, times also in the station's ``time_zone``."""
+    border_checked: bool = False
+    """Whether anything was checked against the border: False for a notice with no area, route or
+    position (free text), or to a party that is not a country."""
+    reads: tuple[Lang, ...] = ()
+    """The languages the recipient's people read: :func:`peer_languages`."""
+    written_in: Lang | None = None
+    """The language of the notice's free text (its ``lang``), when it has free text."""
+
+
+def peer_languages(card: dict[str, Any]) -> tuple[Lang, ...]:
+    """The languages a peer's people read: its card's ``languages`` when it lists them, else the
+    ``language`` setting of its station (every card has it)."""
+    listed = card.get("languages")
+    found = [x for x in listed if x in LANGUAGES] if isinstance(listed, list) else []
+    if not found and card.get("language") in LANGUAGES:
+        found = [card["language"]]
+    return tuple(cast(list[Lang], found))
 
 
 def preview(
@@ -189,6 +217,14 @@ def preview(
         return Preview(checked, (), None, None, None, peer_lang, None)
     advice, late = _advise(home, peer.party, kind, checked, now, operator_lang)
     original = cast(Lang | None, checked.body.get("lang") if checked.body.get("lang") in LANGUAGES else None)
+    reader = render(
+        kind,
+        checked.body,
+        lang=operator_lang,
+        tz=home.config.notifications.time_zone or None,
+        original_lang=original,
+    )
+    free_text = any(field.original for field in reader.fields)
     return Preview(
         problems=None,
         advice=advice,
@@ -196,14 +232,19 @@ def preview(
         precedence=Precedence(checked.precedence),
         receiver=render(kind, checked.body, lang=peer_lang, original_lang=original),
         receiver_lang=peer_lang,
-        reader=render(
-            kind,
-            checked.body,
-            lang=operator_lang,
-            tz=home.config.notifications.time_zone or None,
-            original_lang=original,
-        ),
+        reader=reader,
+        border_checked=bool(list(notice_geometries(checked.notice))) and _is_country(peer.party),
+        reads=peer_languages(peer.card),
+        written_in=(original or reader.sender_lang) if free_text else None,
     )
+
+
+def _is_country(party: str) -> bool:
+    try:
+        atlas().country(party)
+    except UsageError:
+        return False
+    return True
 
 
 def message_lateness(record: MessageRecord) -> Lateness | None:

@@ -39,8 +39,8 @@ __all__ = ["DEMO_OPERATORS", "DEMO_PASSWORD", "run_demo"]
 DEMO_PASSWORD = "demo-password"
 """The demo accounts' password: a demonstration on one machine, never a real station."""
 DEMO_OPERATORS = {
-    "TR": [("Yzb. Demir", "operator"), ("Bnb. Aydın", "supervisor")],
-    "SY": [("Lt. Haddad", "operator"), ("Maj. Khoury", "supervisor")],
+    "TR": [("Yzb. Demir", "operator"), ("Bnb. Aydın", "supervisor"), ("admin-ankara", "admin")],
+    "SY": [("Lt. Haddad", "operator"), ("Maj. Khoury", "supervisor"), ("admin-damascus", "admin")],
 }
 
 SAMPLES: dict[str, list[tuple[Precedence, str]]] = {
@@ -309,6 +309,8 @@ def run_demo(*, check: bool, folder: Path | None, timeout: float = 60.0) -> int:
                 f"fingerprint {card['fingerprint']}, listening on {station.home.config.listen[0]}"
             )
         for station in stations:
+            print(f"  {station.home.config.name} accounts ({_accounts(station.party)})")
+        for station in stations:
             _start(station, lock)
         expected: dict[str, list[str]] = {"TR": [], "SY": []}
         for station, other in (stations, stations[::-1]):
@@ -421,13 +423,17 @@ def _report(stations: list[_Station], lock: threading.Lock) -> None:
                 )
 
 
+def _accounts(party: str) -> str:
+    """The demo accounts of a station and their password, as the demo prints them (the
+    administrator's opens the accounts page)."""
+    people = " or ".join(f"'{person}' ({role})" for person, role in DEMO_OPERATORS[party])
+    return f"{people}, password {DEMO_PASSWORD}"
+
+
 def _explain(stations: list[_Station], lock: threading.Lock) -> None:
     ankara, damascus = (s.home.path for s in stations)
     consoles = "".join(
-        f"  {s.home.config.name}: http://{s.home.config.console}/  log in as "
-        + " or ".join(f"'{person}' ({role})" for person, role in DEMO_OPERATORS[s.party])
-        + f", password {DEMO_PASSWORD}\n"
-        for s in stations
+        f"  {s.home.config.name}: http://{s.home.config.console}/  log in as {_accounts(s.party)}\n" for s in stations
     )
     with lock:
         print(

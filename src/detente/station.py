@@ -38,6 +38,7 @@ from .home import Home
 from .identity import Card
 from .ledger.keeper import AlarmRaised, LineLedger
 from .lines.book import after_received, store_received
+from .link_text import say
 from .logs import log_event
 from .outbox import WAKE_SOCKET, queue_message
 from .peers import peer_card
@@ -338,7 +339,7 @@ class Station:
             try:
                 peer.link.close(now)
                 self._process(peer)
-                peer.detail = "station stopped"
+                peer.detail = say("link.stopped")
                 self._save_status(peer, force=True)
             except Exception as exc:  # shutting down after a fault: close everything regardless
                 log.error("station.internal_error task=shutdown error=%r", exc)
@@ -493,7 +494,7 @@ class Station:
                     raise TransportError(f"no relay {path} is configured")
                 session = relay.open_session(peer.record.station_id)
             except TransportError as exc:
-                self._path_seen(peer, path).detail = f"dial failed: {exc}"
+                self._path_seen(peer, path).detail = say("dial.failed", detail=exc)
                 peer.link.dial_failed(self.clock(), path)
                 self._wake.set()
                 return
@@ -509,12 +510,12 @@ class Station:
                 continue
             self._spawn(self._run_stream(peer, stream, dialed=True, path="direct"), f"conn-{peer.record.party}")
             return
-        reason = "; ".join(errors) or "the peer's card lists no endpoint"
-        if peer.detail != f"dial failed: {reason}":
+        reason = "; ".join(errors) or say("detail.no_endpoint")
+        if peer.detail != say("dial.failed", detail=reason):
             log_event(log, logging.INFO, "dial.failed", party=peer.record.party, reason=reason)
         if not peer.up:
-            peer.detail = f"dial failed: {reason}"
-        self._path_seen(peer, "direct").detail = f"dial failed: {reason}"
+            peer.detail = say("dial.failed", detail=reason)
+        self._path_seen(peer, "direct").detail = say("dial.failed", detail=reason)
         peer.status_dirty = True
         peer.link.dial_failed(self.clock(), "direct")
         self._wake.set()
@@ -680,12 +681,12 @@ class Station:
                 self._spawn(self._dial(peer, path), f"dial-{party}")
             case ev.ConnectionEstablished(connection=conn, path=path, dialed=dialed):
                 seen = self._path_seen(peer, path)
-                seen.detail = f"established (connection {conn}, {'dialed' if dialed else 'accepted'})"
+                seen.detail = say("path.established", conn=conn, how="dialed" if dialed else "accepted")
                 seen.last_success = now
                 peer.status_dirty = True
                 log_event(log, logging.INFO, "path.up", party=party, path=path, conn=conn)
             case ev.CurrentPathChanged(connection=conn, path=path, previous=previous, reason=why):
-                peer.detail = f"up on {path} (connection {conn}; moved from {previous}: {why})"
+                peer.detail = say("link.moved", path=path, conn=conn, previous=previous, why=why)
                 peer.status_dirty = True
                 log_event(
                     log, logging.WARNING, "link.path_changed", party=party, path=path, previous=previous, reason=why
@@ -696,7 +697,7 @@ class Station:
                 if not peer.up:
                     peer.since, peer.up = now, True
                 how = "dialed" if dialed else "accepted"
-                peer.detail = f"up on {path} (connection {conn}, {how}, protocol v{version})"
+                peer.detail = say("link.up", path=path, conn=conn, how=how, version=version)
                 peer.status_dirty = True
                 log_event(
                     log,
@@ -713,14 +714,14 @@ class Station:
                 self.hub.publish({"type": "link", "party": party, "state": "UP"})
             case ev.LinkLost(reason=reason, detail=detail):
                 peer.since, peer.up = now, False
-                peer.detail = f"down: {reason}: {detail}"
+                peer.detail = say("link.down", reason=reason, detail=detail)
                 peer.status_dirty = True
                 log_event(log, logging.WARNING, "link.down", party=party, reason=reason, detail=detail)
                 self._journal("link.down", peer, f"{reason}: {detail}", now)
                 self.hub.publish({"type": "link", "party": party, "state": "DOWN", "detail": detail})
             case ev.ConnectionClosed(connection=conn, reason=reason, detail=detail):
                 if (closed_path := peer.conn_paths.get(conn)) is not None:
-                    self._path_seen(peer, closed_path).detail = f"closed: {reason}: {detail}"
+                    self._path_seen(peer, closed_path).detail = say("path.closed", reason=reason, detail=detail)
                     peer.status_dirty = True
                 stream = peer.streams.pop(conn, None)
                 if stream is not None:
@@ -731,7 +732,7 @@ class Station:
                     log_event(
                         log, logging.WARNING, "connection.closed", party=party, conn=conn, reason=reason, detail=detail
                     )
-                    peer.detail = f"connections close before the peer's hello: {detail}"
+                    peer.detail = say("link.before_hello", detail=detail)
                     peer.status_dirty = True
                 else:
                     log_event(

@@ -10,6 +10,7 @@ from typing import Any, cast
 
 from .home import Home, ServeLock
 from .invisible import shown, shown_value
+from .link_text import say
 from .protocol.timestamps import format_time
 from .store import AlarmRecord, MessageRecord, PathStatus, Store
 from .transports.gate import LISTENER_COUNTS
@@ -91,7 +92,7 @@ def status_view(home: Home, store: Store, now: float | None = None) -> dict[str,
                 "station_id": peer.station_id,
                 "link": (status.state if running and status else "UNKNOWN") if serving else "STOPPED",
                 "since": status.since if status else None,
-                "detail": status.detail if status else "never connected",
+                "detail": status.detail if status else say("link.never"),
                 "round_trip_ms": round(status.round_trip * 1000, 3)
                 if status and status.round_trip is not None
                 else None,

@@ -151,7 +151,8 @@ def test_send_queues_durably_without_serve_and_lists_json(pair: tuple[StationPro
     assert rows[0]["precedence"] == "flash" and rows[0]["state"] == "queued" and rows[0]["receipt_at"] is None
     assert rows[1]["body"]["text"] == "İkinci mesaj"
     assert "Hat testi" in tr.cli("outbox").stdout
-    assert tr.cli("inbox").stdout.strip() == "no messages"
+    assert tr.cli("inbox").stdout.strip() == "mesaj yok", "in the station's language"
+    assert tr.cli("inbox", "--lang", "en").stdout.strip() == "no messages"
 
 
 def test_send_to_an_unknown_party_fails_with_the_reason(pair: tuple[StationProcess, StationProcess]) -> None:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from detente.home import Home
+from detente.operators import check_password
+
 from .stations import run_cli
 
 
@@ -18,6 +21,15 @@ def test_demo_check_delivers_every_sample_once_and_exits_0(tmp_path: Path) -> No
     assert "Traceback" not in out + result.stderr
     assert (tmp_path / "demo" / "ankara" / "station.toml").exists()
     assert (tmp_path / "demo" / "damascus" / "station.toml").exists()
+    # Each station has an administrator (the accounts page needs one), and the demo prints its login.
+    for folder, admin in (("ankara", "admin-ankara"), ("damascus", "admin-damascus")):
+        assert f"'{admin}' (admin), password demo-password" in out
+        store = Home(tmp_path / "demo" / folder).open_store()
+        try:
+            account = check_password(store, admin, "demo-password")
+        finally:
+            store.close()
+        assert account is not None and account.role == "admin"
 
 
 def test_demo_check_fails_with_the_reason_when_delivery_cannot_happen(tmp_path: Path) -> None:

@@ -26,6 +26,7 @@ def test_the_first_catalogue() -> None:
         "clarification-response",
         "humanitarian-notice",
         "free-text",
+        "translation-request",
     )
 
 
@@ -56,7 +57,14 @@ def test_defaults() -> None:
     assert spec("fire-notice").min_lead == timedelta(hours=6)
     for entry in kinds():
         assert (entry.min_lead is None) == (
-            entry.name in {"incident-report", "clarification-request", "clarification-response", "free-text"}
+            entry.name
+            in {
+                "incident-report",
+                "clarification-request",
+                "clarification-response",
+                "free-text",
+                "translation-request",
+            }
         )
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 
 import pytest
+from babel import Locale
 from babel.messages.pofile import read_po
 
+from detente.listing import summary_line
 from detente.notifications import LANGUAGES, render
-from detente.notifications.i18n import LOCALE_DIR, MissingMessage, po_path, translator
+from detente.notifications.i18n import LOCALE_DIR, MissingMessage, plural_index, po_path, translator
 from detente.notifications.messages import enums, required_messages, template
 
 from .conftest import KINDS, load_example, valid
@@ -117,3 +119,36 @@ def test_strict_translator_refuses_an_unknown_message() -> None:
     with pytest.raises(MissingMessage):
         translator("tr", strict=True).gettext("No such message")
     assert translator("tr").gettext("No such message") == "No such message"
+
+
+CLDR_ORDER = ("zero", "one", "two", "few", "many", "other")
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_plural_forms_header_follows_cldr(lang: str) -> None:
+    """The Plural-Forms expression of each catalogue picks, for every count, the form of the count's
+    CLDR category (the forms in CLDR's order of the language's categories)."""
+    rule = Locale.parse(lang).plural_form
+    categories = [c for c in CLDR_ORDER if c in rule.tags | {"other"}]
+    assert _read(lang).num_plurals == len(categories) or (lang == "ru" and len(categories) == 4)
+    for count in range(0, 1002):
+        category = rule(count)
+        assert plural_index(lang, count) == categories.index(category), (lang, count, category)
+
+
+def test_arabic_counts_messages_with_its_six_forms() -> None:
+    t = translator("ar", strict=True)
+    said = {n: t.nformat("{count} message", "{count} messages", n) for n in (0, 1, 2, 3, 11, 100)}
+    assert said == {
+        0: "لا رسائل",
+        1: "رسالة واحدة",
+        2: "رسالتان",
+        3: "3 رسائل",
+        11: "11 رسالة",
+        100: "100 رسالة",
+    }
+    assert summary_line(3, "ar") == "\u200f\u20663\u2069 رسائل" and "رسالة" not in summary_line(3, "ar")
+    assert summary_line(5, "ru") == "5 сообщений" and summary_line(22, "ru") == "22 сообщения"
+    assert summary_line(1, "en") == "1 message" and summary_line(2, "en") == "2 messages"
+    with pytest.raises(MissingMessage):
+        t.ngettext("{count} thing", "{count} things", 3)

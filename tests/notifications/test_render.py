@@ -12,7 +12,7 @@ from detente.notifications import (
     render,
     render_text,
 )
-from detente.notifications.bidi import FSI, LRI, PDI, RLM
+from detente.notifications.bidi import LRI, PDI, RLI, RLM
 from detente.notifications.formatting import format_mgrs
 from detente.notifications.languages import Lang
 
@@ -69,8 +69,12 @@ def test_free_text_keeps_the_original() -> None:
     rendering = render("free-text", body, lang="ru")
     (field,) = rendering.fields
     assert field.original and field.lang == "ar" and field.direction == "rtl"
-    assert field.value == f"{FSI}{body['text']}{PDI}"
+    assert field.value == f"{RLI}{body['text']}{PDI}", "right to left, whatever its first letter"
     assert field.machine_translation is None
+    mixed = {"text": "Kilis: طائرة مسيّرة فوق المدينة", "lang": "ar"}
+    assert render("free-text", mixed, lang="en").fields[0].value == f"{RLI}{mixed['text']}{PDI}"
+    turkish = {"text": "Kilis'in doğusunda İHA", "lang": "tr"}
+    assert render("free-text", turkish, lang="ar").fields[0].value == f"{LRI}{turkish['text']}{PDI}"
     assert "(оригинал; язык: арабский)" in rendering.text()
 
 

@@ -31,7 +31,7 @@ from detente.home import Home, create_station
 from detente.operators import add_operator
 from detente.outbox import queue_message
 from detente.peers import peer_by_party, pin_peer
-from detente.protocol.envelope import Precedence
+from detente.protocol.envelope import Precedence, seal_receipt
 from detente.protocol.timestamps import format_time
 from detente.store import OperatorRecord
 from integration.stations import StationProcess
@@ -161,6 +161,30 @@ class ConsoleStation:
                 body=body if body is not None else {"lang": self.lang, "text": text},
                 now=time.time(),
             )
+        finally:
+            store.close()
+        return envelope.id
+
+    def receive(self, sender: ConsoleStation, text: str, precedence: str = "routine") -> str:
+        """A free-text message from ``sender`` (in its language), stored here with this station's
+        signed receipt as the link stores one; neither station needs to run."""
+        theirs = sender.home.open_store()
+        try:
+            envelope = queue_message(
+                sender.home,
+                theirs,
+                peer=self.home.config.station_id,
+                kind="free-text",
+                precedence=Precedence(precedence),
+                body={"lang": sender.lang, "text": text},
+                now=time.time(),
+            )
+        finally:
+            theirs.close()
+        store = self.home.open_store()
+        try:
+            at = format_time(time.time())
+            store.store_incoming([(envelope, seal_receipt(self.home.signer, envelope, at))], at)
         finally:
             store.close()
         return envelope.id

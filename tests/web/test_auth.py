@@ -44,6 +44,12 @@ async def test_the_right_password_opens_a_session_with_safe_cookie_flags(desk: D
     assert [e.detail for e in desk.journal("console.login")] == ["Yzb. Kaya: from 127.0.0.1"]
 
 
+async def test_before_logging_in_the_station_shows_its_name_and_party_and_nothing_more(desk: Desk) -> None:
+    response = await desk.call("GET", "/api/v1/station")
+    assert response.status_code == 200
+    assert response.json() == {"name": desk.home.config.name, "party": "TR"}
+
+
 @pytest.mark.parametrize(("name", "password"), [("Yzb. Kaya", "wrong password!"), ("Nobody", PASSWORD)])
 async def test_a_wrong_password_or_unknown_account_is_refused_alike(desk: Desk, name: str, password: str) -> None:
     desk.account("Yzb. Kaya")

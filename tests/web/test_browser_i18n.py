@@ -13,6 +13,7 @@ import typing
 from pathlib import Path
 
 import pytest
+from babel import Locale
 
 from detente.config import LANGUAGES
 from detente.operators import ROLES
@@ -61,15 +62,33 @@ FAMILIES: dict[str, set[str]] = {
     "map.preset": {"now", "next24", "last24", "week"},
     "map.hemisphere": {"N", "S", "E", "W"},
     "map.bearing": {"N", "NE", "E", "SE", "S", "SW", "W", "NW"},
-    "map.symbol": {"party", "country", "sea", "place", "area", "corridor", "point", "drawn", "other", "grid"},
+    "map.symbol": {"party", "country", "sea", "place", "area", "corridor", "point", "drawn", "other_field", "grid"},
     "accounts": {"name", "role", "created", "second_factor", "state"},
     "escalation": {s.value for s in Step},
 }
 """Keys the scripts build as `prefix.${value}`: every value the station (or the page) may use."""
 
 
+PLURAL_CATEGORIES = {lang: set(Locale.parse(lang).plural_form.tags) | {"other"} for lang in LANGUAGES}
+"""The CLDR plural categories of each language (Arabic has six): a counted text has one key per
+category, ``name.one``, ``name.few``… (the console picks one with Intl.PluralRules)."""
+
+_CATEGORIES = {"zero", "one", "two", "few", "many", "other"}
+
+
 def load_catalogues(folder: Path = LOCALES) -> dict[str, dict[str, str]]:
     return {lang: json.loads((folder / f"{lang}.json").read_text(encoding="utf-8")) for lang in LANGUAGES}
+
+
+def plural_base(key: str) -> str | None:
+    """``name`` for a plural form ``name.few``, else None."""
+    base, _, category = key.rpartition(".")
+    return base if base and category in _CATEGORIES else None
+
+
+def base_keys(catalogue: dict[str, str]) -> set[str]:
+    """The keys of a catalogue, each counted text once by its name."""
+    return {plural_base(key) or key for key in catalogue}
 
 
 def used_keys(sources: list[str]) -> tuple[set[str], set[str]]:
@@ -90,6 +109,7 @@ def missing_keys(catalogues: dict[str, dict[str, str]], needed: set[str]) -> lis
         for lang, catalogue in sorted(catalogues.items())
         for key in sorted(needed)
         if not str(catalogue.get(key, "")).strip()
+        and not all(str(catalogue.get(f"{key}.{c}", "")).strip() for c in PLURAL_CATEGORIES[lang])
     ]
 
 
@@ -117,7 +137,7 @@ def sources() -> list[str]:
 def test_every_key_the_scripts_use_is_in_all_four_languages(
     catalogues: dict[str, dict[str, str]], sources: list[str]
 ) -> None:
-    needed = needed_keys(sources, set(catalogues["en"]))
+    needed = needed_keys(sources, base_keys(catalogues["en"]))
     assert len(needed) > 200, "the scripts' keys were found"
     assert missing_keys(catalogues, needed) == []
 
@@ -125,15 +145,31 @@ def test_every_key_the_scripts_use_is_in_all_four_languages(
 def test_the_four_catalogues_have_the_same_keys_and_placeholders(catalogues: dict[str, dict[str, str]]) -> None:
     english = catalogues["en"]
     for lang, catalogue in catalogues.items():
-        assert set(catalogue) == set(english), f"{lang}: {sorted(set(catalogue) ^ set(english))}"
+        keys, english_keys = base_keys(catalogue), base_keys(english)
+        assert keys == english_keys, f"{lang}: {sorted(keys ^ english_keys)}"
         for key, text in catalogue.items():
             assert isinstance(text, str) and text.strip(), f"{lang}: {key} is empty"
-            assert set(_PLACEHOLDER.findall(text)) == set(_PLACEHOLDER.findall(english[key])), f"{lang}: {key}"
+            base = plural_base(key)
+            if base is None:
+                assert set(_PLACEHOLDER.findall(text)) == set(_PLACEHOLDER.findall(english[key])), f"{lang}: {key}"
+            else:
+                # A form may leave the number out ("رسالتان" is "two messages"), never add a placeholder.
+                assert set(_PLACEHOLDER.findall(text)) <= set(_PLACEHOLDER.findall(english[f"{base}.other"])), key
+
+
+def test_every_counted_text_has_each_plural_form_of_its_language(catalogues: dict[str, dict[str, str]]) -> None:
+    assert PLURAL_CATEGORIES["ar"] == _CATEGORIES and PLURAL_CATEGORIES["ru"] == {"one", "few", "many", "other"}
+    counted = {plural_base(key) for key in catalogues["en"]} - {None}
+    assert {"watch.counts", "status.awaiting_here", "compose.problems"} <= counted
+    for lang, catalogue in catalogues.items():
+        for base in counted:
+            forms = {key.rpartition(".")[2] for key in catalogue if plural_base(key) == base}
+            assert forms == PLURAL_CATEGORIES[lang], f"{lang}: {base} has the forms {sorted(forms)}"
 
 
 def test_no_catalogue_holds_a_key_nothing_uses(catalogues: dict[str, dict[str, str]], sources: list[str]) -> None:
-    needed = needed_keys(sources, set(catalogues["en"]))
-    assert sorted(set(catalogues["en"]) - needed) == []
+    needed = needed_keys(sources, base_keys(catalogues["en"]))
+    assert sorted(base_keys(catalogues["en"]) - needed) == []
 
 
 def test_each_catalogue_is_in_its_own_language(catalogues: dict[str, dict[str, str]]) -> None:
@@ -143,7 +179,7 @@ def test_each_catalogue_is_in_its_own_language(catalogues: dict[str, dict[str, s
         texts = [text for key, text in catalogues[lang].items() if not key.startswith("language.native.")]
         written = sum(1 for text in texts if re.search(pattern, text))
         assert written / len(texts) > 0.6, f"{lang}: only {written} of {len(texts)} texts are in its script"
-    same = [key for key in catalogues["en"] if catalogues["ar"][key] == catalogues["en"][key]]
+    same = [key for key in catalogues["en"] if catalogues["ar"].get(key) == catalogues["en"][key]]
     assert len(same) < 15, f"Arabic texts left in English: {same}"
 
 

@@ -178,7 +178,7 @@ def test_both_consoles_show_places_scale_position_grid_corridor_and_where_it_lie
     assert ankara.locator(".compose-map .leaflet-control-scale-line").count() == 1
     assert ankara.locator(".compose-map .cursor-readout").count() == 1
     assert ankara.locator(".compose-map input[name=mgrs-grid]").count() == 1
-    for symbol in ("drawn", "other", "corridor"):
+    for symbol in ("drawn", "other_field", "corridor"):
         assert ankara.locator(f'.compose-map .map-legend li[data-symbol="{symbol}"]').count() == 1
 
     # The overview map's kind list has coloured swatches (they were blank).

@@ -54,9 +54,17 @@ async def test_line_status_shows_every_path(desk: Desk) -> None:
     status = LinkStatus(sy, "UP", at, "up on relay:un", 0.0456, 0.5, at, at, 4242, paths)
     desk.store.save_link_status(status)
     assert desk.store.link_statuses() == [status]
-    [peer] = (await desk.call("GET", "/api/v1/line", caller)).json()["peers"]
+    [peer] = (await desk.call("GET", "/api/v1/line", caller, params={"lang": "en"})).json()["peers"]
     direct, relay = peer["paths"]
     assert (direct["name"], direct["current"], direct["detail"]) == ("direct", False, paths[0].detail)
+    # In the reader's language (the station's, Turkish, by default), the close reason's code too.
+    [turkish] = (await desk.call("GET", "/api/v1/line", caller)).json()["peers"]
+    assert [p["detail"] for p in turkish["paths"]] == [
+        "kapandı: bağlantı zaman aşımı: karşı taraftan 3.0 sn boyunca çerçeve gelmedi",
+        "kuruldu (bağlantı 7, biz aradık)",
+    ]
+    [arabic] = (await desk.call("GET", "/api/v1/line", caller, params={"lang": "ar"})).json()["peers"]
+    assert arabic["paths"][1]["detail"] == "قائم (الاتصال \u20667\u2069، بمبادرة منا)"
     assert (relay["name"], relay["current"], relay["round_trip_ms"], relay["last_heartbeat"]) == (
         "relay:un",
         True,

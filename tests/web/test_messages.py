@@ -248,6 +248,8 @@ async def test_the_preview_renders_for_the_receiver_and_sends_nothing(desk: Desk
     assert preview["valid"] is True and preview["problems"] == [] and preview["precedence"] == "priority"
     assert preview["receiver"]["lang"] == "ar" and preview["receiver"]["direction"] == "rtl", "Damascus reads Arabic"
     assert preview["reader"]["lang"] == "en" and "FLIGHT NOTICE" in preview["reader"]["text"]
+    assert preview["border_checked"] is True and preview["reads"] == ["ar"]
+    assert preview["written_in"] == "tr", "its remarks are free text, in Turkish"
     bad = (await desk.call("POST", "/api/v1/messages/preview", caller, json=_bad_flight_notice())).json()
     assert bad["valid"] is False and {p["path"] for p in bad["problems"]} == {
         "mission",
@@ -256,6 +258,20 @@ async def test_the_preview_renders_for_the_receiver_and_sends_nothing(desk: Desk
     }
     assert bad["problems"][0]["message"] == "zorunludur", "the station's language by default"
     assert desk.store.find_messages() == []
+
+
+async def test_the_preview_of_free_text_says_nothing_was_checked_and_which_languages_the_peer_reads(
+    desk: Desk,
+) -> None:
+    caller = desk.session("Yzb. Kaya")
+    turkish = {"to": "SY", "kind": "free-text", "body": {"text": "Kilis'in doğusunda İHA sınırı geçti", "lang": "tr"}}
+    preview = (await desk.call("POST", "/api/v1/messages/preview", caller, json=turkish)).json()
+    assert preview["valid"] is True and preview["advice"] == []
+    assert preview["border_checked"] is False, "free text has no area: nothing was checked against the border"
+    assert (preview["written_in"], preview["reads"]) == ("tr", ["ar"]), "Damascus reads Arabic, not Turkish"
+    arabic = {"to": "SY", "kind": "free-text", "body": {"text": "عبرت طائرة مسيّرة الحدود", "lang": "ar"}}
+    preview = (await desk.call("POST", "/api/v1/messages/preview", caller, json=arabic)).json()
+    assert (preview["written_in"], preview["reads"]) == ("ar", ["ar"])
 
 
 async def test_a_reply_acknowledges_what_it_answers(desk: Desk) -> None:
@@ -297,3 +313,37 @@ async def test_sender_and_receiver_are_told_the_same_nearest_place_and_border_di
     )
     free = (await desk.call("GET", f"/api/v1/messages/{desk.incoming()}", caller)).json()
     assert free["whereabouts"] == []
+
+
+async def test_free_text_in_another_language_is_marked_and_a_translation_is_asked_for(desk: Desk) -> None:
+    operator = desk.session("Yzb. Kaya")
+    long_arabic = "طائرة مسيّرة عبرت الحدود قرب Kilis " + "وهي تتجه شرقًا نحو القرى الحدودية " * 8
+    message_id = desk.incoming(body={"text": long_arabic, "lang": "ar"})
+    [line] = (await desk.call("GET", "/api/v1/messages", operator)).json()["messages"]
+    assert line["text_lang"] == "ar", "the console marks free text in a language it does not use"
+    assert len(line["summary"]) <= 160 and line["summary"].endswith("…")
+    assert long_arabic.startswith(line["summary"][:-1]) and long_arabic[len(line["summary"]) - 1] == " ", (
+        "cut at a word boundary"
+    )
+    request = {
+        "to": "SY",
+        "kind": "translation-request",
+        "precedence": "flash",
+        "body": {"lang": "tr", "message": message_id, "into": "tr"},
+    }
+    sent = await desk.call("POST", "/api/v1/messages", operator, json=request)
+    assert sent.status_code == 201, sent.text
+    detail = (await desk.call("GET", f"/api/v1/messages/{message_id}", operator)).json()
+    [asked] = detail["translation_requests"]
+    assert (asked["id"], asked["into"], asked["state"]) == (sent.json()["id"], "tr", "queued")
+    assert detail["state"] == "received", "asking for a translation does not acknowledge the message"
+    # Damascus answers with the translation, a reply to the request: the message's page links it.
+    translated = "Kilis yakınında sınırı geçen bir İHA doğuya, sınır köylerine doğru ilerliyor."
+    reply = desk.incoming(
+        body={"text": translated, "lang": "tr", "references": [{"id": sent.json()["id"], "relation": "reply"}]},
+        precedence="immediate",
+    )
+    detail = (await desk.call("GET", f"/api/v1/messages/{message_id}", operator)).json()
+    assert detail["translation_requests"][0]["answer"] == reply
+    structured = (await desk.call("GET", f"/api/v1/messages/{sent.json()['id']}", operator)).json()
+    assert structured["text_lang"] is None and structured["title"] == "Çeviri talebi"

@@ -25,6 +25,7 @@ __all__ = [
     "contains_rtl",
     "invisible_notice",
     "isolate_auto",
+    "isolate_in",
     "isolate_ltr",
 ]
 
@@ -63,3 +64,14 @@ INVISIBLE_NOTICE: Final = N_(
 def invisible_notice(lang: str) -> str:
     """:data:`INVISIBLE_NOTICE` in ``lang``."""
     return translator(lang).gettext(INVISIBLE_NOTICE)
+
+
+def isolate_in(text: str, direction: str, *, rtl_context: bool) -> str:
+    """Wrap text whose direction is known (the free text of a sender whose language is Arabic, say)
+    in RLI … PDI or LRI … PDI where it sits in the other direction: an Arabic sentence that starts
+    with a Latin place name stays right to left, which a first-strong isolate would not keep."""
+    if text and direction == "rtl" and not rtl_context:
+        return f"{RLI}{text}{PDI}"
+    if text and direction == "ltr" and rtl_context:
+        return f"{LRI}{text}{PDI}"
+    return isolate_auto(text, rtl_context=rtl_context)

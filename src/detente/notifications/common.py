@@ -40,6 +40,7 @@ __all__ = [
     "Description",
     "Display",
     "Kilometres",
+    "MessageId",
     "Model",
     "Name",
     "Notice",
@@ -289,17 +290,21 @@ def _message_id(value: str) -> str:
     return value
 
 
+MessageId = Annotated[
+    str,
+    AfterValidator(_message_id),
+    LTR,
+    WithJsonSchema(
+        {"type": "string", "pattern": "^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"}
+    ),
+]
+"""The id of a message on the line (a UUIDv7, as détente prints it)."""
+
+
 class Reference(Model):
     """An earlier message this one answers, updates or cancels."""
 
-    id: Annotated[
-        str,
-        AfterValidator(_message_id),
-        LTR,
-        WithJsonSchema(
-            {"type": "string", "pattern": "^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"}
-        ),
-    ] = Field(title="Message")
+    id: MessageId = Field(title="Message")
     relation: Relation = Field(title="Relation")
 
 

@@ -8,12 +8,17 @@ the English source strings, but a missing English entry is still an error in str
 Message ids are English; enumerated values use the enum's name as gettext context
 (``msgctxt "Mission"``, ``msgid "patrol"``). ``N_`` marks a string for extraction without
 translating it.
+
+A counted text is a gettext plural entry (``msgid`` / ``msgid_plural``, one ``msgstr[i]`` per
+form), chosen by the catalogue's ``Plural-Forms`` header, whose forms follow CLDR's categories in
+CLDR's order: English and Turkish one/other, Russian one/few/many, Arabic
+zero/one/two/few/many/other. ``Nn_`` marks one for extraction; ``Translator.ngettext`` looks it up.
 """
 
 from __future__ import annotations
 
 import functools
-import gettext as _gettext
+import gettext
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +36,9 @@ __all__ = [
     "MissingMessage",
     "Translator",
     "N_",
+    "Nn_",
     "catalogue_entries",
+    "plural_index",
     "po_path",
     "translator",
 ]
@@ -49,22 +56,27 @@ def N_(message: str) -> str:
     return message
 
 
+def Nn_(singular: str, plural: str) -> tuple[str, str]:
+    """Mark a counted message (singular and plural English forms) for the catalogue."""
+    return singular, plural
+
+
 def po_path(lang: Lang) -> Path:
     """Where the catalogue of ``lang`` lives."""
     return LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
 
 
-@functools.cache
-def _load(lang: Lang) -> dict[tuple[str | None, str], str]:
-    return _read(lang)[0]
+@dataclass(frozen=True)
+class _Catalogue:
+    messages: dict[tuple[str | None, str], str]
+    plurals: dict[tuple[str | None, str], tuple[str, ...]]
+    """(context, singular msgid) → the translated forms, in the order of ``plural``'s indices."""
+    plural: Callable[[int], int]
+    """The catalogue's Plural-Forms expression: a count → the index of its form."""
 
 
 @functools.cache
-def _read(
-    lang: Lang,
-) -> tuple[dict[tuple[str | None, str], str], dict[tuple[str | None, str], tuple[str, ...]], Callable[[int], int]]:
-    """A catalogue's messages, its plural messages (by context and singular msgid) and its
-    ``Plural-Forms`` rule (the CLDR categories in gettext's order: Arabic has six)."""
+def _catalogue(lang: Lang) -> _Catalogue:
     path = po_path(lang)
     try:
         with path.open("rb") as handle:
@@ -76,15 +88,21 @@ def _read(
     for message in catalog:
         if not message.id or message.fuzzy:
             continue
-        if isinstance(message.id, (tuple, list)):
-            forms = tuple(message.string) if isinstance(message.string, (tuple, list)) else ()
-            if forms and all(forms):
-                plurals[(message.context, str(message.id[0]))] = forms
-            continue
-        if isinstance(message.string, str) and message.string:
-            table[(message.context, message.id)] = message.string
-    rule = _gettext.c2py(catalog.plural_expr or "(n != 1)")
-    return table, plurals, rule
+        if isinstance(message.id, str):
+            if isinstance(message.string, str) and message.string:
+                table[(message.context, message.id)] = message.string
+        elif isinstance(message.string, tuple | list) and all(message.string):
+            plurals[(message.context, message.id[0])] = tuple(str(form) for form in message.string)
+    return _Catalogue(table, plurals, gettext.c2py(catalog.plural_expr))
+
+
+def _load(lang: Lang) -> dict[tuple[str | None, str], str]:
+    return _catalogue(lang).messages
+
+
+def plural_index(lang: Lang, count: int) -> int:
+    """Which form of a counted message ``lang``'s catalogue uses for ``count``."""
+    return _catalogue(check_lang(lang)).plural(count)
 
 
 def catalogue_entries(lang: Lang) -> dict[tuple[str | None, str], str]:
@@ -109,16 +127,19 @@ class Translator:
     def pgettext(self, context: str, message: str) -> str:
         return self._lookup(context, message)
 
-    def ngettext(self, singular: str, plural: str, n: int) -> str:
-        """The form of ``singular``/``plural`` that the language's plural rule picks for ``n``."""
-        _table, plurals, rule = _read(self.lang)
-        forms = plurals.get((None, singular))
+    def ngettext(self, singular: str, plural: str, count: int) -> str:
+        """The form of a counted message for ``count`` (English's own when it is missing, unless strict)."""
+        catalogue = _catalogue(self.lang)
+        forms = catalogue.plurals.get((None, singular))
         if forms is not None:
-            index = rule(n)
-            return forms[index] if index < len(forms) else forms[-1]
+            return forms[min(catalogue.plural(count), len(forms) - 1)]
         if self.strict:
             raise MissingMessage(f"{self.lang} catalogue has no plural forms of {singular!r}")
-        return singular if n == 1 else plural
+        return singular if count == 1 else plural
+
+    def nformat(self, singular: str, plural: str, count: int, /, **values: object) -> str:
+        """``ngettext`` for ``count``, with its ``{placeholders}`` filled (``{count}`` among them)."""
+        return self.ngettext(singular, plural, count).format(**({"count": count} | values))
 
     def format(self, message: str, /, **values: object) -> str:
         """Translate ``message`` and fill its ``{placeholders}``."""

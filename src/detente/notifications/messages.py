@@ -1,10 +1,11 @@
 """Which messages the catalogues must hold, and the template (``.pot``) they are kept against.
 
-A message is required if the code marks it with ``N_()`` (or, with plural forms, calls
-``ngettext(singular, plural, n)``) here or in :mod:`detente.alarms`, if it is a field title of a notification
-model, a kind's title, an enumerated value (context: the enum's class name), a country of the
-border data (context ``country``), a language (context ``language``), a hemisphere letter
-(context ``hemisphere``) or a point of the compass (context ``bearing``). ``make messages``
+A message is required if the code of the package marks it with ``N_()`` (a counted one with
+``Nn_(singular, plural)``, or a call ``ngettext(singular, plural, n)``: a gettext plural entry),
+if it is a field title of a notification model, a kind's title, an enumerated value (context:
+the enum's class name), a country of the border data (context ``country``), a language (context
+``language``), a hemisphere letter (context ``hemisphere``) or a point of the compass (context
+``bearing``). ``make messages``
 rewrites ``locale/detente.pot`` and adds new entries to each ``.po``; the tests fail while a
 ``.po`` lacks one or leaves it empty or fuzzy.
 """
@@ -23,6 +24,7 @@ from babel.messages.extract import extract_from_file
 from babel.messages.pofile import read_po, write_po
 from pydantic import BaseModel
 
+from ..protocol.codes import CloseReason, RejectCode
 from .catalogue import kinds
 from .gazetteer import COMPASS_POINTS
 from .geodata import REGION
@@ -33,12 +35,12 @@ from .translation import _CertifiedModel
 __all__ = ["Message", "enums", "models", "required_messages", "template", "update_catalogues"]
 
 Message = tuple[str | None, str | tuple[str, str]]
-"""(context, msgid); a message with plural forms has (singular, plural) as its msgid."""
+"""(context, msgid), the msgid of a counted message being (singular, plural)."""
 
 PACKAGE = Path(__file__).resolve().parent
-SOURCES = (PACKAGE, PACKAGE.parent / "alarms")
-"""Where marked messages are extracted from: the notifications and the station's alarms."""
-KEYWORDS = {"N_": None, "ngettext": (1, 2)}
+SOURCES = PACKAGE.parent
+"""Where the marked messages are looked for: the whole ``detente`` package (the CLI's words too)."""
+_KEYWORDS = {"N_": None, "Nn_": (1, 2), "ngettext": (1, 2)}
 
 
 def models() -> list[type[BaseModel]]:
@@ -81,12 +83,12 @@ def _types(annotation: Any) -> Iterator[Any]:
 def required_messages() -> list[Message]:
     """Every (context, msgid) the renderers and validators can look up, in a stable order."""
     found: dict[Message, None] = {}
-    for path in sorted(path for source in SOURCES for path in source.rglob("*.py")):
-        for _line, message, _comments, context in extract_from_file("python", path, keywords=KEYWORDS):
+    for path in sorted(SOURCES.rglob("*.py")):
+        for _line, message, _comments, context in extract_from_file("python", path, keywords=_KEYWORDS):
             if isinstance(message, str):
                 found[(context, message)] = None
             elif isinstance(message, tuple) and len(message) == 2 and all(isinstance(m, str) for m in message):
-                found[(context, (str(message[0]), str(message[1])))] = None
+                found[(context, (message[0], message[1]))] = None
     for spec in kinds():
         found[(None, spec.title)] = None
     for model in models():
@@ -99,6 +101,8 @@ def required_messages() -> list[Message]:
         found[("country", code)] = None
     for lang in LANGUAGES:
         found[("language", lang)] = None
+    for code in (*CloseReason, *RejectCode):  # why a connection closed, in the link's status
+        found[("close-reason", code.value)] = None
     for letter in "NSEW":
         found[("hemisphere", letter)] = None
     for point in COMPASS_POINTS:

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from .bidi import RLM, isolate_auto
+from .bidi import RLM, isolate_auto, isolate_in
 from .formatting import Formatter, reader_zone
 from .i18n import N_
 from .languages import Direction, Lang, check_lang, direction
@@ -63,6 +63,16 @@ class Rendering:
             _upper(self.title, self.lang),
             fmt.t.format(N_("Sender's language: {language}"), language=_language(fmt, self.sender_lang)),
         ]
+        lines.extend(self.field_lines())
+        if self.direction == "rtl":
+            lines = [RLM + line for line in lines]
+        return "\n".join(lines)
+
+    def field_lines(self) -> list[str]:
+        """The fields alone, one ``label: value`` line each (continuations indented), with any
+        machine or certified translation marked as such below its free text."""
+        fmt = Formatter(self.lang)
+        lines: list[str] = []
         for item in self.fields:
             label = item.label
             if item.original and item.lang != self.lang:
@@ -82,9 +92,7 @@ class Rendering:
                     time=fmt.time(certified.certified_at),
                 )
                 lines.append(f"    [{mark}] {isolate_auto(certified.text, rtl_context=fmt.rtl)}")
-        if self.direction == "rtl":
-            lines = [RLM + line for line in lines]
-        return "\n".join(lines)
+        return lines
 
 
 def render(
@@ -210,7 +218,7 @@ def _free_text(
     return RenderedField(
         path=name,
         label=label,
-        value=isolate_auto(text, rtl_context=fmt.rtl and direction(sender) == "ltr"),
+        value=isolate_in(text, direction(sender), rtl_context=fmt.rtl),
         lang=sender,
         direction=direction(sender),
         original=True,

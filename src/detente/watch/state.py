@@ -20,6 +20,7 @@ from ..protocol.timestamps import parse_time
 from ..store import AwaitingRecord, Store
 from .deadlines import WATCH_CHECK, deadline_seconds
 from .roster import latest_roster
+from .sentences import duration_text
 
 __all__ = ["describe_figures", "describe_roster", "describe_watch", "format_duration", "watch_state"]
 
@@ -78,11 +79,7 @@ def _last_check(store: Store, peer: str) -> AwaitingRecord | None:
 
 def format_duration(seconds: float) -> str:
     """``45 s``, ``14 min``, ``2.5 h``: how long, as an operator reads it."""
-    if seconds < 120:
-        return f"{seconds:.0f} s"
-    if seconds < 7200:
-        return f"{seconds / 60:.0f} min"
-    return f"{seconds / 3600:.1f} h"
+    return duration_text(seconds)
 
 
 def describe_watch(state: dict[str, Any], party: str) -> list[str]:

@@ -23,6 +23,7 @@ from .deadlines import ROSTER, WATCH_CHECK, deadline_seconds, shortest_deadline
 from .escalation import Awaiting, Step, steps_due
 from .roster import INTERVAL as ROSTER_INTERVAL
 from .roster import on_watch, roster_body
+from .sentences import say
 from .state import format_duration
 
 __all__ = ["Escalated", "Watchman"]
@@ -203,15 +204,15 @@ class Watchman:
         deadline = format_duration(item.deadline)
         match step:
             case Step.HALF_TIME:
-                return f"{what} from {record.party} is not yet acknowledged; half of its {deadline} deadline is gone"
+                return say("half-time", what=what, party=record.party, deadline=deadline)
             case Step.OVERDUE:
-                return f"{what} from {record.party} was not acknowledged within {deadline}"
+                return say("overdue", what=what, party=record.party, deadline=deadline)
             case Step.LINK_WAIT:
-                return f"{what} to {record.party} waits on the link (down), not on a person"
+                return say("link-wait", what=what, party=record.party)
             case Step.PEER_OVERDUE:
-                return f"{record.party} did not acknowledge {what} within {deadline}"
+                return say("peer-overdue", what=what, party=record.party, deadline=deadline)
             case Step.LATE:
                 late = format_duration(item.late_by() or 0.0)
                 who = "this station" if record.direction == "in" else record.party
                 by = shown(record.acked_by or "", multiline=False).text  # (a name the peer may have sent)
-                return f"{what} was acknowledged late by {who} ({by}), {late} after its deadline"
+                return say("late", what=what, who=who, name=by, late=late)

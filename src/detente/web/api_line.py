@@ -15,6 +15,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from ..alarms.book import alarm_views
 from ..config import LANGUAGES
 from ..lines.book import lines_in_force
+from ..link_text import say_in
 from ..notices import active_notices
 from ..notifications import UsageError, json_schema, kinds, spec
 from ..notifications.i18n import translator
@@ -95,8 +96,8 @@ def _paths(peer: dict[str, Any], card: dict[str, Any], relays: dict[str, list[st
     return out
 
 
-async def _get_line(call: Call[NoBody, NoQuery]) -> Response:
-    store, now = call.store, call.now()
+async def _get_line(call: Call[NoBody, LangQuery]) -> Response:
+    store, now, lang = call.store, call.now(), call.lang()
     view = status_view(call.home, store, now)
     relays = {
         f"relay:{entry['name']}": list(entry.get("endpoints", [])) or [str(entry.get("nats", ""))]
@@ -114,7 +115,7 @@ async def _get_line(call: Call[NoBody, NoQuery]) -> Response:
                 "name": peer["name"],
                 "station_id": station_id,
                 "language": str(card.get("language", "")),
-                "paths": _paths(peer, card, relays),
+                "paths": [path | {"detail": say_in(path["detail"], lang)} for path in _paths(peer, card, relays)],
                 "queue_depth": peer["queue_depth"],
                 "unacknowledged": {
                     "here": sum(1 for r in waiting if r.direction == "in"),
@@ -272,11 +273,12 @@ OPERATIONS: list[Operation[Any, Any]] = [
         "line",
         ANYONE,
         NoBody,
-        NoQuery,
+        LangQuery,
         {200: Reply("Per peer: each path's state and signs of life, queue, unacknowledged, checkpoints.", LineReply)},
         _get_line,
         description="Per peer and per path: up or down and since when, round-trip time, last heartbeat, clock "
-        "offset; per peer: queue depth, unacknowledged messages on each side, the latest (co-signed) "
+        "offset, and what the station last saw of the path (`detail`, in the reader's `lang`); per peer: queue "
+        "depth, unacknowledged messages on each side, the latest (co-signed) "
         "checkpoint of each log of the line, alarms.",
     ),
     Operation(

@@ -163,6 +163,9 @@ async def _preview_message(call: Call[SendRequest, LangQuery]) -> Response:
             "precedence": Precedence(precedence).value if precedence else None,
             "receiver": _rendered(checked.receiver, checked.receiver_lang),
             "reader": _rendered(checked.reader, lang),
+            "border_checked": checked.border_checked,
+            "reads": list(checked.reads),
+            "written_in": checked.written_in,
         }
     )
 

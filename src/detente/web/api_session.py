@@ -20,6 +20,7 @@ from .models import (
     Ok,
     PasswordRequest,
     SessionReply,
+    StationNameReply,
     TotpChangeRequest,
     TotpConfirmRequest,
     TotpSetupReply,
@@ -42,6 +43,7 @@ def session_view(call: Call[Any, Any], actor: Actor) -> dict[str, Any]:
             "party": config.party,
             "language": config.language,
             "station_id": config.station_id,
+            "time_zone": config.notifications.time_zone or None,
         },
     }
 
@@ -68,6 +70,11 @@ async def _do_login(call: Call[LoginRequest, NoQuery]) -> Response:
     response = JSONResponse(session_view(call, Actor(session.operator, session=session)))
     response.set_cookie(COOKIE, token, httponly=True, secure=True, samesite="strict", path="/")
     return response
+
+
+async def _get_station_name(call: Call[NoBody, NoQuery]) -> Response:
+    config = call.home.config
+    return JSONResponse({"name": config.name, "party": config.party})
 
 
 async def _get_session(call: Call[NoBody, NoQuery]) -> Response:
@@ -212,6 +219,18 @@ OPERATIONS: list[Operation[Any, Any]] = [
         _do_logout,
         session_only=True,
         allow_must_change=True,
+    ),
+    Operation(
+        "GET",
+        f"{_V1}/station",
+        "getStationName",
+        "Which station this is (for the login page)",
+        "session",
+        PUBLIC,
+        NoBody,
+        NoQuery,
+        {200: Reply("The station's name and party; nothing else is shown before logging in.", StationNameReply)},
+        _get_station_name,
     ),
     Operation(
         "GET",

@@ -76,6 +76,7 @@ __all__ = [
     "SessionReply",
     "SilencedReply",
     "StationAlarm",
+    "StationNameReply",
     "StationInfo",
     "StatusPath",
     "StatusPeer",
@@ -86,6 +87,7 @@ __all__ = [
     "TotpConfirmRequest",
     "TotpSetupReply",
     "TranslationItem",
+    "TranslationRequestItem",
     "TranslationRequest",
     "Unacknowledged",
     "WatchState",
@@ -188,6 +190,16 @@ class StationInfo(_Strict):
     party: str
     language: Lang
     station_id: str
+    time_zone: str | None = Field(
+        default=None, description="The operations centre's time zone (shown beside UTC), or null for UTC only."
+    )
+
+
+class StationNameReply(_Strict):
+    """What the login page shows before anyone has logged in: which station this is, no more."""
+
+    name: str
+    party: str
 
 
 class SessionReply(_Strict):
@@ -249,11 +261,19 @@ class MessageLine(_Strict):
     peer: str = Field(description="The other party's code.")
     kind: str
     title: str = Field(description="The kind's title in the reader's language.")
-    summary: str = Field(description="One line in the reader's language; the peer's invisible characters as `⟨U+…⟩`.")
+    summary: str = Field(
+        description="One line in the reader's language, at most 160 characters, cut at a word boundary; the peer's "
+        "invisible characters as `⟨U+…⟩`."
+    )
     invisible_characters: bool = Field(
         description="The peer's text held invisible or direction-changing characters (bidi overrides, embeddings, "
         "isolates and marks, zero-width and other format characters, line and paragraph separators, controls): "
         "every text member shows each as `⟨U+202E⟩`; the body stays exactly as signed (docs/api.md)."
+    )
+    text_lang: Lang | None = Field(
+        default=None,
+        description="The language of the message's free text, when it has any (the console marks free text in a "
+        "language other than the reader's and offers to ask for a translation).",
     )
     precedence: PrecedenceName
     created_at: Timestamp = Field(description="The sender's time.")
@@ -371,6 +391,16 @@ class WhereaboutsItem(_Strict):
     text: str = Field(description="All of it in one line, in the reader's language.")
 
 
+class TranslationRequestItem(_Strict):
+    id: str = Field(description="The request's own message id (a `translation-request` to the sender).")
+    into: Lang
+    at: Timestamp
+    state: Literal["queued", "sent", "delivered", "acknowledged"]
+    acknowledged_by: str | None
+    acknowledged_at: Timestamp | None
+    answer: str | None = Field(default=None, description="The reply that brought the translation back, if any.")
+
+
 class MessageDetail(MessageLine):
     """A message with everything the detail view shows."""
 
@@ -382,6 +412,9 @@ class MessageDetail(MessageLine):
     geometries: list[Geometry]
     references: list[Reference]
     translations: list[TranslationItem]
+    translation_requests: list[TranslationRequestItem] = Field(
+        default_factory=list, description="The translation requests this station sent for it, oldest first."
+    )
     acknowledgement: Acknowledgement | None
     history: list[HistoryItem]
     line: str | None = Field(default=None, description="The line of more than two stations it was sent on.")
@@ -431,6 +464,19 @@ class PreviewReply(_Strict):
     precedence: PrecedenceName | None
     receiver: Rendered | None = Field(description="As the peer's people will read it, in their language.")
     reader: Rendered | None = Field(description="In the reader's language.")
+    border_checked: bool = Field(
+        default=False,
+        description="Whether anything was checked against the border (false for a notice with no area, route or "
+        "position, such as free text, and for a party that is not a country): no advice then means nothing "
+        "was checked, not that the notice keeps clear of the border.",
+    )
+    reads: list[Lang] = Field(
+        default_factory=list,
+        description="The languages the recipient's people read (its card's `languages`, else its `language`).",
+    )
+    written_in: Lang | None = Field(
+        default=None, description="The language of the notice's free text, when it has free text (else null)."
+    )
 
 
 class AckRequest(_Strict):

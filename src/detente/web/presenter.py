@@ -14,19 +14,26 @@ from ..config import StationConfig
 from ..invisible import shown
 from ..lines.book import recipients_of
 from ..notifications import InvalidBodyError, Lang, NotificationError, TranslationBackend, render, spec
+from ..notifications.bidi import isolate_auto
 from ..notifications.gazetteer import PlaceBearing
+from ..notifications.i18n import N_
+from ..notifications.i18n import translator as catalogue
+from ..notifications.languages import direction
 from ..notifications.whereabouts import bearing_text, whereabouts
 from ..protocol.timestamps import format_time, parse_time
 from ..reading import reader_zone_name
 from ..store import MessageRecord, Store, TranslationRecord
 from ..views import ShownMessage, message_view, shown_message
 from ..watch.deadlines import deadline_seconds
+from ..watch.sentences import say_in
 
 __all__ = [
     "geometries",
     "message_detail",
     "message_line",
     "rendered_message",
+    "shorten",
+    "translation_requests",
     "uses_machine_translation",
     "where_it_lies",
 ]
@@ -35,8 +42,13 @@ _GEOMETRY_TYPES = {"Point", "MultiPoint", "LineString", "MultiLineString", "Poly
 _FOREIGN_MEMBERS = ("radius_km", "corridor_km")
 
 
-def _title(record: MessageRecord, seen: ShownMessage, lang: Lang, tz: str | None) -> tuple[str, str]:
-    """(title of the kind, a one-line summary) in the reader's language, from the body as shown."""
+_SUMMARY = 160
+"""At most this many characters of a summary, cut at a word boundary."""
+
+
+def _title(record: MessageRecord, seen: ShownMessage, lang: Lang, tz: str | None) -> tuple[str, str, Lang | None]:
+    """(title of the kind, a one-line summary, the language of its free text if it has any) in the
+    reader's language, from the body as shown (the peer's invisible characters as ``⟨U+…⟩``)."""
     body = seen.body
     try:
         rendering = render(record.kind, body, lang=lang, tz=tz)
@@ -50,7 +62,18 @@ def _title(record: MessageRecord, seen: ShownMessage, lang: Lang, tz: str | None
         summary = "; ".join(f"{f.label}: {f.value}" for f in rendering.fields[:2])
     else:
         summary = ""
-    return title, summary[:160]
+    text_lang = rendering.sender_lang if rendering is not None and any(f.original for f in rendering.fields) else None
+    return title, shorten(summary, _SUMMARY), text_lang
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` cut at the last word boundary within ``limit`` characters, with "…" (never mid-word)."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if not text[limit - 1].isspace() and " " in cut:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:") + "…"
 
 
 def _due(config: StationConfig, record: MessageRecord) -> float | None:
@@ -70,7 +93,7 @@ def message_line(
     them out)."""
     view = message_view(record, config.party)
     seen = shown_message(record)
-    title, summary = _title(record, seen, lang, reader_zone_name(config))
+    title, summary, text_lang = _title(record, seen, lang, reader_zone_name(config))
     due = _due(config, record)
     state = "acknowledged" if record.acked_at else record.state
     late = message_lateness(record)
@@ -81,6 +104,7 @@ def message_line(
         "kind": record.kind,
         "title": title,
         "summary": summary,
+        "text_lang": text_lang,
         "precedence": record.precedence,
         "created_at": record.created_at,
         "state": state,
@@ -177,6 +201,37 @@ def _acknowledgement(store: Store, record: MessageRecord) -> dict[str, Any] | No
     }
 
 
+def translation_requests(store: Store, record: MessageRecord) -> list[dict[str, Any]]:
+    """The translation requests this station sent for a received message, oldest first, each with
+    where it stands (tracked like any request: delivered, acknowledged by whom) and ``answer``, the
+    id of the reply that brought the translation back, once one came."""
+    if record.direction != "in":
+        return []
+    found = []
+    requests = [r for r in store.find_messages(kinds=["translation-request"], direction="out")]
+    asked = {r.id for r in requests if r.body.get("message") == record.id}
+    answers: dict[str, str] = {}
+    if asked:  # the replies that carry a translation back: received, with a reference "reply" to a request
+        for reply in store.find_messages(direction="in", since=min(r.created_at for r in requests if r.id in asked)):
+            for ref in reply.body.get("references", []) or []:
+                if isinstance(ref, dict) and ref.get("relation") == "reply" and ref.get("id") in asked:
+                    answers.setdefault(str(ref["id"]), reply.id)
+    for request in requests:
+        if request.id in asked:
+            found.append(
+                {
+                    "id": request.id,
+                    "into": request.body.get("into"),
+                    "at": request.created_at,
+                    "state": "acknowledged" if request.acked_at else request.state,
+                    "acknowledged_by": request.acked_by,
+                    "acknowledged_at": request.acked_at,
+                    "answer": answers.get(request.id),
+                }
+            )
+    return sorted(found, key=lambda item: item["at"])
+
+
 def uses_machine_translation(
     translator: TranslationBackend | None, translations: Sequence[TranslationRecord], lang: Lang
 ) -> bool:
@@ -200,10 +255,9 @@ def rendered_message(
         reader = render(record.kind, body, lang=lang, tz=tz, original_lang=original, translator=translator)
         sender = render(record.kind, body, lang=original, tz=tz, original_lang=original) if original else None
     except (InvalidBodyError, NotificationError) as exc:
-        return {
-            "rendered": {"lang": lang, "direction": "ltr", "text": shown(f"(cannot be rendered: {exc})").text},
-            "original": None,
-        }
+        problem = isolate_auto(shown(str(exc)).text, rtl_context=True)
+        said = catalogue(lang).format(N_("cannot be rendered: {problem}"), problem=problem)
+        return {"rendered": {"lang": lang, "direction": direction(lang), "text": f"({said})"}, "original": None}
     return {
         "rendered": {"lang": lang, "direction": reader.direction, "text": reader.text()},
         "original": {"lang": original, "direction": sender.direction, "text": sender.text()} if sender else None,
@@ -250,6 +304,7 @@ def message_detail(
         if record.line_group and record.direction == "out"
         else []
     )
+    detail["translation_requests"] = translation_requests(store, record)
     detail["translations"] = [
         {"lang": t.lang, "text": t.text, "translator": t.translator, "at": t.at} for t in translations
     ]
@@ -269,7 +324,9 @@ def message_detail(
         if record.acked_at:
             history.append({"event": f"acknowledged by {acked_by}", "at": record.acked_at, "clock": "ours"})
     for step in escalations:
-        history.append({"event": f"escalation: {step.step}", "at": step.at, "clock": "ours", "detail": step.detail})
+        history.append(
+            {"event": f"escalation: {step.step}", "at": step.at, "clock": "ours", "detail": say_in(step.detail, lang)}
+        )
     for notice in store.supervisor_notices([record.id]):
         history.append(
             {

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..spec import KindSpec
-from . import air_defence, clarification, fire, flight, free_text, humanitarian, incident
+from . import air_defence, clarification, fire, flight, free_text, humanitarian, incident, translation_request
 
 __all__ = ["CATALOGUE"]
 
@@ -16,4 +16,5 @@ CATALOGUE: tuple[KindSpec, ...] = (
     clarification.RESPONSE,
     humanitarian.SPEC,
     free_text.SPEC,
+    translation_request.SPEC,
 )

@@ -60,6 +60,7 @@ export const api = {
     request("POST", "/login", { body: { name, password, ...(code ? { code } : {}) }, quiet401: true }),
   logout: () => request("POST", "/logout"),
   session: () => request("GET", "/session", { quiet401: true }),
+  stationName: () => request("GET", "/station", { quiet401: true }),
   changePassword: (current, next) => request("POST", "/password", { body: { current, new: next } }),
   totpSetup: (proof) => request("POST", "/totp/setup", { body: proof }),
   totpRemove: (proof) => request("POST", "/totp/remove", { body: proof }),
@@ -72,7 +73,7 @@ export const api = {
   translate: (id, language, text) =>
     request("POST", `/messages/${encodeURIComponent(id)}/translation`, { body: { lang: language, text } }),
   status: () => request("GET", "/status", { query: withLang() }),
-  line: () => request("GET", "/line"),
+  line: () => request("GET", "/line", { query: withLang() }),
   alarms: (query) => request("GET", "/alarms", { query: withLang(query) }),
   silenceAlarm: (id) => request("POST", `/alarms/${encodeURIComponent(id)}/silence`, { body: {} }),
   map: (query) => request("GET", "/map", { query: withLang(query) }),

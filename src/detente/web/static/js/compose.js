@@ -67,7 +67,7 @@ export function composeView(container, app, { query }) {
     ),
   );
 
-  const map = createMap(mapBox, { parties: [app.session.station.party], legend: ["drawn", "other"] });
+  const map = createMap(mapBox, { parties: [app.session.station.party], legend: ["drawn", "other_field"] });
   const host = new DrawHost(map);
   let kinds = [];
   let schemaForm = null;
@@ -158,6 +158,20 @@ export function composeView(container, app, { query }) {
     replace(status);
   }
 
+  /** Free text in a language the recipient's people do not read: they will need a translation. */
+  function languageWarning(result, receiver) {
+    const reads = result.reads || [];
+    if (!result.written_in || !reads.length || reads.includes(result.written_in)) return null;
+    return h(
+      "p.warning.language-warning",
+      t("compose.language_warning", {
+        party: receiver,
+        written: t(`language.${result.written_in}`),
+        reads: reads.map((code) => t(`language.${code}`)).join(", "),
+      }),
+    );
+  }
+
   function showCheck(result, receiver) {
     const items = result.advice || [];
     replace(
@@ -174,8 +188,11 @@ export function composeView(container, app, { query }) {
               ),
             ),
           )
-        : h("p.ok", t("compose.no_advice")),
+        : result.border_checked
+          ? h("p.ok", t("compose.no_advice"))
+          : h("p.note.no-border-check", t("compose.border_not_checked")),
       result.late ? h("p.warning.late", t("compose.late"), " ", bdi(result.late)) : null,
+      languageWarning(result, receiver),
     );
     advice.hidden = false;
     const rendering = result.receiver || result.reader;

@@ -7,7 +7,7 @@ import { countdown } from "./countdown.js";
 import { bdi, h, replace } from "./dom.js";
 import * as feed from "./feed.js";
 import { historyTable } from "./history.js";
-import { dateTime, t } from "./i18n.js";
+import { dateTime, lang, t } from "./i18n.js";
 import { createMap, geometriesOf, showShapes } from "./map.js";
 import { LANGUAGES } from "./prefs.js";
 import { renderingPair } from "./rendering.js";
@@ -19,6 +19,7 @@ export function detailView(container, app, { id }) {
   const head = h("header.detail-head");
   const actions = h("div.actions");
   const texts = h("div");
+  const language = h("section.language-help", { hidden: true });
   const references = h("section.references");
   const translations = h("section.translations");
   const history = h("section.history-section");
@@ -36,6 +37,7 @@ export function detailView(container, app, { id }) {
       head,
       notice,
       actions,
+      language,
       texts,
       recipients,
       h("div.detail-columns", h("div", mapSection, references), h("div", translations)),
@@ -278,6 +280,75 @@ export function detailView(container, app, { id }) {
     });
   }
 
+  /** Free text in a language this console does not use: say so, show what was asked, and ask the
+   * sender for a certified translation in one click (a translation-request, tracked like any). */
+  function drawLanguageHelp(message) {
+    const foreign = message.text_lang && message.text_lang !== lang();
+    language.hidden = !foreign;
+    if (!foreign) return;
+    const mine = lang();
+    const requests = message.translation_requests || [];
+    const parts = [
+      h(
+        "p.warning.foreign-text",
+        t("detail.foreign_text", { language: t(`language.${message.text_lang}`), reader: t(`language.${mine}`) }),
+      ),
+    ];
+    for (const request of requests) {
+      parts.push(
+        h(
+          "p.translation-request",
+          { dataset: { id: request.id, state: request.state } },
+          t("detail.translation_requested", { language: t(`language.${request.into}`), time: dateTime(request.at) }),
+          " · ",
+          request.acknowledged_at
+            ? [
+                t("detail.translation_request_seen"),
+                " ",
+                bdi(request.acknowledged_by || ""),
+                " · ",
+                dateTime(request.acknowledged_at),
+              ]
+            : t(`state.${request.state}`),
+          request.answer
+            ? [
+                " · ",
+                h("a.translation-answer", { href: `#/message/${request.answer}` }, t("detail.translation_answered")),
+              ]
+            : null,
+        ),
+      );
+    }
+    const asked = requests.some((request) => request.into === mine);
+    if (message.direction === "in" && SENDING.has(app.session.role) && !asked) {
+      const button = h(
+        "button.request-translation",
+        {
+          type: "button",
+          onclick: async () => {
+            button.disabled = true;
+            try {
+              await api.send({
+                to: message.peer,
+                kind: "translation-request",
+                precedence: message.precedence,
+                body: { lang: mine, message: message.id, into: mine },
+              });
+              replace(notice, t("detail.translation_request_sent", { party: message.peer }));
+              await Promise.all([load(), feed.refresh()]);
+            } catch (error) {
+              button.disabled = false;
+              replace(notice, h("span.error", t("detail.translation_request_failed"), " ", bdi(error.message)));
+            }
+          },
+        },
+        t("detail.request_translation", { party: message.peer, language: t(`language.${mine}`) }),
+      );
+      parts.push(button);
+    }
+    replace(language, parts);
+  }
+
   async function load() {
     let message;
     try {
@@ -297,6 +368,7 @@ export function detailView(container, app, { id }) {
       shownState = message.state;
       drawActions(message);
     }
+    drawLanguageHelp(message);
     replace(texts, renderingPair(message));
     drawReferences(message);
     const translationsNow = JSON.stringify(message.translations || []);

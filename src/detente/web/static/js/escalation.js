@@ -11,8 +11,7 @@ import { precedenceBadge } from "./badges.js";
 import { countdown } from "./countdown.js";
 import { bdi, h, replace } from "./dom.js";
 import * as feed from "./feed.js";
-import { t } from "./i18n.js";
-import { truncateWords } from "./text.js";
+import { dir, shorten, t } from "./i18n.js";
 
 const LEVELS = ["overdue", "half-time"]; // the later step first
 const REPEAT = { "half-time": 10000, overdue: 5000 }; // milliseconds between sirens
@@ -78,7 +77,9 @@ export function escalationBanner() {
         " · ",
         bdi(message.peer, "ltr"),
         " · ",
-        bdi(truncateWords(message.summary, 80)),
+        message.text_lang
+          ? h("bdi", { dir: dir(message.text_lang), lang: message.text_lang }, shorten(message.summary, 80))
+          : bdi(shorten(message.summary, 80)),
       ),
       " ",
       message.due_at ? countdown(message.due_at) : null,

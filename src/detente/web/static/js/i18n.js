@@ -37,30 +37,58 @@ export function onLangChange(listener) {
   listeners.add(listener);
 }
 
-/** The text of ``key`` in the current language with its {placeholders} filled. A text may hold
- * plural forms in ICU MessageFormat's syntax, chosen by CLDR's rules for the language
- * (Intl.PluralRules: Arabic has zero, one, two, few, many and other), with ``#`` the number:
- * "{count, plural, =0 {no alarm} one {# alarm} other {# alarms}}". */
-export function t(key, values = {}) {
-  let text = catalogues[current]?.[key];
-  if (text === undefined) {
-    console.warn(`no ${current} text for ${key}`);
-    text = catalogues.en?.[key] ?? key;
+/** Keys looked up in the current language and not found there (the tests read it: none may be missing). */
+export const missing = new Set();
+globalThis.detenteMissingKeys = missing;
+
+const pluralRules = new Map();
+
+/** The CLDR plural category of ``count`` in the current language ("zero", "one", "two", "few", "many", "other"). */
+export function pluralCategory(count, language = current) {
+  if (!pluralRules.has(language)) pluralRules.set(language, new Intl.PluralRules(`${language}-u-nu-latn`));
+  return pluralRules.get(language).select(count);
+}
+
+/** The catalogue entry of ``key``: a plain text, or, when the catalogue has ``key.one``/``key.other``…,
+ * the form for ``values.count`` (else ``values.n``) chosen by Intl.PluralRules. */
+function countOf(value) {
+  if (typeof value === "number") return value;
+  // A whole number already formatted with number() (Latin digits, perhaps grouped).
+  if (typeof value === "string" && /^[0-9][0-9,.\s\u00a0\u202f]*$/.test(value)) return Number(value.replace(/\D/g, ""));
+  return null;
+}
+
+function lookup(catalogue, key, values) {
+  if (!catalogue) return undefined;
+  if (catalogue[key] !== undefined) return catalogue[key];
+  const count = countOf(values.count ?? values.n);
+  if (count !== null && catalogue[`${key}.other`] !== undefined) {
+    return catalogue[`${key}.${pluralCategory(count)}`] ?? catalogue[`${key}.other`];
   }
+  return undefined;
+}
+
+function template(key, values) {
+  const text = lookup(catalogues[current], key, values);
+  if (text !== undefined) return text;
+  console.warn(`no ${current} text for ${key}`);
+  missing.add(`${current}:${key}`);
+  return lookup(catalogues.en, key, values) ?? key;
+}
+
+/** The text of ``key`` in the current language with its {placeholders} filled. A number in
+ * ``count``/``n`` chooses the plural form when the catalogue has ``key.one``/``key.other``…; a text
+ * may also hold its plural forms in ICU MessageFormat's syntax, chosen by CLDR's rules for the
+ * language (Intl.PluralRules: Arabic has zero, one, two, few, many and other), with ``#`` the
+ * number: "{count, plural, =0 {no alarm} one {# alarm} other {# alarms}}". */
+export function t(key, values = {}) {
+  let text = template(key, values);
   if (text.includes(", plural,")) text = plurals(text, values);
   return fill(text, values);
 }
 
 function fill(text, values) {
   return text.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));
-}
-
-const pluralRules = new Map();
-
-/** The CLDR plural category of ``count`` in the current language ("zero", "one", "two", "few", "many", "other"). */
-export function pluralCategory(count) {
-  if (!pluralRules.has(current)) pluralRules.set(current, new Intl.PluralRules(current));
-  return pluralRules.get(current).select(count);
 }
 
 /** The text between the brace at ``open`` and its matching one, and the index after it. */
@@ -120,7 +148,7 @@ export function tParts(key, values = {}) {
 
 /** Whether ``key`` has a text (for optional keys such as history events). */
 export function has(key) {
-  return catalogues[current]?.[key] !== undefined;
+  return catalogues[current]?.[key] !== undefined || catalogues[current]?.[`${key}.other`] !== undefined;
 }
 
 function locale() {
@@ -134,7 +162,36 @@ export function toDate(value) {
   return Number.isNaN(date.getTime()) ? null : date;
 }
 
-/** "26 Nov 2026, 14:21:05Z": every time on the line is shown in UTC. */
+let zone = null;
+
+/** The operations centre's time zone (``[notifications] time_zone``), shown beside UTC; null for none. */
+export function setZone(name) {
+  zone = name || null;
+}
+
+/** "17:21 Europe/Istanbul": the same moment in the operations centre's zone, 24-hour; "" without one. */
+export function zoneTime(date) {
+  if (!zone || !date) return "";
+  const local = new Intl.DateTimeFormat(locale(), {
+    timeZone: zone,
+    hour: "2-digit",
+    minute: "2-digit",
+    hourCycle: "h23",
+  });
+  return `${local.format(date)} ${zone}`;
+}
+
+/** A text cut at the last word boundary within ``limit`` characters, with "…" (never mid-word). */
+export function shorten(text, limit) {
+  const value = text || "";
+  if (value.length <= limit) return value;
+  let cut = value.slice(0, limit - 1);
+  if (!/\s/.test(value[limit - 1]) && cut.includes(" ")) cut = cut.slice(0, cut.lastIndexOf(" "));
+  return `${cut.replace(/[\s,;:]+$/, "")}…`;
+}
+
+/** "26 Nov 2026, 14:21:05Z (17:21 Europe/Istanbul)": every time on the line is shown in UTC, 24-hour
+ * whatever the browser's locale, with the operations centre's zone beside it when the station has one. */
 export function dateTime(value) {
   const date = toDate(value);
   if (!date) return "—";
@@ -148,7 +205,8 @@ export function dateTime(value) {
     second: "2-digit",
     hourCycle: "h23",
   }).format(date);
-  return `${text}Z`;
+  const local = zoneTime(date);
+  return local ? `${text}Z (${local})` : `${text}Z`;
 }
 
 /** "26 Nov 2026": a date (UTC). */
@@ -173,6 +231,12 @@ export function number(value, digits = 0) {
   return new Intl.NumberFormat(locale(), { maximumFractionDigits: digits, minimumFractionDigits: digits }).format(
     value,
   );
+}
+
+/** "+1.5" or "−1.5" isolated left to right (LRI … PDI), so that the sign stays in front of the number
+ * in right-to-left text (not "1.5−"). */
+export function signedNumber(value, digits = 0) {
+  return `\u2066${value >= 0 ? "+" : "\u2212"}${number(Math.abs(value), digits)}\u2069`;
 }
 
 /** "1:05:09" or "04:09": a countdown's remaining time. */
@@ -216,9 +280,11 @@ export function toInputValue(date) {
   return date.toISOString().slice(0, 16);
 }
 
-/** An <input type="datetime-local"> value (UTC) as the API's "…Z" time, or null. */
+/** An <input type="datetime-local"> value or a UTC time input's text ("2026-11-26 14:00", utcinput.js)
+ * as the API's "…Z" time, or null. */
 export function fromInputValue(value) {
   if (!value) return null;
-  const date = new Date(`${value.length === 16 ? `${value}:00` : value}Z`);
+  const text = value.trim().replace(" ", "T");
+  const date = new Date(`${text.length === 16 ? `${text}:00` : text}Z`);
   return Number.isNaN(date.getTime()) ? null : date.toISOString().replace(/\.\d{3}Z$/, "Z");
 }

@@ -2,7 +2,7 @@
 
 import { ApiError, api } from "./api.js";
 import { bdi, h, replace } from "./dom.js";
-import { t } from "./i18n.js";
+import { t, tParts } from "./i18n.js";
 
 export function loginView(container, { controls, onLoggedIn, reason = null, typed = {} }) {
   const name = h("input", {
@@ -81,9 +81,17 @@ export function loginView(container, { controls, onLoggedIn, reason = null, type
     message,
     h("div.actions", submit, showCode),
   );
+  const station = h("p.login-station", { id: "login-station" });
   replace(
     container,
-    h("main.login-page", h("div.login-box", h("h1", "détente"), h("p.subtitle", t("login.title")), controls, form)),
+    h(
+      "main.login-page",
+      h("div.login-box", h("h1", "détente"), h("p.subtitle", t("login.title")), station, controls, form),
+    ),
   );
   (name.value ? password : name).focus();
+  api
+    .stationName()
+    .then((about) => replace(station, ...tParts("login.station", { name: bdi(about.name), party: bdi(about.party) })))
+    .catch(() => replace(station));
 }

@@ -16,7 +16,7 @@ import { bdi, h, replace } from "./dom.js";
 import { escalationBanner } from "./escalation.js";
 import * as events from "./events.js";
 import * as feed from "./feed.js";
-import { loadCatalogues, setLang, t } from "./i18n.js";
+import { loadCatalogues, setLang, setZone, t } from "./i18n.js";
 import { loginView } from "./login.js";
 import { mapView } from "./mapview.js";
 import * as prefs from "./prefs.js";
@@ -268,6 +268,7 @@ function loggedIn(session) {
     return;
   }
   prefs.setOperator(session.operator);
+  setZone(session.station.time_zone);
   const stationLanguage = session.station.language;
   const chosen = prefs.get("lang", null);
   if (prefs.LANGUAGES.includes(chosen)) setLang(chosen);

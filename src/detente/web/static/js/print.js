@@ -7,6 +7,7 @@ import { bdi, h, replace } from "./dom.js";
 import * as feed from "./feed.js";
 import { historyTable } from "./history.js";
 import { dateTime, fromInputValue, t, toDate, toInputValue } from "./i18n.js";
+import { utcInput } from "./utcinput.js";
 import { createMap, geometriesOf, showShapes } from "./map.js";
 import { renderingPair } from "./rendering.js";
 
@@ -131,8 +132,8 @@ export function printRangeView(container, app, { query }) {
   const now = feed.stationNow() * 1000;
   const fromDefault = query.get("from") || toInputValue(new Date(now - 24 * 3600e3));
   const toDefault = query.get("to") || toInputValue(new Date(now + 60e3));
-  const from = h("input", { type: "datetime-local", name: "from", id: "print-from", value: fromDefault });
-  const to = h("input", { type: "datetime-local", name: "to", id: "print-to", value: toDefault });
+  const from = utcInput({ name: "from", id: "print-from", value: fromDefault });
+  const to = utcInput({ name: "to", id: "print-to", value: toDefault });
   const body = h("div.print-body");
   const heading = h("p.range");
   replace(

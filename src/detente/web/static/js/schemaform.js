@@ -4,7 +4,8 @@
 // validate by itself: the station does, in the operator's language, when the notice is checked.
 
 import { h, replace } from "./dom.js";
-import { fromInputValue, lang, t, toDate, toInputValue } from "./i18n.js";
+import { fromInputValue, lang, t, toDate } from "./i18n.js";
+import { utcInput } from "./utcinput.js";
 import { LANGUAGES } from "./prefs.js";
 import { SchemaReader } from "./schema.js";
 import { GeometryField, PositionField } from "./geofields.js";
@@ -76,13 +77,7 @@ class InputField extends Field {
         inputmode: type === "integer" ? "numeric" : "decimal",
       });
     } else if (schema.format === "date-time") {
-      const date = toDate(initial);
-      this.input = h("input", {
-        type: "datetime-local",
-        id: this.inputId,
-        name: path,
-        value: date ? toInputValue(date) : "",
-      });
+      this.input = utcInput({ id: this.inputId, name: path, value: toDate(initial) });
     } else if ((schema.maxLength || 0) > 200) {
       this.input = h(
         "textarea",

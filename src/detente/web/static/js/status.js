@@ -8,7 +8,7 @@ import * as stationAlarms from "./alarms.js";
 import { api } from "./api.js";
 import { bdi, h, replace } from "./dom.js";
 import * as events from "./events.js";
-import { dateTime, duration, number, t, toDate } from "./i18n.js";
+import { dateTime, duration, number, signedNumber, t, toDate } from "./i18n.js";
 import { stationNow } from "./feed.js";
 
 function since(value) {
@@ -47,10 +47,7 @@ function pathRows(path) {
       t("status.clock_offset"),
       path.clock_offset_ms === null
         ? "—"
-        : bdi(
-            `${path.clock_offset_ms >= 0 ? "+" : "−"}${t("unit.ms", { n: number(Math.abs(path.clock_offset_ms), 1) })}`,
-            "ltr",
-          ),
+        : h("span.clock-offset", t("unit.ms", { n: signedNumber(path.clock_offset_ms, 1) })),
     ),
   ];
 }

@@ -8,7 +8,7 @@ import { directionMark, precedenceBadge, stateBadge } from "./badges.js";
 import { countdown } from "./countdown.js";
 import { bdi, h, replace } from "./dom.js";
 import * as feed from "./feed.js";
-import { dateTime, t } from "./i18n.js";
+import { dateTime, dir, lang, t } from "./i18n.js";
 
 export function watchView(container, app) {
   let filter = app.watchFilter || "all";
@@ -121,7 +121,18 @@ export function watchView(container, app) {
         message.invisible_characters
           ? h("span.badge.invisible", { title: t("invisible.flag") }, t("invisible.badge"))
           : null,
-        bdi(message.summary || ""),
+        // Free text keeps its own direction (an Arabic sentence starting with a Latin name is still
+        // right to left), isolated from the row around it.
+        message.text_lang
+          ? h("bdi", { dir: dir(message.text_lang), lang: message.text_lang }, message.summary || "")
+          : bdi(message.summary || ""),
+        message.text_lang && message.text_lang !== lang()
+          ? h(
+              "span.foreign-language",
+              { title: t("watch.foreign_hint") },
+              t("watch.foreign", { language: t(`language.${message.text_lang}`) }),
+            )
+          : null,
       ),
       h("td.time", dateTime(message.created_at)),
       h("td", stateBadge(message.state)),
@@ -146,7 +157,7 @@ export function watchView(container, app) {
     empty.hidden = shown.length > 0;
     replace(empty, query.trim() && messages.length > 0 ? t("watch.no_match") : t("watch.empty"));
     const waiting = messages.filter((m) => m.needs_acknowledgement && m.state !== "acknowledged").length;
-    replace(counts, t("watch.counts", { shown: shown.length, total: messages.length, waiting }));
+    replace(counts, t("watch.counts", { count: messages.length, shown: shown.length, total: messages.length, waiting }));
   }
 
   const unsubscribe = feed.subscribe(draw);
