@@ -156,6 +156,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.line is not None:
         from .ledger.line_bundle import export_line_bundle
 
+        if args.prove_absence:
+            raise StationError("--prove-absence is for a bundle of one line between two stations, not with --line")
         if not args.group:
             raise StationError("--line needs --group GROUP …: the line messages to export (`detente line show`)")
     elif not args.message and args.since is None and args.until is None:
@@ -167,7 +169,13 @@ def cmd_export(args: argparse.Namespace) -> int:
             data = export_line_bundle(home, store, line=args.line, groups=args.group, now=time.time())
         else:
             data = export_bundle(
-                home, store, message_ids=args.message or (), since=args.since, until=args.until, now=time.time()
+                home,
+                store,
+                message_ids=args.message or (),
+                since=args.since,
+                until=args.until,
+                prove_absence=args.prove_absence,
+                now=time.time(),
             )
     finally:
         store.close()
@@ -193,9 +201,22 @@ def cmd_verify_bundle(args: argparse.Namespace) -> int:
     if b'"detente-line-bundle/1"' in data[:200]:
         from .ledger.line_bundle import describe_line, verify_line_bundle
 
+        if args.json:
+            raise StationError("--json reports on a bundle of one line between two stations, not on a line bundle")
         print(describe_line(verify_line_bundle(data), args.lang))
         return 0
-    print(describe(verify_bundle(data), args.lang))
+    if not args.json:
+        print(describe(verify_bundle(data), args.lang))
+        return 0
+    from .ledger.absence import findings_json
+    from .ledger.evidence import BundleError
+
+    try:
+        report = verify_bundle(data)
+    except BundleError as exc:
+        print_json({"verified": False, "error": str(exc)})
+        raise
+    print_json(findings_json(report))
     return 0
 
 
@@ -255,6 +276,12 @@ def register(sub: Any) -> None:
     p.add_argument("--to", dest="until", metavar="TIME", help="…up to TIME (RFC 3339; default now)")
     p.add_argument("--line", metavar="NAME", help="a line bundle: what every member saw of the --group messages")
     p.add_argument("--group", nargs="+", action="extend", metavar="GROUP", help="line message group ids")
+    p.add_argument(
+        "--prove-absence",
+        action="store_true",
+        help="reveal the whole log up to the co-signed head, so that a missing receipt, acknowledgement or answer "
+        "is proven absent (PROTOCOL.md §17.7; the bundle grows with the log)",
+    )
     p = add_command(
         group,
         "verify-bundle",
@@ -265,3 +292,9 @@ def register(sub: Any) -> None:
     )
     p.add_argument("bundle", metavar="BUNDLE", help="the bundle file")
     p.add_argument("--lang", default="en", choices=LANGUAGES, help="the language to report in (default en)")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="one JSON object: per selected message, its receipt, acknowledgement and responses, each present, "
+        "absent (with the checkpoint it is proven against) or unknown",
+    )

@@ -43,6 +43,7 @@ from ..protocol.frames import LEAF_KINDS
 from ..protocol.ids import is_uuid7
 from ..protocol.signing import b64decode, b64encode
 from ..protocol.timestamps import parse_time
+from .absence import LogSelection, check_log
 from .checkpoint import Checkpoint, line_origin
 from .merkle import leaf_hash, verify_consistency, verify_inclusion
 from .note import KeyKind, SignedNote, parse_note
@@ -67,6 +68,8 @@ BUNDLE_FORMAT = "detente-evidence-bundle/1"
 BUNDLE_DOMAIN = b"detente evidence bundle v1\n"
 
 _MEMBERS = {"bundle", "exported_at", "selection", "cards", "checkpoints", "entries", "signature"}
+_OPTIONAL = {"log"}
+"""A bundle that proves absence also reveals its whole log up to the head (absence.py)."""
 _ENTRY_MEMBERS = {"index", "kind", "object", "proof"}
 _NOTE_ORDER = (
     ("exporter", KeyKind.NOTE_ED25519),
@@ -185,6 +188,8 @@ class BundleReport:
     messages: tuple[MessageFacts, ...]
     records: tuple[RecordFacts, ...]
     entries: int
+    complete: bool = False
+    """The bundle reveals the whole log up to the head (``"log"``): what it lacks is proven absent."""
 
 
 # --- verification ---------------------------------------------------------------------------------
@@ -208,7 +213,7 @@ def verify_bundle(data: bytes) -> BundleReport:
             f"the bundle is not in its canonical RFC 8785 form: it differs from it at byte {at} of {len(data)} "
             "(it was altered or re-formatted)"
         )
-    _members(obj, _MEMBERS, "the bundle")
+    _members(obj, _MEMBERS | (_OPTIONAL & obj.keys()), "the bundle")
     if obj["bundle"] != BUNDLE_FORMAT:
         raise BundleError(f'not an evidence bundle: "bundle" is {str(obj["bundle"])[:60]!r}, not {BUNDLE_FORMAT!r}')
     exported_at = _time(obj["exported_at"], "exported_at")
@@ -218,6 +223,8 @@ def verify_bundle(data: bytes) -> BundleReport:
     entries = _entries(data, obj["entries"], exporter, peer, head)
     messages, records = _structure(data, entries, checkpoints)
     selected, start, end = _selection(obj["selection"], messages, records)
+    if "log" in obj:
+        _complete_log(obj["log"], head, entries, messages, selected, start, end)
     _bundle_signature(data, obj, exporter)
     return BundleReport(
         sha256=hashlib.sha256(data).hexdigest(),
@@ -232,7 +239,32 @@ def verify_bundle(data: bytes) -> BundleReport:
         messages=tuple(messages),
         records=tuple(records),
         entries=len(entries),
+        complete="log" in obj,
     )
+
+
+def _complete_log(
+    value: object,
+    head: CheckpointFacts,
+    entries: list[_Entry],
+    messages: list[MessageFacts],
+    selected: tuple[str, ...],
+    start: str | None,
+    end: str | None,
+) -> None:
+    """The revealed log is the whole log up to the head, and leaves out nothing the selection asks for."""
+    selection = LogSelection(
+        entries={entry.index: leaf_hash(entry.item.canonical) for entry in entries},
+        envelopes=frozenset(e.item.id for e in entries if isinstance(e.item, Envelope)),
+        messages=frozenset(selected or (m.id for m in messages)),
+        by_id=bool(selected),
+        start=parse_time(start) if start is not None else 0.0,
+        end=parse_time(end) if end is not None else 0.0,
+    )
+    try:
+        check_log(value, head.size, head.root, selection)
+    except ValueError as exc:
+        raise BundleError(f"log: {exc}") from None
 
 
 def _members(obj: object, names: set[str], what: str) -> dict[str, Any]:

@@ -83,6 +83,12 @@ class Phrasebook:
     record: str
     record_about: str
     scope: str
+    receipt_absent: str
+    ack_absent: str
+    answer_absent: str
+    answer_absent_alone: str
+    not_yet: str
+    scope_complete: str
     clause: str
     """How the clauses of one sentence are joined."""
     end: str
@@ -151,6 +157,23 @@ EN = Phrasebook(
     scope=(
         "The bundle shows these entries as they stand in the log of {author}, co-signed by both stations; it "
         "does not show that the log holds nothing else."
+    ),
+    receipt_absent=(
+        "no receipt for it is in the log of {author} up to checkpoint {size}, co-signed by {witness} at {cosigned_at}"
+    ),
+    ack_absent=(
+        "no acknowledgement of it is in the log of {author} up to checkpoint {size}, co-signed by {witness} at "
+        "{cosigned_at}"
+    ),
+    answer_absent="nor is any answer to it",
+    answer_absent_alone=(
+        "no answer to it is in the log of {author} up to checkpoint {size}, co-signed by {witness} at {cosigned_at}"
+    ),
+    not_yet="(not yet in the log at checkpoint {size}, co-signed at {cosigned_at})",
+    scope_complete=(
+        "The bundle reveals the whole log of {author} up to its last checkpoint (size {size}), and its entries hash to "
+        "that checkpoint's root: what this statement says is not in the log is proven absent from it up to that "
+        "checkpoint, co-signed by {witness} at {cosigned_at} (by its clock)."
     ),
     clause="; ",
     end=".",
@@ -229,6 +252,26 @@ TR = Phrasebook(
         "Paket, bu girdileri her iki istasyonca ortak imzalanmış olan {author} istasyonu kaydında bulundukları "
         "şekliyle gösterir; kaydın başka bir şey içermediğini göstermez."
     ),
+    receipt_absent=(
+        "{author} istasyonunun kaydında, {witness} istasyonunun {cosigned_at} tarihinde ortak imzaladığı {size} "
+        "girdilik kontrol noktasına kadar bu mesajın alındı belgesi bulunmadığı ispatlanmıştır"
+    ),
+    ack_absent=(
+        "{author} istasyonunun kaydında, {witness} istasyonunun {cosigned_at} tarihinde ortak imzaladığı {size} "
+        "girdilik kontrol noktasına kadar bu mesajın teyidi bulunmadığı ispatlanmıştır"
+    ),
+    answer_absent="aynı kayıtta mesaja verilmiş bir yanıt da bulunmamaktadır",
+    answer_absent_alone=(
+        "{author} istasyonunun kaydında, {witness} istasyonunun {cosigned_at} tarihinde ortak imzaladığı {size} "
+        "girdilik kontrol noktasına kadar mesaja verilmiş bir yanıt bulunmadığı ispatlanmıştır"
+    ),
+    not_yet="({cosigned_at} tarihinde ortak imzalanan {size} girdilik kontrol noktasında henüz kayıtta değildi)",
+    scope_complete=(
+        "Paket, {author} istasyonunun kaydını son kontrol noktasına ({size} girdi) kadar eksiksiz açıklar ve "
+        "girdilerin özetleri o kontrol noktasının kök özetini verir: bu açıklamada kayıtta bulunmadığı söylenen her "
+        "şeyin, {witness} istasyonunun {cosigned_at} tarihinde (kendi saatine göre) ortak imzaladığı o kontrol "
+        "noktasına kadar kayıtta bulunmadığı ispatlanmıştır."
+    ),
     clause="; ",
     end=".",
     quote=("\u201c", "\u201d"),
@@ -294,6 +337,25 @@ AR = Phrasebook(
     scope=(
         "تُظهر الحزمة هذه القيود كما هي في سجل المحطة {author} الذي وقّعته المحطتان كلتاهما؛ ولا تُثبت أن السجل "
         "لا يحوي شيئاً آخر."
+    ),
+    receipt_absent=(
+        "وثبت أن سجل المحطة {author} حتى نقطة التحقق ذات الحجم {size}، التي وقّعتها المحطة {witness} توقيعاً مشتركاً "
+        "في {cosigned_at}، لا يتضمن إيصال استلام لها"
+    ),
+    ack_absent=(
+        "وثبت أن سجل المحطة {author} حتى نقطة التحقق ذات الحجم {size}، التي وقّعتها المحطة {witness} توقيعاً مشتركاً "
+        "في {cosigned_at}، لا يتضمن إقراراً باستلامها"
+    ),
+    answer_absent="ولا يتضمن ذلك السجل أي رد عليها",
+    answer_absent_alone=(
+        "وثبت أن سجل المحطة {author} حتى نقطة التحقق ذات الحجم {size}، التي وقّعتها المحطة {witness} توقيعاً "
+        "مشتركاً في {cosigned_at}، لا يتضمن أي رد عليها"
+    ),
+    not_yet="(ولم يكن في السجل بعد عند نقطة التحقق ذات الحجم {size} الموقّعة توقيعاً مشتركاً في {cosigned_at})",
+    scope_complete=(
+        "تكشف الحزمة سجل المحطة {author} كاملاً حتى آخر نقطة تحقق فيه (الحجم {size})، وتُنتج تجزئات قيوده جذر تلك "
+        "النقطة: فكل ما يذكر هذا البيان أنه ليس في السجل ثبت غيابه عنه حتى نقطة التحقق تلك، التي وقّعتها المحطة "
+        "{witness} توقيعاً مشتركاً في {cosigned_at} (بحسب ساعتها)."
     ),
     clause="؛ ",
     end=".",
@@ -363,6 +425,25 @@ RU = Phrasebook(
     scope=(
         "Пакет показывает эти записи в том виде, в каком они находятся в журнале станции {author}, заверенном "
         "обеими станциями; он не доказывает, что в журнале нет ничего другого."
+    ),
+    receipt_absent=(
+        "доказано, что в журнале станции {author} до контрольной точки (записей: {size}), заверенной станцией "
+        "{witness} в {cosigned_at}, квитанции о его получении нет"
+    ),
+    ack_absent=(
+        "доказано, что в журнале станции {author} до контрольной точки (записей: {size}), заверенной станцией "
+        "{witness} в {cosigned_at}, подтверждения его получения нет"
+    ),
+    answer_absent="ответа на него в этом журнале тоже нет",
+    answer_absent_alone=(
+        "доказано, что в журнале станции {author} до контрольной точки (записей: {size}), заверенной станцией "
+        "{witness} в {cosigned_at}, ответа на него нет"
+    ),
+    not_yet="(в контрольной точке (записей: {size}), заверенной в {cosigned_at}, этого в журнале ещё не было)",
+    scope_complete=(
+        "Пакет раскрывает журнал станции {author} целиком до его последней контрольной точки (записей: {size}), и хеши "
+        "записей дают её корень: всё, чего, как сказано выше, в журнале нет, доказуемо отсутствует в нём вплоть до "
+        "этой контрольной точки, заверенной станцией {witness} в {cosigned_at} (по её часам)."
     ),
     clause="; ",
     end=".",
@@ -552,8 +633,9 @@ def render_statement(report: BundleReport, lang: str) -> str:
                 start=say.code(report.selected_from or ""), end=say.code(report.selected_to or "")
             )
         )
+    head = report.checkpoint if report.complete else None
     for message in report.messages:
-        lines += ["", _message(say, message, stations, author, witness)]
+        lines += ["", _message(say, message, stations, author, witness, head, report.checkpoints)]
     for record in report.records:
         event = (book.record if record.message is None else book.record_about).format(
             station=say.station(stations[record.station]),
@@ -563,12 +645,44 @@ def render_statement(report: BundleReport, lang: str) -> str:
             detail=say.quoted(record.detail),
         )
         lines += ["", event + book.end]
-    lines += ["", *_checkpoint(say, report, author, witness), "", book.scope.format(author=author)]
+    if head is None:
+        scope = book.scope.format(author=author)
+    else:
+        scope = book.scope_complete.format(
+            author=author, witness=witness, size=say.code(str(head.size)), cosigned_at=say.code(head.cosigned_at)
+        )
+    lines += ["", *_checkpoint(say, report, author, witness), "", scope]
     return "\n".join(lines) + "\n"
 
 
-def _message(say: _Say, message: MessageFacts, stations: dict[str, StationFacts], author: str, witness: str) -> str:
+def _message(
+    say: _Say,
+    message: MessageFacts,
+    stations: dict[str, StationFacts],
+    author: str,
+    witness: str,
+    head: CheckpointFacts | None,
+    checkpoints: Sequence[CheckpointFacts],
+) -> str:
+    """One sentence per message; with ``head`` (the bundle reveals the whole log up to it), what
+    is missing is said to be proven absent, and what is present when it was not yet logged."""
     book = say.book
+
+    def absent(template: str) -> str:
+        if head is None:
+            return ""
+        return template.format(
+            author=author, witness=witness, size=say.code(str(head.size)), cosigned_at=say.code(head.cosigned_at)
+        )
+
+    def not_yet(index: int) -> str:
+        earlier = [c for c in checkpoints if c.size <= index] if head is not None else []
+        if not earlier:
+            return ""
+        return " " + book.not_yet.format(
+            size=say.code(str(earlier[-1].size)), cosigned_at=say.code(earlier[-1].cosigned_at)
+        )
+
     clauses = [
         book.message.format(
             id=say.code(message.id),
@@ -579,7 +693,7 @@ def _message(say: _Say, message: MessageFacts, stations: dict[str, StationFacts]
         )
     ]
     if message.receipt is None:
-        clauses.append(book.no_receipt)
+        clauses.append(book.no_receipt if head is None else absent(book.receipt_absent))
     else:
         clauses.append(
             book.receipt.format(
@@ -587,6 +701,7 @@ def _message(say: _Say, message: MessageFacts, stations: dict[str, StationFacts]
                 received=say.code(message.receipt.received),
                 delta=say.delta(message.created, message.receipt.received),
             )
+            + not_yet(message.receipt.index)
         )
     for ack in message.acknowledgements:
         delta = say.delta(message.created, ack.at, book.after_signed)
@@ -605,7 +720,7 @@ def _message(say: _Say, message: MessageFacts, stations: dict[str, StationFacts]
             )
         if ack.note:
             clause += ", " + book.note.format(note=say.quoted(ack.note))
-        clauses.append(clause)
+        clauses.append(clause + not_yet(ack.index))
         if ack.receipt is not None:
             template = book.ack_receipt if ack.kind == "acknowledgement" else book.answer_receipt
             clauses.append(
@@ -613,6 +728,12 @@ def _message(say: _Say, message: MessageFacts, stations: dict[str, StationFacts]
                     receiver=say.station(stations[ack.receipt.signer]), received=say.code(ack.receipt.received)
                 )
             )
+    if head is not None:
+        kinds = {ack.kind == "acknowledgement" for ack in message.acknowledgements}
+        if True not in kinds:
+            clauses.append(absent(book.ack_absent))
+        if False not in kinds:
+            clauses.append(book.answer_absent if True not in kinds else absent(book.answer_absent_alone))
     logged = book.logged.format(
         index=say.code(str(message.index)),
         author=author,
