@@ -156,8 +156,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.line is not None:
         from .ledger.line_bundle import export_line_bundle
 
-        if args.prove_absence:
-            raise StationError("--prove-absence is for a bundle of one line between two stations, not with --line")
+        if args.prove_absence or args.with_page:
+            raise StationError(
+                "--prove-absence and --with-page are for a bundle of the line between two stations, not with --line"
+            )
         if not args.group:
             raise StationError("--line needs --group GROUP …: the line messages to export (`detente line show`)")
     elif not args.message and args.since is None and args.until is None:
@@ -180,13 +182,39 @@ def cmd_export(args: argparse.Namespace) -> int:
     finally:
         store.close()
     out = Path(args.out)
+    _write(out, data, "the bundle")
+    print(f"wrote {out} ({len(data):,} bytes); anyone can check it with `detente ledger verify-bundle {out}`")
+    if args.with_page:
+        page = out.with_name(f"{out.stem}-verifier.html")
+        _write_page(page)
+        print(f"wrote {page}: open it in any web browser and drop the bundle onto it (it works offline)")
+    return 0
+
+
+def _write(out: Path, data: bytes, what: str) -> None:
     temporary = out.with_name(f".{out.name}.tmp")
     try:
         temporary.write_bytes(data)
         os.replace(temporary, out)
     except OSError as exc:
-        raise StationError(f"cannot write the bundle to {out}: {exc.strerror or exc}") from None
-    print(f"wrote {out} ({len(data):,} bytes); anyone can check it with `detente ledger verify-bundle {out}`")
+        raise StationError(f"cannot write {what} to {out}: {exc.strerror or exc}") from None
+
+
+def _write_page(out: Path) -> int:
+    from .ledger.verifier_page import verifier_page
+
+    data = verifier_page().encode("utf-8")
+    _write(out, data, "the verifier page")
+    return len(data)
+
+
+def cmd_verifier_page(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    size = _write_page(out)
+    print(
+        f"wrote {out} ({size:,} bytes): a verifier of evidence bundles that runs in any web browser, offline; "
+        "open it and drop a bundle onto it"
+    )
     return 0
 
 
@@ -282,6 +310,11 @@ def register(sub: Any) -> None:
         help="reveal the whole log up to the co-signed head, so that a missing receipt, acknowledgement or answer "
         "is proven absent (PROTOCOL.md §17.7; the bundle grows with the log)",
     )
+    p.add_argument(
+        "--with-page",
+        action="store_true",
+        help="also write the verifier page beside the bundle (BUNDLE-verifier.html), to check it in a web browser",
+    )
     p = add_command(
         group,
         "verify-bundle",
@@ -298,3 +331,12 @@ def register(sub: Any) -> None:
         help="one JSON object: per selected message, its receipt, acknowledgement and responses, each present, "
         "absent (with the checkpoint it is proven against) or unknown",
     )
+    p = add_command(
+        group,
+        "verifier-page",
+        cmd_verifier_page,
+        "write the evidence bundle verifier as one HTML file for any web browser",
+        "Write one self-contained HTML file (scripts and fonts inlined, no network, no server) that verifies an "
+        "evidence bundle dropped onto it, entirely in the browser, and says what it proves in tr, ar, en or ru.",
+    )
+    p.add_argument("--out", required=True, metavar="FILE.html", help="the file to write")
