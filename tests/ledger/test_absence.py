@@ -246,3 +246,34 @@ def test_the_worked_example_proves_absence_of_an_answer_and_catches_a_left_out_a
     cut["checkpoints"] = bundle["checkpoints"]
     with pytest.raises(BundleError, match=r"log\[2\] is an envelope \(acknowledgement\) that acknowledges"):
         verify_bundle(sign_bundle(cut, made.line.exporter.signer))
+
+
+def test_export_with_page_writes_the_verifier_page_beside_the_bundle(line: Line, tmp_path: Path) -> None:
+    out = tmp_path / "evidence.json"
+    result = run_cli(
+        "ledger", "export", "--home", str(line.tr), "--out", str(out), "--message", line.ignored,
+        "--prove-absence", "--with-page",
+    )  # fmt: skip
+    page = tmp_path / "evidence-verifier.html"
+    assert str(page) in result.stdout
+    alone = tmp_path / "alone.html"
+    run_cli("ledger", "verifier-page", "--out", str(alone))
+    assert page.read_bytes() == alone.read_bytes()
+    assert b"content=\"default-src 'none';" in page.read_bytes()  # the page may load nothing from anywhere
+
+
+def test_a_selection_by_time_proves_absence_too(line: Line, tmp_path: Path) -> None:
+    out = tmp_path / "period.json"
+    run_cli(
+        "ledger", "export", "--home", str(line.tr), "--out", str(out),
+        "--from", "2000-01-01T00:00:00Z", "--prove-absence",
+    )  # fmt: skip
+    report = _report(out)
+    messages = {m["id"]: m for m in report["messages"]}
+    assert report["proves_absence"] and {line.acknowledged, line.ignored} <= set(messages)
+    assert messages[line.ignored]["acknowledgement"]["status"] == "absent"
+    bundle = parse_json(out.read_bytes())
+    cut = _without(bundle, lambda e: e["kind"] == "envelope-out" and e["object"]["id"] == line.ignored)
+    cut["entries"] = [e for e in cut["entries"] if e["object"]["id"] != line.ignored or e["kind"] == "record"]
+    with pytest.raises(BundleError, match="created within the selected range.*the exporter omitted it"):
+        verify_bundle(_resign(line, cut))

@@ -1,9 +1,9 @@
 """The verifier page: one self-contained HTML file that checks an evidence bundle in a browser.
 
 ``detente ledger verifier-page --out FILE.html`` (and ``ledger export … --with-page``) writes it.
-Everything is inlined: the page (``web/static/verifier/page.html``), its verifier and statement
+Everything is inlined: the page (``ledger/verifier/page.html``), its verifier and statement
 scripts (written from PROTOCOL.md §17.5 and §17.7, not from this code), the @noble crypto bundle
-(``web/static/vendor/verifier/noble.js``, made by ``assets/verifier_assets.py``), the Noto fonts,
+(``ledger/verifier/vendor/noble.js``, made by ``assets/verifier_assets.py``), the console's Noto fonts,
 and the phrasebooks of :mod:`detente.ledger.statements`, so that the page says what a bundle
 proves in the very words ``verify-bundle`` uses. Its Content-Security-Policy forbids every
 network request; it needs no server (a ``file://`` URL will do).
@@ -23,7 +23,8 @@ from .statements import _ALGORITHMS, KIND_NAMES, LANGUAGES, PHRASEBOOKS, PRECEDE
 
 __all__ = ["UI_TEXT", "verifier_page"]
 
-_STATIC = Path(__file__).resolve().parent.parent / "web" / "static"
+_HERE = Path(__file__).resolve().parent / "verifier"
+_FONTS = Path(__file__).resolve().parent.parent / "web" / "static" / "vendor" / "fonts"
 
 UI_TEXT = {
     "en": {
@@ -87,7 +88,7 @@ def _json(value: object) -> str:
 
 def _fonts() -> str:
     """The console's Noto font faces, each font file inlined as a data: URL."""
-    folder = _STATIC / "vendor" / "fonts"
+    folder = _FONTS
     css = (folder / "fonts.css").read_text(encoding="utf-8")
 
     def inline(match: re.Match[str]) -> str:
@@ -99,7 +100,7 @@ def _fonts() -> str:
 
 def verifier_page() -> str:
     """The whole page, as text (UTF-8 when written)."""
-    folder = _STATIC / "verifier"
+    folder = _HERE
     books = {
         "format": BUNDLE_FORMAT,
         "algorithms": _ALGORITHMS,
@@ -112,7 +113,7 @@ def verifier_page() -> str:
         "FONTS": _fonts(),
         "BOOKS": _json(books),
         "UI": _json(UI_TEXT),
-        "NOBLE": _script((_STATIC / "vendor" / "verifier" / "noble.js").read_text(encoding="utf-8"), "noble.js"),
+        "NOBLE": _script((folder / "vendor" / "noble.js").read_text(encoding="utf-8"), "noble.js"),
         "VERIFIER": _script((folder / "verifier.js").read_text(encoding="utf-8"), "verifier.js"),
         "STATEMENT": _script((folder / "statement.js").read_text(encoding="utf-8"), "statement.js"),
     }
