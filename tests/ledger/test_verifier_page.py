@@ -23,7 +23,7 @@ from ledger.bundle_factory import example, sign_bundle
 from web.browser_stations import chromium_or_skip, launch_browser
 
 ROOT = Path(__file__).resolve().parents[2]
-REFERENCE = ROOT / "tests" / "data" / "bundle" / "example-bundle.json"
+REFERENCE = ROOT / "docs" / "vectors" / "example-bundle.json"
 LANGUAGES = ("en", "tr", "ar", "ru")
 VERDICT = '#verdict[data-verdict="verified"], #verdict[data-verdict="refused"]'
 
@@ -168,3 +168,24 @@ def test_the_inlined_crypto_is_the_npm_packages_bundled_afresh() -> None:
     ):
         pytest.skip("assets/node_modules lacks @noble or esbuild: run `npm ci --prefix assets`")
     assert script.differences() == []
+
+
+def test_the_page_concludes_every_bundle_case_of_the_conformance_vectors_as_listed(page: Any) -> None:
+    from unit.test_vector_files import BUNDLES, case_bytes
+    from unit.vector_files import _refused_at
+
+    cases = BUNDLES["cases"]
+    outcomes = page.evaluate(
+        """cases => cases.map(bytes => {
+            try { DetenteVerifier.verify(new Uint8Array(bytes)); return ["verified", ""]; }
+            catch (error) {
+                if (!(error instanceof DetenteVerifier.Refused)) throw error;
+                return ["refused", error.message];
+            }
+        })""",
+        [list(case_bytes(case)) for case in cases],
+    )
+    for case, (verdict, reason) in zip(cases, outcomes, strict=True):
+        assert verdict == case["verdict"], case["name"]
+        if verdict == "refused":
+            assert _refused_at(reason) == case["refused_at"], (case["name"], reason)

@@ -347,8 +347,10 @@ const DetenteVerifier = (() => {
     parseTime(fields.time, where);
     let offset = null;
     if ("clock-offset-ms" in fields) {
-      if (!/^-?[0-9]+\.[0-9]{3}$/.test(fields["clock-offset-ms"])) fail(`${where}: clock-offset-ms is malformed`);
-      offset = Number(fields["clock-offset-ms"]);
+      const text = fields["clock-offset-ms"];
+      offset = Number(text);
+      const again = (Object.is(offset, -0) ? "-" : "") + offset.toFixed(3);
+      if (!/^-?(0|[1-9][0-9]*)\.[0-9]{3}$/.test(text) || again !== text) fail(`${where}: clock-offset-ms is malformed`);
     }
     const size = Number(sizeText);
     const again = [origin, sizeText, b64encode(root), `time ${fields.time}`]
