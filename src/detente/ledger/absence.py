@@ -27,7 +27,7 @@ from ..protocol.timestamps import parse_time
 from .scan import RebuiltTree
 
 if TYPE_CHECKING:
-    from .evidence import AcknowledgementFacts, BundleReport, CheckpointFacts, MessageFacts
+    from .facts import AcknowledgementFacts, BundleReport, CheckpointFacts, MessageFacts
 
 __all__ = [
     "ABSENT",

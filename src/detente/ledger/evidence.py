@@ -24,7 +24,6 @@ what the selection says, and the exporter's signature. This module uses no store
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import warnings
 from collections.abc import Mapping
@@ -45,6 +44,15 @@ from ..protocol.signing import b64decode, b64encode
 from ..protocol.timestamps import parse_time
 from .absence import LogSelection, check_log
 from .checkpoint import Checkpoint, line_origin
+from .facts import (
+    AcknowledgementFacts,
+    BundleReport,
+    CheckpointFacts,
+    MessageFacts,
+    ReceiptFacts,
+    RecordFacts,
+    StationFacts,
+)
 from .merkle import leaf_hash, verify_consistency, verify_inclusion
 from .note import KeyKind, SignedNote, parse_note
 from .records import Record
@@ -88,108 +96,6 @@ def acknowledges(body: Mapping[str, Any]) -> str | None:
     """The id of the message an envelope body acknowledges (``"acknowledges"``), if it does."""
     target = body.get("acknowledges")
     return target if isinstance(target, str) else None
-
-
-# --- what a verified bundle proves ---------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class StationFacts:
-    station_id: str
-    party: str
-    name: str
-    fingerprint: str
-
-
-@dataclass(frozen=True)
-class CheckpointFacts:
-    size: int
-    root: bytes
-    time: str
-    """When the exporter signed it, by its own clock."""
-    clock_offset_ms: float | None
-    """The peer's clock minus the exporter's, as recorded in the checkpoint."""
-    cosigned_at: str
-    """When the peer co-signed it, by the peer's clock, in whole seconds (``…T09:14:03Z``)."""
-
-    @property
-    def root_base64(self) -> str:
-        return base64.b64encode(self.root).decode()
-
-
-@dataclass(frozen=True)
-class ReceiptFacts:
-    signer: str
-    received: str
-    index: int
-
-
-@dataclass(frozen=True)
-class AcknowledgementFacts:
-    """An envelope that names the message in ``"acknowledges"``: a person's acknowledgement, or
-    an answer (such as a clarification response) that acknowledges it."""
-
-    id: str
-    kind: str
-    station: str
-    at: str
-    operator: str | None
-    note: str | None
-    late_by_s: float | None
-    index: int
-    receipt: ReceiptFacts | None
-
-
-@dataclass(frozen=True)
-class MessageFacts:
-    id: str
-    sender: str
-    recipient: str
-    seq: int
-    kind: str
-    precedence: str
-    created: str
-    hash: str
-    index: int
-    checkpoint: CheckpointFacts
-    """The first checkpoint in the bundle that includes the envelope."""
-    receipt: ReceiptFacts | None
-    acknowledgements: tuple[AcknowledgementFacts, ...]
-
-
-@dataclass(frozen=True)
-class RecordFacts:
-    """A fact the exporter recorded on its own (an alarm, an escalation step, a late notice)."""
-
-    id: str
-    station: str
-    event: str
-    at: str
-    detail: str
-    message: str | None
-    """The message it concerns (``evidence.message``), if any."""
-    index: int
-
-
-@dataclass(frozen=True)
-class BundleReport:
-    """Everything a bundle proves, once :func:`verify_bundle` has checked it."""
-
-    sha256: str
-    exporter: StationFacts
-    peer: StationFacts
-    exported_at: str
-    selected_messages: tuple[str, ...]
-    selected_from: str | None
-    selected_to: str | None
-    checkpoint: CheckpointFacts
-    """The last checkpoint: every entry's inclusion proof leads to its root."""
-    checkpoints: tuple[CheckpointFacts, ...]
-    messages: tuple[MessageFacts, ...]
-    records: tuple[RecordFacts, ...]
-    entries: int
-    complete: bool = False
-    """The bundle reveals the whole log up to the head (``"log"``): what it lacks is proven absent."""
 
 
 # --- verification ---------------------------------------------------------------------------------

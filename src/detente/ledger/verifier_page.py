@@ -4,7 +4,7 @@
 Everything is inlined: the page (``ledger/verifier/page.html``), its verifier and statement
 scripts (written from PROTOCOL.md §17.5 and §17.7, not from this code), the @noble crypto bundle
 (``ledger/verifier/vendor/noble.js``, made by ``assets/verifier_assets.py``), the console's Noto fonts,
-and the phrasebooks of :mod:`detente.ledger.statements`, so that the page says what a bundle
+and the phrasebooks of :mod:`detente.ledger.phrasebooks`, so that the page says what a bundle
 proves in the very words ``verify-bundle`` uses. Its Content-Security-Policy forbids every
 network request; it needs no server (a ``file://`` URL will do).
 """
@@ -19,7 +19,8 @@ from pathlib import Path
 
 from .. import __version__
 from .evidence import BUNDLE_FORMAT
-from .statements import _ALGORITHMS, KIND_NAMES, LANGUAGES, PHRASEBOOKS, PRECEDENCE_NAMES
+from .phrasebooks import ALGORITHMS, KIND_NAMES, PHRASEBOOKS, PRECEDENCE_NAMES
+from .statements import LANGUAGES
 
 __all__ = ["UI_TEXT", "verifier_page"]
 
@@ -103,7 +104,7 @@ def verifier_page() -> str:
     folder = _HERE
     books = {
         "format": BUNDLE_FORMAT,
-        "algorithms": _ALGORITHMS,
+        "algorithms": ALGORITHMS,
         "books": {lang: dataclasses.asdict(PHRASEBOOKS[lang]) for lang in LANGUAGES},
         "kinds": KIND_NAMES,
         "precedences": PRECEDENCE_NAMES,
