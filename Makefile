@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test check chaos bench fuzz lint typecheck unit property integration protocol-diagram geodata console-assets schemas messages clean
+.PHONY: demo test check chaos bench fuzz lint typecheck unit property integration protocol-diagram geodata console-assets verifier-assets vectors schemas messages clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "détente needs Python 3.11 or newer")'
@@ -80,6 +80,15 @@ geodata: $(STAMP)
 console-assets: $(STAMP)
 	npm ci --prefix assets --no-audit --no-fund
 	$(BIN)/python assets/console_assets.py
+
+# The conformance vectors in docs/vectors/, made from PROTOCOL.md (a test fails when they are stale).
+vectors: $(STAMP)
+	$(BIN)/python tests/unit/vector_files.py --write
+
+# The verifier page's crypto (@noble, bundled by esbuild) in src/detente/ledger/verifier/vendor/.
+verifier-assets: $(STAMP)
+	npm ci --prefix assets --no-audit --no-fund
+	$(BIN)/python assets/verifier_assets.py
 
 # JSON Schemas of the notification kinds, in docs/schemas/ (a test fails when they are stale).
 schemas: $(STAMP)

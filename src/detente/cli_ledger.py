@@ -151,6 +151,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.line is not None:
         from .ledger.line_bundle import export_line_bundle
 
+        if args.prove_absence or args.with_page:
+            raise StationError(
+                "--prove-absence and --with-page are for a bundle of the line between two stations, not with --line"
+            )
         if not args.group:
             raise StationError("--line needs --group GROUP …: the line messages to export (`detente line show`)")
     elif not args.message and args.since is None and args.until is None:
@@ -162,18 +166,50 @@ def cmd_export(args: argparse.Namespace) -> int:
             data = export_line_bundle(home, store, line=args.line, groups=args.group, now=time.time())
         else:
             data = export_bundle(
-                home, store, message_ids=args.message or (), since=args.since, until=args.until, now=time.time()
+                home,
+                store,
+                message_ids=args.message or (),
+                since=args.since,
+                until=args.until,
+                prove_absence=args.prove_absence,
+                now=time.time(),
             )
     finally:
         store.close()
     out = Path(args.out)
+    _write(out, data, "the bundle")
+    print(f"wrote {out} ({len(data):,} bytes); anyone can check it with `detente ledger verify-bundle {out}`")
+    if args.with_page:
+        page = out.with_name(f"{out.stem}-verifier.html")
+        _write_page(page)
+        print(f"wrote {page}: open it in any web browser and drop the bundle onto it (it works offline)")
+    return 0
+
+
+def _write(out: Path, data: bytes, what: str) -> None:
     temporary = out.with_name(f".{out.name}.tmp")
     try:
         temporary.write_bytes(data)
         os.replace(temporary, out)
     except OSError as exc:
-        raise StationError(f"cannot write the bundle to {out}: {exc.strerror or exc}") from None
-    print(f"wrote {out} ({len(data):,} bytes); anyone can check it with `detente ledger verify-bundle {out}`")
+        raise StationError(f"cannot write {what} to {out}: {exc.strerror or exc}") from None
+
+
+def _write_page(out: Path) -> int:
+    from .ledger.verifier_page import verifier_page
+
+    data = verifier_page().encode("utf-8")
+    _write(out, data, "the verifier page")
+    return len(data)
+
+
+def cmd_verifier_page(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    size = _write_page(out)
+    print(
+        f"wrote {out} ({size:,} bytes): a verifier of evidence bundles that runs in any web browser, offline; "
+        "open it and drop a bundle onto it"
+    )
     return 0
 
 
@@ -188,9 +224,22 @@ def cmd_verify_bundle(args: argparse.Namespace) -> int:
     if b'"detente-line-bundle/1"' in data[:200]:
         from .ledger.line_bundle import describe_line, verify_line_bundle
 
+        if args.json:
+            raise StationError("--json reports on a bundle of one line between two stations, not on a line bundle")
         print(describe_line(verify_line_bundle(data), args.lang))
         return 0
-    print(describe(verify_bundle(data), args.lang))
+    if not args.json:
+        print(describe(verify_bundle(data), args.lang))
+        return 0
+    from .ledger.absence import findings_json
+    from .ledger.evidence import BundleError
+
+    try:
+        report = verify_bundle(data)
+    except BundleError as exc:
+        print_json({"verified": False, "error": str(exc)})
+        raise
+    print_json(findings_json(report))
     return 0
 
 
@@ -250,6 +299,17 @@ def register(sub: Any) -> None:
     p.add_argument("--to", dest="until", metavar="TIME", help="…up to TIME (RFC 3339; default now)")
     p.add_argument("--line", metavar="NAME", help="a line bundle: what every member saw of the --group messages")
     p.add_argument("--group", nargs="+", action="extend", metavar="GROUP", help="line message group ids")
+    p.add_argument(
+        "--prove-absence",
+        action="store_true",
+        help="reveal the whole log up to the co-signed head, so that a missing receipt, acknowledgement or answer "
+        "is proven absent (PROTOCOL.md §17.7; the bundle grows with the log)",
+    )
+    p.add_argument(
+        "--with-page",
+        action="store_true",
+        help="also write the verifier page beside the bundle (BUNDLE-verifier.html), to check it in a web browser",
+    )
     p = add_command(
         group,
         "verify-bundle",
@@ -260,3 +320,18 @@ def register(sub: Any) -> None:
     )
     p.add_argument("bundle", metavar="BUNDLE", help="the bundle file")
     p.add_argument("--lang", default="en", choices=LANGUAGES, help="the language to report in (default en)")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="one JSON object: per selected message, its receipt, acknowledgement and responses, each present, "
+        "absent (with the checkpoint it is proven against) or unknown",
+    )
+    p = add_command(
+        group,
+        "verifier-page",
+        cmd_verifier_page,
+        "write the evidence bundle verifier as one HTML file for any web browser",
+        "Write one self-contained HTML file (scripts and fonts inlined, no network, no server) that verifies an "
+        "evidence bundle dropped onto it, entirely in the browser, and says what it proves in tr, ar, en or ru.",
+    )
+    p.add_argument("--out", required=True, metavar="FILE.html", help="the file to write")

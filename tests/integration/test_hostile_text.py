@@ -102,20 +102,21 @@ def test_inbox_render_and_cap_export_show_them_as_code_points_and_flag_the_messa
         assert views[message_id]["invisible_characters"] is True
     assert views[arabic]["invisible_characters"] is False
 
-    # The table: each hostile line shows the code points, starts its text with ⚠ and is followed
-    # by the notice in the station's language (Turkish); nothing invisible is printed raw.
-    lines = tr.cli("inbox").stdout.splitlines()
+    # The listing: each hostile message's block starts with ⚠, shows the code points and ends with
+    # the notice in the station's language (Turkish); nothing invisible is printed raw (the only
+    # controls on the terminal are the isolates and marks the listing itself adds around text).
+    ours = str.maketrans("", "", "\u2066\u2067\u2068\u2069\u200f")
+    blocks = [block.splitlines() for block in tr.cli("inbox").stdout.split("\n\n")]
     for message_id, (_text, shown) in sent.items():
-        (index,) = [i for i, line in enumerate(lines) if message_id in line]
-        row = lines[index]
-        assert row.endswith(f"⚠ {shown}"), row
-        assert invisible_in(row) == [], row
-        assert lines[index + 1].startswith(f"    ⚠ {NOTICE['tr']}"), lines[index + 1]
-        assert "⟨U+…⟩" in lines[index + 1]
-    (arabic_row,) = [line for line in lines if arabic in line]
-    assert arabic_row.endswith(f"\u2068{ARABIC}\u2069"), "Arabic text is shown as written, isolated by us"
-    assert "⚠" not in arabic_row
-    assert sum(1 for line in lines if line.startswith("    ⚠")) == len(sent)
+        (block,) = [b for b in blocks if any(message_id in line for line in b)]
+        assert block[0].startswith("⚠ "), block[0]
+        (line,) = [line for line in block if shown in line]
+        assert invisible_in(line.replace(shown, "").translate(ours)) == [], line
+        assert block[-1].startswith(f"    ⚠ {NOTICE['tr']}") and "⟨U+…⟩" in block[-1], block[-1]
+    (arabic_block,) = [b for b in blocks if any(arabic in line for line in b)]
+    assert any(ARABIC in line for line in arabic_block), "Arabic text is shown as written"
+    assert not any("⚠" in line for line in arabic_block)
+    assert sum(1 for b in blocks for line in b if line.startswith("    ⚠")) == len(sent)
 
     # render: the text as shown, the notice under the first line, in the reader's language.
     spoof = next(iter(sent))

@@ -45,7 +45,7 @@ from ledger.bundle_factory import (
 
 ROOT = Path(__file__).resolve().parents[2]
 PROTOCOL = ROOT / "PROTOCOL.md"
-EXAMPLE_FILE = ROOT / "tests" / "data" / "bundle" / "example-bundle.json"
+EXAMPLE_FILE = ROOT / "docs" / "vectors" / "example-bundle.json"
 _BLOCK = re.compile(r"^<!-- bundle-example:([a-z0-9-]+) -->\n```([a-z]*)\n(.*?)\n```$", re.MULTILINE | re.DOTALL)
 _VECTOR = re.compile(r"^<!-- vector:([a-z0-9-]+) -->\n```([a-z]*)\n(.*?)\n```$", re.MULTILINE | re.DOTALL)
 

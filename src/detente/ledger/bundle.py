@@ -35,6 +35,7 @@ from .evidence import (
 )
 from .merkle import consistency_proof, inclusion_proof, leaf_hash, root_hash
 from .records import Record
+from .scan import HeldRows, held_data
 from .statements import LANGUAGES, render_statement
 
 __all__ = [
@@ -84,13 +85,16 @@ def export_bundle(
     message_ids: Sequence[str] = (),
     since: str | None = None,
     until: str | None = None,
+    prove_absence: bool = False,
     now: float,
 ) -> bytes:
     """A self-contained bundle of the selected messages (by id, or all created in [since, until])
     with their receipts and acknowledgements, proven against the latest co-signed checkpoint.
 
     It is a snapshot of the record as of that checkpoint: a receipt or an acknowledgement logged
-    after it is not included; a selected message logged after it is refused."""
+    after it is not included; a selected message logged after it is refused. ``prove_absence``
+    reveals the whole log up to that checkpoint (``"log"``, PROTOCOL.md §17.7), so that what the
+    bundle lacks is proven absent, and adds, for each entry, the last co-signed checkpoint before it."""
     if message_ids and (since is not None or until is not None):
         raise BundleError("select messages either by id or by time (from/to), not both")
     if not message_ids and since is None and until is None:
@@ -171,7 +175,7 @@ def export_bundle(
         "cards": {"exporter": home.card(), "peer": pinned.card},
         "checkpoints": [
             {"note": c.note, "consistency": [b64encode(h) for h in consistency_proof(nodes, c.size, head.size)]}
-            for c in _covering(cosigned, sorted(entries), head)
+            for c in _covering(cosigned, sorted(entries), head, before=prove_absence)
         ],
         "entries": [
             {
@@ -183,6 +187,8 @@ def export_bundle(
             for leaf, data in ordered
         ],
     }
+    if prove_absence:
+        bundle["log"] = _whole_log(store, peer, head.size)
     signer = home.signer
     bundle["signature"] = {"alg": signer.alg, "kid": signer.kid}
     bundle["signature"]["value"] = b64encode(signer.sign(BUNDLE_DOMAIN + canonical_json(bundle)))
@@ -270,10 +276,34 @@ def _wanted(store: Store, peer: str, chosen: Sequence[MessageRecord], records: S
     return wanted + [_Wanted("record", ref, False) for ref in records]
 
 
-def _covering(cosigned: list[CheckpointRecord], indices: list[int], head: CheckpointRecord) -> list[CheckpointRecord]:
-    """The head and, for each index, the first co-signed checkpoint that includes it."""
+def _covering(
+    cosigned: list[CheckpointRecord], indices: list[int], head: CheckpointRecord, *, before: bool
+) -> list[CheckpointRecord]:
+    """The head and, for each index, the first co-signed checkpoint that includes it (and, when
+    ``before``, the last one that does not yet)."""
     chosen = {head.size: head}
     for index in indices:
         first = next(c for c in cosigned if c.size > index)
         chosen[first.size] = first
+        last = [c for c in cosigned if c.size <= index] if before else []
+        if last:
+            chosen[last[-1].size] = last[-1]
     return [chosen[size] for size in sorted(chosen)]
+
+
+def _whole_log(store: Store, peer: str, size: int) -> list[list[Any]]:
+    """Every object of this station's log of the line up to ``size``, as ``[kind, object]``."""
+    held = HeldRows(store, peer)
+    log: list[list[Any]] = []
+    for batch in store.scan_log("own", peer):
+        for index, kind, ref, leaf in batch:
+            if index >= size:
+                return log
+            _, data = held_data(held, kind, ref)
+            if index != len(log) or data is None or leaf_hash(data) != leaf:
+                raise BundleError(
+                    f"log entry {index} ({kind} {ref}) is missing or no longer matches its hash in the log: the "
+                    "database was altered; run `detente ledger verify`"
+                )
+            log.append([kind, parse_json(data)])
+    return log

@@ -24,7 +24,6 @@ what the selection says, and the exporter's signature. This module uses no store
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import warnings
 from collections.abc import Mapping
@@ -43,7 +42,17 @@ from ..protocol.frames import LEAF_KINDS
 from ..protocol.ids import is_uuid7
 from ..protocol.signing import b64decode, b64encode
 from ..protocol.timestamps import parse_time
+from .absence import LogSelection, check_log
 from .checkpoint import Checkpoint, line_origin
+from .facts import (
+    AcknowledgementFacts,
+    BundleReport,
+    CheckpointFacts,
+    MessageFacts,
+    ReceiptFacts,
+    RecordFacts,
+    StationFacts,
+)
 from .merkle import leaf_hash, verify_consistency, verify_inclusion
 from .note import KeyKind, SignedNote, parse_note
 from .records import Record
@@ -67,6 +76,8 @@ BUNDLE_FORMAT = "detente-evidence-bundle/1"
 BUNDLE_DOMAIN = b"detente evidence bundle v1\n"
 
 _MEMBERS = {"bundle", "exported_at", "selection", "cards", "checkpoints", "entries", "signature"}
+_OPTIONAL = {"log"}
+"""A bundle that proves absence also reveals its whole log up to the head (absence.py)."""
 _ENTRY_MEMBERS = {"index", "kind", "object", "proof"}
 _NOTE_ORDER = (
     ("exporter", KeyKind.NOTE_ED25519),
@@ -85,106 +96,6 @@ def acknowledges(body: Mapping[str, Any]) -> str | None:
     """The id of the message an envelope body acknowledges (``"acknowledges"``), if it does."""
     target = body.get("acknowledges")
     return target if isinstance(target, str) else None
-
-
-# --- what a verified bundle proves ---------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class StationFacts:
-    station_id: str
-    party: str
-    name: str
-    fingerprint: str
-
-
-@dataclass(frozen=True)
-class CheckpointFacts:
-    size: int
-    root: bytes
-    time: str
-    """When the exporter signed it, by its own clock."""
-    clock_offset_ms: float | None
-    """The peer's clock minus the exporter's, as recorded in the checkpoint."""
-    cosigned_at: str
-    """When the peer co-signed it, by the peer's clock, in whole seconds (``…T09:14:03Z``)."""
-
-    @property
-    def root_base64(self) -> str:
-        return base64.b64encode(self.root).decode()
-
-
-@dataclass(frozen=True)
-class ReceiptFacts:
-    signer: str
-    received: str
-    index: int
-
-
-@dataclass(frozen=True)
-class AcknowledgementFacts:
-    """An envelope that names the message in ``"acknowledges"``: a person's acknowledgement, or
-    an answer (such as a clarification response) that acknowledges it."""
-
-    id: str
-    kind: str
-    station: str
-    at: str
-    operator: str | None
-    note: str | None
-    late_by_s: float | None
-    index: int
-    receipt: ReceiptFacts | None
-
-
-@dataclass(frozen=True)
-class MessageFacts:
-    id: str
-    sender: str
-    recipient: str
-    seq: int
-    kind: str
-    precedence: str
-    created: str
-    hash: str
-    index: int
-    checkpoint: CheckpointFacts
-    """The first checkpoint in the bundle that includes the envelope."""
-    receipt: ReceiptFacts | None
-    acknowledgements: tuple[AcknowledgementFacts, ...]
-
-
-@dataclass(frozen=True)
-class RecordFacts:
-    """A fact the exporter recorded on its own (an alarm, an escalation step, a late notice)."""
-
-    id: str
-    station: str
-    event: str
-    at: str
-    detail: str
-    message: str | None
-    """The message it concerns (``evidence.message``), if any."""
-    index: int
-
-
-@dataclass(frozen=True)
-class BundleReport:
-    """Everything a bundle proves, once :func:`verify_bundle` has checked it."""
-
-    sha256: str
-    exporter: StationFacts
-    peer: StationFacts
-    exported_at: str
-    selected_messages: tuple[str, ...]
-    selected_from: str | None
-    selected_to: str | None
-    checkpoint: CheckpointFacts
-    """The last checkpoint: every entry's inclusion proof leads to its root."""
-    checkpoints: tuple[CheckpointFacts, ...]
-    messages: tuple[MessageFacts, ...]
-    records: tuple[RecordFacts, ...]
-    entries: int
 
 
 # --- verification ---------------------------------------------------------------------------------
@@ -208,7 +119,7 @@ def verify_bundle(data: bytes) -> BundleReport:
             f"the bundle is not in its canonical RFC 8785 form: it differs from it at byte {at} of {len(data)} "
             "(it was altered or re-formatted)"
         )
-    _members(obj, _MEMBERS, "the bundle")
+    _members(obj, _MEMBERS | (_OPTIONAL & obj.keys()), "the bundle")
     if obj["bundle"] != BUNDLE_FORMAT:
         raise BundleError(f'not an evidence bundle: "bundle" is {str(obj["bundle"])[:60]!r}, not {BUNDLE_FORMAT!r}')
     exported_at = _time(obj["exported_at"], "exported_at")
@@ -218,6 +129,8 @@ def verify_bundle(data: bytes) -> BundleReport:
     entries = _entries(data, obj["entries"], exporter, peer, head)
     messages, records = _structure(data, entries, checkpoints)
     selected, start, end = _selection(obj["selection"], messages, records)
+    if "log" in obj:
+        _complete_log(obj["log"], head, entries, messages, selected, start, end)
     _bundle_signature(data, obj, exporter)
     return BundleReport(
         sha256=hashlib.sha256(data).hexdigest(),
@@ -232,7 +145,32 @@ def verify_bundle(data: bytes) -> BundleReport:
         messages=tuple(messages),
         records=tuple(records),
         entries=len(entries),
+        complete="log" in obj,
     )
+
+
+def _complete_log(
+    value: object,
+    head: CheckpointFacts,
+    entries: list[_Entry],
+    messages: list[MessageFacts],
+    selected: tuple[str, ...],
+    start: str | None,
+    end: str | None,
+) -> None:
+    """The revealed log is the whole log up to the head, and leaves out nothing the selection asks for."""
+    selection = LogSelection(
+        entries={entry.index: leaf_hash(entry.item.canonical) for entry in entries},
+        envelopes=frozenset(e.item.id for e in entries if isinstance(e.item, Envelope)),
+        messages=frozenset(selected or (m.id for m in messages)),
+        by_id=bool(selected),
+        start=parse_time(start) if start is not None else 0.0,
+        end=parse_time(end) if end is not None else 0.0,
+    )
+    try:
+        check_log(value, head.size, head.root, selection)
+    except ValueError as exc:
+        raise BundleError(f"log: {exc}") from None
 
 
 def _members(obj: object, names: set[str], what: str) -> dict[str, Any]:
