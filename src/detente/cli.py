@@ -585,6 +585,7 @@ def build_parser() -> argparse.ArgumentParser:
         cli_alarms,
         cli_bench,
         cli_courier,
+        cli_doctor,
         cli_ledger,
         cli_line,
         cli_notices,
@@ -594,6 +595,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     cli_alarms.register(sub)
+    cli_doctor.register(sub)
     cli_bench.register(sub)
     cli_courier.register(sub)
     cli_ledger.register(sub)

@@ -36,7 +36,7 @@ Message = tuple[str | None, str | tuple[str, str]]
 """(context, msgid); a message with plural forms has (singular, plural) as its msgid."""
 
 PACKAGE = Path(__file__).resolve().parent
-SOURCES = (PACKAGE, PACKAGE.parent / "alarms")
+SOURCES = (PACKAGE, PACKAGE.parent / "alarms", PACKAGE.parent / "monitoring")
 """Where marked messages are extracted from: the notifications and the station's alarms."""
 KEYWORDS = {"N_": None, "ngettext": (1, 2)}
 
