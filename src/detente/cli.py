@@ -571,6 +571,7 @@ def build_parser() -> argparse.ArgumentParser:
         cli_alarms,
         cli_bench,
         cli_courier,
+        cli_doctor,
         cli_ledger,
         cli_line,
         cli_notices,
@@ -580,6 +581,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     cli_alarms.register(sub)
+    cli_doctor.register(sub)
     cli_bench.register(sub)
     cli_courier.register(sub)
     cli_ledger.register(sub)

@@ -34,6 +34,7 @@ __all__ = [
     "LedgerSettings",
     "LinkSettings",
     "ListenerLimits",
+    "MetricsSettings",
     "NotificationSettings",
     "StationConfig",
     "WatchSettings",
@@ -310,6 +311,21 @@ class ConsoleSettings:
 
 
 @dataclass(frozen=True)
+class MetricsSettings:
+    """The ``[metrics]`` table: the listener for Prometheus and load balancers, apart from the
+    console and the link."""
+
+    listen: str = ""
+    """Where ``serve`` serves ``/metrics`` (Prometheus text format), ``/healthz`` and ``/readyz``
+    (HOST:PORT; empty, the default: nowhere). On a loopback address anyone on the machine may
+    read them; on any other address ``token_file`` is required."""
+    token_file: str = ""
+    """A file (relative to the station folder) holding the bearer token a scraper must send
+    (``Authorization: Bearer …``); required when ``listen`` is not a loopback address. Keep it
+    readable by the station's user alone."""
+
+
+@dataclass(frozen=True)
 class StationConfig:
     """The ``[station]`` table."""
 
@@ -362,6 +378,8 @@ class StationConfig:
     """The size limit of courier files."""
     listeners: ListenerLimits = field(default_factory=ListenerLimits)
     """Limits on connections not yet authenticated."""
+    metrics: MetricsSettings = field(default_factory=MetricsSettings)
+    """The ``[metrics]`` table: where Prometheus scrapes and load balancers ask for health."""
 
     def deadlines_for(self, party: str) -> DeadlineSettings:
         return self.line_deadlines.get(party, self.deadlines)
@@ -448,6 +466,9 @@ handshake_timeout = {config.listeners.handshake_timeout}      # seconds to finis
 max_pending_handshakes = {config.listeners.max_pending_handshakes}  # such connections at most, in all
 max_pending_per_source = {config.listeners.max_pending_per_source}    # ...and from one address
 reserved_descriptors = {config.listeners.reserved_descriptors}     # open files kept for pinned peers and the console
+[metrics]                     # /metrics (Prometheus), /healthz and /readyz on a listener of their own
+listen = {toml_string(config.metrics.listen)}                   # HOST:PORT, e.g. "127.0.0.1:9470"; empty: none
+token_file = {toml_string(config.metrics.token_file)}               # bearer token file, required off loopback
 """
 
 
@@ -471,6 +492,7 @@ def load_config(path: Path) -> StationConfig:
         "contacts",
         "courier",
         "listeners",
+        "metrics",
     }
     if unknown:
         raise ConfigError(f"{path}: unknown table(s) {', '.join(sorted(unknown))}")
@@ -580,6 +602,11 @@ def load_config(path: Path) -> StationConfig:
         )
     )
     _no_unknown(courier_table, CourierSettings.__dataclass_fields__, "courier", path)
+    metrics_table = _table(raw, "metrics", path, required=False)
+    metrics = MetricsSettings(
+        listen=_string(metrics_table, "listen", path, ""), token_file=_string(metrics_table, "token_file", path, "")
+    )
+    _no_unknown(metrics_table, MetricsSettings.__dataclass_fields__, "metrics", path)
     config = StationConfig(
         name=_string(station, "name", path),
         party=_string(station, "party", path),
@@ -603,6 +630,7 @@ def load_config(path: Path) -> StationConfig:
         contacts=contacts,
         courier=courier,
         listeners=parse_listener_limits(_table(raw, "listeners", path, required=False), str(path)),
+        metrics=metrics,
     )
     validate_config(config, str(path))
     return config
@@ -616,6 +644,7 @@ SECTIONS: dict[str, type[Any]] = {
     "notifications": NotificationSettings,
     "courier": CourierSettings,
     "listeners": ListenerLimits,
+    "metrics": MetricsSettings,
 }
 """The tables of station.toml read into settings dataclasses, by name (``[deadlines.lines.<PARTY>]`` are
 ``DeadlineSettings`` too); every numeric field of each is declared with ``bounded``."""
@@ -652,6 +681,22 @@ def validate_config(config: StationConfig, where: str) -> None:
         raise ConfigError(f"{where}: [link] {exc}") from None
     _validate_notifications(config.notifications, where)
     _validate_console(config.console_access, where)
+    _validate_metrics(config.metrics, where)
+
+
+def _validate_metrics(settings: MetricsSettings, where: str) -> None:
+    if not settings.listen:
+        return
+    host, _ = parse_address(settings.listen, f"{where}: metrics.listen")
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = host == "localhost"
+    if not loopback and not settings.token_file:
+        raise ConfigError(
+            f"{where}: metrics.listen {settings.listen!r} is not a loopback address, and no metrics.token_file "
+            "is set: set token_file to a file holding the bearer token scrapers must send, or listen on 127.0.0.1"
+        )
 
 
 def _validate_notifications(settings: NotificationSettings, where: str) -> None:

@@ -31,6 +31,7 @@ from .config import format_address
 from .errors import StoreError
 from .home import Home
 from .logs import log_event
+from .monitoring.sdnotify import feed_watchdog, notify, watchdog_interval
 from .station import Station
 from .store.leadership import LEASE, Leader, Leadership
 from .store.postgres import PostgresStore
@@ -47,28 +48,72 @@ _STUCK = 10.0
 """Seconds the active server's loop may be unresponsive before its lease is let go."""
 
 
+class _Serving:
+    """What this process is doing, for ``/readyz`` and systemd: standing by or active."""
+
+    def __init__(self) -> None:
+        self.active = False
+        self._told = False
+
+    def ready(self, station: Station | None = None) -> None:
+        """The station is serving (its store open, its listeners bound), or a standby has begun to stand by."""
+        self.active = station is not None
+        if not self._told:
+            self._told = True
+            notify("READY=1")
+        notify(f"STATUS={'active: serving the line' if self.active else 'standing by'}")
+
+    def stopped(self) -> None:
+        self.active = False
+
+
 async def serve(home: Home, console: tuple[str, int] | None, stop: asyncio.Event) -> None:
-    """Run the station until ``stop``: directly on SQLite, as one of its servers on PostgreSQL."""
-    if not home.config.store:
-        await Station(home, console=console).run(stop)
-        return
-    server = home.config.server or socket.gethostname()
-    leadership = Leadership(home.config.store, server)
+    """Run the station until ``stop``: directly on SQLite, as one of its servers on PostgreSQL.
+    Under systemd it says when it is ready and feeds the watchdog; with ``[metrics] listen`` it
+    serves its metrics and health there, standing by or active."""
+    serving = _Serving()
+    metrics = None
+    if home.config.metrics.listen:
+        from .monitoring.server import MetricsServer  # prometheus_client is loaded only where it is used
+
+        metrics = MetricsServer(home, lambda: serving.active, time.time)
+        metrics.start()
+    interval = watchdog_interval()
+    watchdog = asyncio.create_task(feed_watchdog(interval), name="watchdog") if interval else None
     try:
-        while not stop.is_set():
-            epoch = await _stand_by(leadership, console, stop)
-            if epoch is None:
-                break
-            await _be_active(home, leadership, epoch, console, stop)
+        if not home.config.store:
+            try:
+                await Station(home, console=console).run(stop, on_ready=serving.ready)
+            finally:
+                serving.stopped()
+            return
+        server = home.config.server or socket.gethostname()
+        leadership = Leadership(home.config.store, server)
+        try:
+            while not stop.is_set():
+                epoch = await _stand_by(leadership, console, stop, serving)
+                if epoch is None:
+                    break
+                await _be_active(home, leadership, epoch, console, stop, serving)
+        finally:
+            leadership.close()
     finally:
-        leadership.close()
+        notify("STOPPING=1")
+        if watchdog is not None:
+            watchdog.cancel()
+            await asyncio.gather(watchdog, return_exceptions=True)
+        if metrics is not None:
+            await asyncio.to_thread(metrics.close)
 
 
-async def _stand_by(leadership: Leadership, console: tuple[str, int] | None, stop: asyncio.Event) -> int | None:
+async def _stand_by(
+    leadership: Leadership, console: tuple[str, int] | None, stop: asyncio.Event, serving: _Serving
+) -> int | None:
     address = format_address(*console) if console else ""
     page = _StandbyConsole(leadership, console) if console else None
     if page is not None:
         await page.start()
+    serving.ready()
     try:
         reported = ""
         while not stop.is_set():
@@ -92,7 +137,12 @@ async def _stand_by(leadership: Leadership, console: tuple[str, int] | None, sto
 
 
 async def _be_active(
-    home: Home, leadership: Leadership, epoch: int, console: tuple[str, int] | None, stop: asyncio.Event
+    home: Home,
+    leadership: Leadership,
+    epoch: int,
+    console: tuple[str, int] | None,
+    stop: asyncio.Event,
+    serving: _Serving,
 ) -> None:
     log_event(log, logging.WARNING, "server.active", server=leadership.server, epoch=epoch)
     store = PostgresStore(home.config.store, application=f"detente {home.config.party} {leadership.server}")
@@ -118,12 +168,13 @@ async def _be_active(
     tasks = [asyncio.create_task(beat()), asyncio.create_task(follow_stop())]
     keeper.start()
     try:
-        await Station(home, store=store, console=console).run(done)
+        await Station(home, store=store, console=console).run(done, on_ready=serving.ready)
     except Exception as exc:  # a station that lost its turn may fail on its next write: that is the loss
         if not lost:
             raise
         log_event(log, logging.INFO, "server.stopped_after_loss", error=str(exc))
     finally:
+        serving.stopped()
         keeper.finish()
         for task in tasks:
             task.cancel()

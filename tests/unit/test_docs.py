@@ -17,6 +17,7 @@ from detente.config import (
     LedgerSettings,
     LinkSettings,
     ListenerLimits,
+    MetricsSettings,
     NotificationSettings,
     StationConfig,
     WatchSettings,
@@ -42,6 +43,7 @@ def _commands(parser: argparse.ArgumentParser, prefix: str = "") -> list[str]:
 
 
 _TABLES = (
+    "metrics",
     "link",
     "ledger",
     "deadlines",
@@ -80,6 +82,7 @@ def test_every_command_is_documented(command: str) -> None:
             ConsoleSettings,
             CourierSettings,
             ListenerLimits,
+            MetricsSettings,
         )
         for f in dataclasses.fields(table)
     ],

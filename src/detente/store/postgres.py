@@ -32,6 +32,7 @@ from .sql_line import LineQueries
 from .sql_lines import CharterQueries
 from .sql_people import PeopleQueries
 from .sqlite import migrations
+from .timing import commit_times
 
 __all__ = ["FencedOff", "PostgresStore", "redact"]
 
@@ -173,7 +174,8 @@ class PostgresStore(LineQueries, PeopleQueries, CharterQueries, AlarmQueries):
                 changes = None
                 if self._has_changes_table:
                     changes = conn.execute("UPDATE store_changes SET n = n + 1 WHERE id = 1 RETURNING n").fetchone()
-                conn.execute("COMMIT")
+                with commit_times.measure(durable):
+                    conn.execute("COMMIT")
                 if changes is not None and int(changes[0]) == self._changes + 1:
                     self._changes += 1  # nobody else wrote since the last look: this write is no news
             except BaseException:

@@ -20,6 +20,7 @@ from .sql_alarms import AlarmQueries
 from .sql_line import LineQueries
 from .sql_lines import CharterQueries
 from .sql_people import PeopleQueries
+from .timing import commit_times
 
 __all__ = ["SQLiteStore", "migrations"]
 
@@ -86,7 +87,8 @@ class SQLiteStore(LineQueries, PeopleQueries, CharterQueries, AlarmQueries):
             raise self._error(action, exc) from None
         try:
             yield self._db
-            self._db.execute("COMMIT")
+            with commit_times.measure(durable):
+                self._db.execute("COMMIT")
         except sqlite3.Error as exc:
             with contextlib.suppress(sqlite3.Error):
                 self._db.execute("ROLLBACK")
