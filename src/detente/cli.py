@@ -29,7 +29,6 @@ from .protocol.envelope import Precedence
 from .store import Direction
 from .views import message_view, status_view
 from .watch.deadlines import ACKNOWLEDGEMENT, ROSTER
-from .watch.state import describe_figures, describe_watch
 
 __all__ = [
     "add_command",
@@ -325,55 +324,10 @@ def cmd_status(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(view)
         return 0
-    station, serve = view["station"], view["serve"]
-    print(f"{station['name']} (party {station['party']}, station {station['station_id']})")
-    servers, database = view["servers"], view["servers"]["database"]
-    if database["engine"] == "postgresql":
-        active = servers["active"]
-        if active is None:
-            print(f"servers: none has been active yet (this one: {servers['this_server']})")
-        else:
-            state = "active" if active["live"] else f"SILENT since {active['renewed_at']} (a standby takes over)"
-            print(
-                f"servers: {active['server']} {state} since {active['since']} (epoch {active['epoch']}); "
-                f"this one: {servers['this_server']}"
-            )
-        replica = ", a READ-ONLY REPLICA" if database["replica"] else ""
-        print(
-            f"database: PostgreSQL {database['server_version']} at {database['url']}{replica}, "
-            f"{database['size_bytes'] / 1e6:.1f} MB, round trip {database['round_trip_ms']:.1f} ms"
-        )
-    else:
-        print(f"serve: {'running, pid ' + str(serve['pid']) if serve['running'] else 'not running'}")
-        print(f"database: SQLite {database['path']}, {database['size_bytes'] / 1e6:.1f} MB")
-    if not view["peers"]:
-        print("no peers pinned")
-    for peer in view["peers"]:
-        rtt = f"{peer['round_trip_ms']:.1f} ms" if peer["round_trip_ms"] is not None else "-"
-        offset = f"{peer['clock_offset_ms']:+.1f} ms" if peer["clock_offset_ms"] is not None else "-"
-        print(f"  {peer['party']:<4} {peer['name']}")
-        print(f"       link {peer['link']} since {peer['since'] or '-'}  ({peer['detail']})")
-        print(f"       round trip {rtt}   last heartbeat {peer['last_heartbeat'] or '-'}   clock offset {offset}")
-        for path in peer["paths"] if len(peer["paths"]) > 1 else []:
-            path_rtt = f"{path['round_trip_ms']:.1f} ms" if path["round_trip_ms"] is not None else "-"
-            print(
-                f"       path {path['name']:<16} {path['state']:<10} round trip {path_rtt:<9} "
-                f"last success {path['last_success'] or '-'}  ({path['detail']})"
-            )
-        print(f"       queue depth {peer['queue_depth']} message(s) awaiting a receipt")
-        alarms = peer["alarms"]
-        if alarms["count"]:
-            latest = alarms["latest"]
-            print(f"       LEDGER ALARMS {alarms['count']}, latest {latest['at']} {latest['kind']}: {latest['detail']}")
-        else:
-            print("       ledger alarms: none")
-        for line in describe_watch(peer["watch"], peer["party"]):
-            print(f"       {line}")
-    if view["peers"]:
-        print(describe_figures(view["figures"]))
-    from .alarms.texts import describe_alarms
+    from .notifications import Lang
+    from .status_text import status_lines
 
-    for line in describe_alarms(view["alarms"], home.config.language):
+    for line in status_lines(view, cast(Lang, args.lang or home.config.language)):
         print(line)
     return 0
 
@@ -551,10 +505,12 @@ def build_parser() -> argparse.ArgumentParser:
         "offset, the number of messages awaiting a receipt, and the ledger's alarms (how many, the latest). "
         "Apart from those machine signs of life, the watch: the last watch check sent and whether a person "
         "answered it, how long the peer's watch has not been answering, and the messages this station's people "
-        "have not yet acknowledged; then response times to a person's acknowledgement over the last shift.",
+        "have not yet acknowledged, and who the peer reports on watch; then response times to a person's "
+        "acknowledgement over the last shift, and the station's alarms. In the reader's language.",
     )
     _add_home(p)
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--lang", choices=LANGUAGES, help="the reader's language (default: the station's language setting)")
 
     p = command(
         "demo",

@@ -175,7 +175,7 @@ def test_status_without_serve(pair: tuple[StationProcess, StationProcess]) -> No
     assert status["serve"] == {"running": False, "pid": None}
     (peer,) = status["peers"]
     assert peer["link"] == "STOPPED" and peer["queue_depth"] == 1
-    assert "serve: not running" in tr.cli("status").stdout
+    assert "serve: not running" in tr.cli("status", "--lang", "en").stdout
 
 
 def test_commands_on_a_folder_that_is_not_a_station(tmp_path: Path) -> None:

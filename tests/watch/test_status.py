@@ -76,15 +76,20 @@ def test_status_json_and_text_show_the_watch_apart_from_the_link(
     [theirs] = [f for f in view["figures"] if f["side"] == "theirs" and f["precedence"] == "all"]
     assert (theirs["messages"], theirs["acknowledged"], theirs["missed"]) == (1, 0, 1)
 
-    assert main(["status", "--home", str(line.tr.path)]) == 0
+    assert main(["status", "--home", str(line.tr.path), "--lang", "en"]) == 0
     text = capsys.readouterr().out
     assert "link STOPPED" in text
     assert f"watch: last check sent {check.created}, not answered yet" in text
-    assert "watch NOT ANSWERING for 10 min: 1 message(s) to SY past their deadline without a person's" in text
+    assert "watch NOT ANSWERING for 10 min 0 s: 1 message to SY past its deadline without a person's" in text
     assert "here: nothing from SY awaits a person's acknowledgement" in text
     assert "response times to a person's acknowledgement, last shift: here: no messages; peer: median -" in text
 
-    assert main(["status", "--home", str(line.sy.path)]) == 0
+    assert main(["status", "--home", str(line.sy.path), "--lang", "en"]) == 0
     text = capsys.readouterr().out
     assert "watch: no watch check sent yet" in text
-    assert f"here: 1 message(s) from TR not yet acknowledged, oldest 10 min ({check.id}), 1 past the deadline" in text
+    assert f"here: 1 message from TR not yet acknowledged, oldest 10 min 0 s ({check.id}), 1 past the deadline" in text
+    # …and by default in the station's own language (Damascus reads Arabic), plurals by its rules.
+    assert main(["status", "--home", str(line.sy.path)]) == 0
+    arabic = capsys.readouterr().out
+    assert "المناوبة: لم يُرسل أي تفقد للمناوبة بعد" in arabic
+    assert "هنا: رسالة واحدة من" in arabic and "watch:" not in arabic

@@ -22,7 +22,7 @@ from .deadlines import WATCH_CHECK, deadline_seconds
 from .roster import latest_roster
 from .sentences import duration_text
 
-__all__ = ["describe_figures", "describe_roster", "describe_watch", "format_duration", "watch_state"]
+__all__ = ["format_duration", "watch_state"]
 
 
 def _deadline(config: StationConfig, record: AwaitingRecord) -> float | None:
@@ -80,63 +80,3 @@ def _last_check(store: Store, peer: str) -> AwaitingRecord | None:
 def format_duration(seconds: float) -> str:
     """``45 s``, ``14 min``, ``2.5 h``: how long, as an operator reads it."""
     return duration_text(seconds)
-
-
-def describe_watch(state: dict[str, Any], party: str) -> list[str]:
-    """The lines ``detente status`` prints for one line's watch state (see :func:`watch_state`)."""
-    if state["last_check_sent_at"] is None:
-        check = "watch: no watch check sent yet"
-    elif state["last_check_answered"]:
-        check = (
-            f"watch: last check sent {state['last_check_sent_at']}, answered by "
-            f"{state['last_check_acknowledged_by']} at {state['last_check_acknowledged_at']}"
-        )
-    else:
-        check = f"watch: last check sent {state['last_check_sent_at']}, not answered yet"
-    lines = [check]
-    if state["peer_not_answering_s"] is not None:
-        lines.append(
-            f"watch NOT ANSWERING for {format_duration(state['peer_not_answering_s'])}: {state['peer_overdue']} "
-            f"message(s) to {party} past their deadline without a person's acknowledgement "
-            f"(oldest {state['peer_oldest_overdue_id']})"
-        )
-    if state["awaiting_here"]:
-        overdue = f", {state['awaiting_here_overdue']} past the deadline" if state["awaiting_here_overdue"] else ""
-        lines.append(
-            f"here: {state['awaiting_here']} message(s) from {party} not yet acknowledged, oldest "
-            f"{format_duration(state['oldest_awaiting_here_s'])} ({state['oldest_awaiting_here_id']}){overdue}"
-        )
-    else:
-        lines.append(f"here: nothing from {party} awaits a person's acknowledgement")
-    lines.append(describe_roster(state.get("peer_on_watch"), party))
-    return lines
-
-
-def describe_roster(roster: dict[str, Any] | None, party: str) -> str:
-    """``on watch at SY: Lt. Haddad (operator) since 2026-12-07T06:00:00.000Z``, or why not."""
-    if roster is None:
-        return f"on watch at {party}: not reported yet"
-    stale = f" (report of {roster['reported_at']}, STALE)" if roster["stale"] else ""
-    if not roster["on_watch"]:
-        return f"NOBODY ON WATCH at {party}, as reported {roster['reported_at']}{stale}"
-    people = ", ".join(f"{p['name']} ({p['role']}) since {p['since']}" for p in roster["on_watch"])
-    return f"on watch at {party}: {people}{stale}"
-
-
-def describe_figures(figures: list[dict[str, Any]]) -> str:
-    """One line of response times, all precedences, for each side (from ``status --json``'s figures)."""
-    parts = []
-    for side, who in (("ours", "here"), ("theirs", "peer")):
-        row = next((f for f in figures if f["side"] == side and f["precedence"] == "all"), None)
-        if row is None or not row["messages"]:
-            parts.append(f"{who}: no messages")
-            continue
-        median = format_duration(row["median_s"]) if row["median_s"] is not None else "-"
-        p95 = format_duration(row["p95_s"]) if row["p95_s"] is not None else "-"
-        parts.append(
-            f"{who}: median {median}, p95 {p95}, {row['acknowledged']} of {row['messages']} acknowledged, "
-            f"{row['missed']} missed"
-        )
-    window = figures[0]["window"] if figures else "shift"
-    label = {"shift": "last shift", "7d": "7 days", "30d": "30 days"}.get(window, window)
-    return f"response times to a person's acknowledgement, {label}: " + "; ".join(parts)

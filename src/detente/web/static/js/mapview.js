@@ -6,14 +6,15 @@ import { api } from "./api.js";
 import { precedenceBadge } from "./badges.js";
 import { bdi, h, replace } from "./dom.js";
 import * as feed from "./feed.js";
-import { dateTime, fromInputValue, t, toInputValue } from "./i18n.js";
+import { dateTime, fromInputValue, t } from "./i18n.js";
 import { L, createMap, geometryLayer } from "./map.js";
+import { toUtcText, utcInput } from "./utcinput.js";
 
 export function mapView(container, app) {
   const mapBox = h("div.map.overview-map");
   const kindsBox = h("div.kind-filter", { role: "group" });
-  const from = h("input", { type: "datetime-local", name: "from", id: "map-from" });
-  const to = h("input", { type: "datetime-local", name: "to", id: "map-to" });
+  const from = utcInput({ name: "from", id: "map-from" });
+  const to = utcInput({ name: "to", id: "map-to" });
   const summary = h("p.counts", { "aria-live": "polite" });
   const list = h("ul.notice-list");
   const preset = (name, hours) =>
@@ -24,8 +25,8 @@ export function mapView(container, app) {
         dataset: { preset: name },
         onclick: () => {
           const now = feed.stationNow() * 1000;
-          from.value = toInputValue(new Date(now + hours[0] * 3600e3));
-          to.value = toInputValue(new Date(now + hours[1] * 3600e3));
+          from.value = toUtcText(new Date(now + hours[0] * 3600e3));
+          to.value = toUtcText(new Date(now + hours[1] * 3600e3));
           load();
         },
       },
@@ -151,8 +152,8 @@ export function mapView(container, app) {
 
   // What is in force now or will be within a day, unless the operator asks otherwise.
   const now = feed.stationNow() * 1000;
-  from.value = toInputValue(new Date(now));
-  to.value = toInputValue(new Date(now + 24 * 3600e3));
+  from.value = toUtcText(new Date(now));
+  to.value = toUtcText(new Date(now + 24 * 3600e3));
   app.kinds().then(
     (catalogue) => catalogue.kinds.forEach((kind) => kindBox(kind.name, kind.title)),
     () => {},
