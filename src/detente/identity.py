@@ -108,8 +108,13 @@ def generate_tls_identity(station_id: str, name: str, now: datetime.datetime) ->
 
 
 def certificate_sha256(cert_pem: str | bytes) -> str:
+    """The SHA-256 of a PEM certificate's DER bytes; ValueError for anything that is not one (an
+    X.509 version the library does not know included: it raises its own ``InvalidVersion``)."""
     data = cert_pem.encode("ascii") if isinstance(cert_pem, str) else cert_pem
-    cert = x509.load_pem_x509_certificate(data)
+    try:
+        cert = x509.load_pem_x509_certificate(data)
+    except x509.InvalidVersion as exc:
+        raise ValueError(f"not an X.509 v1 or v3 certificate: {exc}") from None
     return hashlib.sha256(cert.public_bytes(serialization.Encoding.DER)).hexdigest()
 
 

@@ -68,3 +68,12 @@ def test_a_cap_alert_whose_polygons_cannot_be_joined_is_refused() -> None:
     alert = (Path(__file__).parent / "data" / "cap-polygons-that-cannot-be-joined.xml").read_bytes()
     with pytest.raises(CapImportError, match="polygons cannot be joined into one area"):
         from_cap(alert)
+
+
+def test_a_card_whose_certificate_has_an_unknown_x509_version_is_a_peer_error() -> None:
+    """The fuzzer's input (a mutation of the card corpus): cryptography's own InvalidVersion escaped."""
+    from detente.identity import parse_card
+
+    card = parse_json((Path(__file__).parent / "data" / "card-x509-version.bin").read_bytes())
+    with pytest.raises(PeerError, match="X.509"):
+        parse_card(card, "peer.card")
