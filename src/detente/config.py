@@ -268,6 +268,10 @@ class WatchSettings:
     clock_offset_alarm: float = bounded(2.0, 0.01, 3600.0, "seconds")
     """Raise a ``clock-offset`` alarm while a peer's clock is more than this many seconds from
     this station's (as measured by the link's heartbeats)."""
+    report_on_watch: bool = True
+    """Tell each peer, as signed ``watch-roster`` messages, who is on watch here (the names and
+    roles of the operators logged in to the console, and since when); ``false`` keeps the names
+    to this station (the peer's console then says nobody was reported, never "nobody on watch")."""
 
 
 @dataclass(frozen=True)
@@ -446,6 +450,7 @@ check_interval = {config.watch.check_interval}      # seconds between watch chec
 check_ack = {config.watch.check_ack}            # seconds the other side has to acknowledge one
 notify = {strings(config.watch.notify)}        # Apprise URLs of supervisors, e.g. "mailtos://mail.example?to=duty@example"
 notify_peer_overdue = {"true" if config.watch.notify_peer_overdue else "false"}  # also when the peer answers late
+report_on_watch = {"true" if config.watch.report_on_watch else "false"}   # tell the peer who is on watch here
 clock_offset_alarm = {config.watch.clock_offset_alarm}     # alarm while a peer's clock is further off than this (s)
 
 [contacts]                    # how to reach each peer's watch when the line is down, by party
@@ -560,11 +565,15 @@ def load_config(path: Path) -> StationConfig:
     notify_peer_overdue = watch_table.get("notify_peer_overdue", True)
     if not isinstance(notify_peer_overdue, bool):
         raise ConfigError(f"{path}: watch.notify_peer_overdue must be true or false")
+    report_on_watch = watch_table.get("report_on_watch", True)
+    if not isinstance(report_on_watch, bool):
+        raise ConfigError(f"{path}: watch.report_on_watch must be true or false")
     watch = WatchSettings(
         check_interval=_number(watch_table, "check_interval", WatchSettings.check_interval, path, where="watch"),
         check_ack=_number(watch_table, "check_ack", WatchSettings.check_ack, path, where="watch"),
         notify=_strings(watch_table, "notify", path),
         notify_peer_overdue=notify_peer_overdue,
+        report_on_watch=report_on_watch,
         clock_offset_alarm=_number(
             watch_table, "clock_offset_alarm", WatchSettings.clock_offset_alarm, path, where="watch"
         ),

@@ -932,11 +932,11 @@ class Station:
                     )
                     notice = Notice(step.message_id, step.peer, step.party, step.step.value, title, body)
                     self._spawn(self._notify(peer, notice), "notify")
-            try:  # only a station with a console has people logged in to report (or their absence)
+            try:  # only a station with a console has people logged in to report (or their absence), if it will
                 rosters = self.watchman.rosters_due(
                     now,
                     [p.record for p in self._peers.values() if p.link.current_connection is not None]
-                    if self.config.console
+                    if self.config.console and self.config.watch.report_on_watch
                     else [],
                 )
             except StoreError as exc:

@@ -60,9 +60,13 @@ def wait_until(predicate: Any, timeout: float = 30.0, interval: float = 0.05, wh
         time.sleep(interval)
 
 
-def init_station(home: Path, name: str, party: str, lang: str, *, console: bool = True) -> StationProcess:
+def init_station(
+    home: Path, name: str, party: str, lang: str, *, console: bool = True, roster: bool = False
+) -> StationProcess:
     """`detente init` a station listening on a free loopback port (its console on another, or
-    none), and return it, not started."""
+    none), and return it, not started. Unless ``roster``, it does not report who is on watch
+    (``[watch] report_on_watch``): those reports are messages of their own on the line, which the
+    tests that count messages would count (the roster is tested in tests/watch and tests/web)."""
     port = free_port()
     console_port = free_port() if console else None
     run_cli(
@@ -80,6 +84,10 @@ def init_station(home: Path, name: str, party: str, lang: str, *, console: bool 
         "--lang",
         lang,
     )
+    if not roster:
+        config = home / "station.toml"
+        text = config.read_text(encoding="utf-8")
+        config.write_text(text.replace("report_on_watch = true", "report_on_watch = false", 1), encoding="utf-8")
     return StationProcess(home, name, party, port, console_port=console_port)
 
 
