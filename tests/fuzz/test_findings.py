@@ -77,3 +77,10 @@ def test_a_card_whose_certificate_has_an_unknown_x509_version_is_a_peer_error() 
     card = parse_json((Path(__file__).parent / "data" / "card-x509-version.bin").read_bytes())
     with pytest.raises(PeerError, match="X.509"):
         parse_card(card, "peer.card")
+
+
+def test_a_cap_polygon_of_fewer_than_four_points_is_refused() -> None:
+    """The fuzzer's input (a mutation of a CAP example with two polygons): shapely's ValueError escaped."""
+    alert = (Path(__file__).parent / "data" / "cap-polygon-of-three-points.xml").read_bytes()
+    with pytest.raises(CapImportError, match="CAP 1.2 needs at least 4, the first repeated as the last"):
+        from_cap(alert)

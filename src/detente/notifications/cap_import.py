@@ -170,7 +170,13 @@ def _location(info: etree._Element, identifier: str) -> dict[str, Any]:
         for geocode in area.findall("cap:geocode", _NS):
             geocodes.append(f"{_text(geocode, 'cap:valueName') or ''} {_text(geocode, 'cap:value') or ''}".strip())
         for polygon in area.findall("cap:polygon", _NS):
-            polygons.append(_pairs(polygon.text or "", f"area {index} polygon"))
+            pairs = _pairs(polygon.text or "", f"area {index} polygon")
+            if len(pairs) < 4:
+                raise CapImportError(
+                    f"CAP alert {identifier}: area {index} polygon has {len(pairs)} point(s); CAP 1.2 needs at "
+                    "least 4, the first repeated as the last"
+                )
+            polygons.append(pairs)
         for circle in area.findall("cap:circle", _NS):
             circles.append(_circle(circle.text or "", f"area {index} circle"))
     if not polygons and len(circles) == 1:
