@@ -84,3 +84,11 @@ def test_a_cap_polygon_of_fewer_than_four_points_is_refused() -> None:
     alert = (Path(__file__).parent / "data" / "cap-polygon-of-three-points.xml").read_bytes()
     with pytest.raises(CapImportError, match="CAP 1.2 needs at least 4, the first repeated as the last"):
         from_cap(alert)
+
+
+def test_a_cap_coordinate_too_large_to_format_is_refused_with_it_in_the_reason() -> None:
+    """The fuzzer's input: a longitude of 10^84 made the problem's number formatting raise (decimal's
+    InvalidOperation); it is now said as it is, in the refusal."""
+    alert = (Path(__file__).parent / "data" / "cap-absurd-number.xml").read_bytes()
+    with pytest.raises(CapImportError, match=r"longitude 3\.75556e\+84 is outside"):
+        from_cap(alert)

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import re
 import secrets
+import signal
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import jsonschema_rs
@@ -36,6 +38,9 @@ from detente.web.app import Console, api_document, create_app
 from detente.web.auth import COOKIE, hash_token
 from detente.web.hub import Hub
 from detente.web.tokens import issue_token
+
+if TYPE_CHECKING:
+    from .browser_stations import ConsoleStation
 
 T0 = parse_time("2026-11-25T12:00:00.000Z")
 """The tests' story starts the day before the example flight notice's window (examples/)."""
@@ -287,3 +292,39 @@ def browser() -> Iterator[Any]:
 
     chromium_or_skip()
     yield from launch_browser()
+
+
+ConsoleLine = tuple["ConsoleStation", "ConsoleStation"]
+LineFactory = Callable[..., ConsoleLine]
+
+
+@pytest.fixture
+def make_console_line(tmp_path: Path) -> Iterator[LineFactory]:
+    """Factory: Ankara (TR, Turkish) and Damascus (SY, Arabic), pinned to each other; ``prepare(tr,
+    sy)`` runs before they serve (accounts, settings, queued messages); ``serving`` names which of
+    the two are started (both by default). Every station started is stopped (and thawed, should a
+    test have left it frozen with SIGSTOP) after the test."""
+    from .browser_stations import make_console_station, serve
+
+    started: list[ConsoleStation] = []
+
+    def make(
+        prepare: Callable[[ConsoleStation, ConsoleStation], object] | None = None, *, serving: str = "TR SY"
+    ) -> ConsoleLine:
+        tr = make_console_station(tmp_path, "Ankara Operations Centre", "TR", "tr")
+        sy = make_console_station(tmp_path, "Damascus Operations Centre", "SY", "ar")
+        tr.pin(sy)
+        sy.pin(tr)
+        if prepare is not None:
+            prepare(tr, sy)
+        chosen = [s for s in (tr, sy) if s.process.party in serving.split()]
+        started.extend(chosen)
+        serve(*chosen)
+        return tr, sy
+
+    yield make
+    for station in started:
+        running = station.process.process
+        if running is not None and running.poll() is None:
+            os.kill(running.pid, signal.SIGCONT)
+        station.process.close()

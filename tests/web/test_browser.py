@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -25,11 +24,10 @@ from .browser_stations import (
     RECORDERS,
     ConsoleStation,
     login,
-    make_console_station,
     screenshots,
-    serve,
     watch_traffic,
 )
+from .conftest import ConsoleLine, LineFactory
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]
 ARRIVAL = 1.0
@@ -39,20 +37,14 @@ idle machine); the bound is looser so that a busy test machine does not fail the
 
 
 @pytest.fixture
-def line(tmp_path: Path) -> Iterator[tuple[ConsoleStation, ConsoleStation]]:
+def line(make_console_line: LineFactory) -> ConsoleLine:
     """Ankara (TR, Turkish) and Damascus (SY, Arabic), pinned to each other, serving their consoles."""
-    tr = make_console_station(tmp_path, "Ankara Operations Centre", "TR", "tr")
-    sy = make_console_station(tmp_path, "Damascus Operations Centre", "SY", "ar")
-    tr.pin(sy)
-    sy.pin(tr)
-    tr.add_operator("Yzb. Demir")
-    sy.add_operator("Lt. Haddad")
-    try:
-        serve(tr, sy)
-        yield tr, sy
-    finally:
-        tr.process.close()
-        sy.process.close()
+
+    def accounts(tr: ConsoleStation, sy: ConsoleStation) -> None:
+        tr.add_operator("Yzb. Demir")
+        sy.add_operator("Lt. Haddad")
+
+    return make_console_line(accounts)
 
 
 def _is_send(response: Any) -> bool:

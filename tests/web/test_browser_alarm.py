@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,11 +25,10 @@ from .browser_stations import (
     RECORDERS,
     ConsoleStation,
     login,
-    make_console_station,
     screenshots,
-    serve,
     watch_traffic,
 )
+from .conftest import ConsoleLine, LineFactory
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
 DEADLINE = 24.0
@@ -51,21 +49,15 @@ def _set_deadline(station: ConsoleStation, precedence: str, seconds: float) -> N
 
 
 @pytest.fixture
-def line(tmp_path: Path) -> Iterator[tuple[ConsoleStation, ConsoleStation]]:
+def line(make_console_line: LineFactory) -> ConsoleLine:
     """Ankara (TR) with a short PRIORITY deadline and two operators, and Damascus (SY), serving."""
-    tr = make_console_station(tmp_path, "Ankara Operations Centre", "TR", "tr")
-    sy = make_console_station(tmp_path, "Damascus Operations Centre", "SY", "ar")
-    tr.pin(sy)
-    sy.pin(tr)
-    _set_deadline(tr, "priority", DEADLINE)
-    tr.add_operator("Yzb. Demir")
-    tr.add_operator("Ütğm. Şahin")
-    try:
-        serve(tr, sy)
-        yield tr, sy
-    finally:
-        tr.process.close()
-        sy.process.close()
+
+    def prepare(tr: ConsoleStation, sy: ConsoleStation) -> None:
+        _set_deadline(tr, "priority", DEADLINE)
+        tr.add_operator("Yzb. Demir")
+        tr.add_operator("Ütğm. Şahin")
+
+    return make_console_line(prepare)
 
 
 def _tones(page: Any) -> int:

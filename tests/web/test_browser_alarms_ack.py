@@ -11,7 +11,6 @@ the window and nothing overflows sideways. Arabic counts take CLDR's six plural 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,11 +20,10 @@ from .browser_stations import (
     RECORDERS,
     ConsoleStation,
     login,
-    make_console_station,
     screenshots,
-    serve,
     watch_traffic,
 )
+from .conftest import ConsoleLine, LineFactory
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
 DEADLINE = 16.0
@@ -38,22 +36,16 @@ VIEWPORT = {"width": 1440, "height": 900}
 
 
 @pytest.fixture
-def line(tmp_path: Path) -> Iterator[tuple[ConsoleStation, ConsoleStation]]:
+def line(make_console_line: LineFactory) -> ConsoleLine:
     """Ankara (TR) with an operator and no supervisor contact, and Damascus (SY), serving."""
-    tr = make_console_station(tmp_path, "Ankara Operations Centre", "TR", "tr")
-    sy = make_console_station(tmp_path, "Damascus Operations Centre", "SY", "ar")
-    tr.pin(sy)
-    sy.pin(tr)
-    for station in (tr, sy):
-        station.configure("flash", str(DEADLINE))
-    tr.configure("notify", "[]")
-    tr.add_operator("Yzb. Demir")
-    try:
-        serve(tr, sy)
-        yield tr, sy
-    finally:
-        tr.process.close()
-        sy.process.close()
+
+    def prepare(tr: ConsoleStation, sy: ConsoleStation) -> None:
+        for station in (tr, sy):
+            station.configure("flash", str(DEADLINE))
+        tr.configure("notify", "[]")
+        tr.add_operator("Yzb. Demir")
+
+    return make_console_line(prepare)
 
 
 def _alarm(page: Any, message: str, stage: str) -> Any:

@@ -16,51 +16,46 @@ import math
 import os
 import signal
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from detente.protocol.timestamps import parse_time
+
 from .browser_stations import (
     RECORDERS,
     ConsoleStation,
     login,
-    make_console_station,
     screenshots,
-    serve,
     watch_traffic,
 )
+from .conftest import ConsoleLine, LineFactory
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
 FAILOVER_AFTER = 1.0
 """Seconds of silence on the only path before the line is down (`[link] failover_after`)."""
 BOUND = FAILOVER_AFTER + 1.0
-"""The line-down alarm is shown within this many seconds of the peer falling silent."""
+"""The station raises the line-down alarm within this many seconds of the peer falling silent."""
+SHOWING = 1.0
+"""…and every console shows it within this much more (the event, a fetch, a redraw: tens of
+milliseconds on an idle machine, more on a busy test machine)."""
 WORDS = json.loads(
     (Path(__file__).resolve().parents[2] / "src/detente/web/static/locales/tr.json").read_text(encoding="utf-8")
 )
 
 
 @pytest.fixture
-def line(tmp_path: Path) -> Iterator[tuple[ConsoleStation, ConsoleStation]]:
+def line(make_console_line: LineFactory) -> ConsoleLine:
     """Ankara (TR) with an operator and Damascus (SY), one path, fast heartbeats and failover."""
-    tr = make_console_station(tmp_path, "Ankara Operations Centre", "TR", "tr")
-    sy = make_console_station(tmp_path, "Damascus Operations Centre", "SY", "ar")
-    tr.pin(sy)
-    sy.pin(tr)
-    for station in (tr, sy):
-        station.configure("heartbeat_interval", "0.25")
-        station.configure("failover_after", str(FAILOVER_AFTER))
-    tr.add_operator("Yzb. Demir")
-    try:
-        serve(tr, sy)
-        yield tr, sy
-    finally:
-        if sy.process.process is not None and sy.process.process.poll() is None:
-            os.kill(sy.process.process.pid, signal.SIGCONT)
-        tr.process.close()
-        sy.process.close()
+
+    def prepare(tr: ConsoleStation, sy: ConsoleStation) -> None:
+        for station in (tr, sy):
+            station.configure("heartbeat_interval", "0.25")
+            station.configure("failover_after", str(FAILOVER_AFTER))
+        tr.add_operator("Yzb. Demir")
+
+    return make_console_line(prepare)
 
 
 def _line_down(page: Any, state: str = "active") -> Any:
@@ -97,16 +92,18 @@ def test_the_peer_frozen_raises_the_line_down_alarm_everywhere_until_the_line_is
     # Damascus freezes: within the bound, the banner says the line is down, and sounds.
     assert sy.process.process is not None
     os.kill(sy.process.process.pid, signal.SIGSTOP)
-    stopped = time.monotonic()
+    stopped, stopped_at = time.monotonic(), time.time()
     _line_down(page).wait_for(timeout=30_000)
     shown = time.monotonic() - stopped
-    assert shown <= BOUND, f"the line-down alarm took {shown:.2f} s to show (bound {BOUND} s)"
+    assert shown <= BOUND + SHOWING, f"the line-down alarm took {shown:.2f} s to show (bound {BOUND + SHOWING} s)"
     banner = page.locator(".alarm-banner")
     alarm = _line_down(page)
     assert banner.is_visible()
     assert alarm.locator(".alarm-kind").inner_text() == WORDS["alarms.kind.line_down"]
     assert alarm.get_attribute("class") and "severity-critical" in (alarm.get_attribute("class") or "")
     (record,) = [a for a in _alarms(page) if a["kind"] == "line-down" and not a["ended"]]
+    raised = parse_time(record["since"]) - stopped_at
+    assert raised <= BOUND, f"the station raised the line-down alarm {raised:.2f} s after the peer froze"
     assert alarm.locator(".alarm-text").inner_text() == record["text"]
     assert alarm.locator(".alarm-age").inner_text().startswith(WORDS["alarms.since"].split("{time}")[0])
     page.wait_for_function("() => document.querySelector('.alarm-banner').dataset.sound === 'line-down'")

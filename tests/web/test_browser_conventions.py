@@ -6,37 +6,31 @@ acknowledge, moving in the list), and the largest text size without a horizontal
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from .browser_stations import ConsoleStation, login, make_console_station, screenshots, serve, watch_traffic
+from .browser_stations import ConsoleStation, login, screenshots, watch_traffic
+from .conftest import LineFactory
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
 
 
 @pytest.fixture
-def line(tmp_path: Path) -> Iterator[tuple[ConsoleStation, ConsoleStation, dict[str, str]]]:
+def line(make_console_line: LineFactory) -> tuple[ConsoleStation, ConsoleStation, dict[str, str]]:
     """Ankara (TR) and Damascus (SY) serving; Damascus has sent three messages, Ankara one."""
-    tr = make_console_station(tmp_path, "Ankara Operations Centre", "TR", "tr")
-    sy = make_console_station(tmp_path, "Damascus Operations Centre", "SY", "ar")
-    tr.pin(sy)
-    sy.pin(tr)
-    tr.add_operator("Yzb. Demir")
-    sent = {
-        "routine": sy.send("Routine patrol north of Kilis, 0600Z to 0800Z.", "TR", "routine"),
-        "flash": sy.send("Unidentified aircraft heading north at 2000 ft.", "TR", "flash"),
-        "immediate": sy.send("Artillery exercise near Azaz at 1400Z.", "TR", "immediate"),
-        "out": tr.send("Gözlem uçuşu Hatay üzerinde, 1000Z.", "SY", "priority"),
-    }
-    try:
-        serve(tr, sy)
-        yield tr, sy, sent
-    finally:
-        tr.process.close()
-        sy.process.close()
+    sent: dict[str, str] = {}
+
+    def prepare(tr: ConsoleStation, sy: ConsoleStation) -> None:
+        tr.add_operator("Yzb. Demir")
+        sent["routine"] = sy.send("Routine patrol north of Kilis, 0600Z to 0800Z.", "TR", "routine")
+        sent["flash"] = sy.send("Unidentified aircraft heading north at 2000 ft.", "TR", "flash")
+        sent["immediate"] = sy.send("Artillery exercise near Azaz at 1400Z.", "TR", "immediate")
+        sent["out"] = tr.send("Gözlem uçuşu Hatay üzerinde, 1000Z.", "SY", "priority")
+
+    tr, sy = make_console_line(prepare)
+    return tr, sy, sent
 
 
 def _shown(page: Any) -> list[str]:

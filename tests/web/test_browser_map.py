@@ -13,7 +13,6 @@ import dataclasses
 import json
 import re
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,26 +27,21 @@ from detente.notifications.geodesy import LocalProjection, as_polygon
 from detente.notifications.geometry import Route
 from detente.notifications.whereabouts import bearing_text
 
-from .browser_stations import ConsoleStation, login, make_console_station, screenshots, serve, watch_traffic
+from .browser_stations import ConsoleStation, login, screenshots, watch_traffic
+from .conftest import ConsoleLine, LineFactory
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]
 
 
 @pytest.fixture
-def line(tmp_path: Path) -> Iterator[tuple[ConsoleStation, ConsoleStation]]:
+def line(make_console_line: LineFactory) -> ConsoleLine:
     """Ankara (TR, Turkish) and Damascus (SY, Arabic), pinned to each other, serving their consoles."""
-    tr = make_console_station(tmp_path, "Ankara Operations Centre", "TR", "tr")
-    sy = make_console_station(tmp_path, "Damascus Operations Centre", "SY", "ar")
-    tr.pin(sy)
-    sy.pin(tr)
-    tr.add_operator("Yzb. Demir")
-    sy.add_operator("Lt. Haddad")
-    try:
-        serve(tr, sy)
-        yield tr, sy
-    finally:
-        tr.process.close()
-        sy.process.close()
+
+    def accounts(tr: ConsoleStation, sy: ConsoleStation) -> None:
+        tr.add_operator("Yzb. Demir")
+        sy.add_operator("Lt. Haddad")
+
+    return make_console_line(accounts)
 
 
 def _symbols_have_colour(page: Any) -> list[str]:

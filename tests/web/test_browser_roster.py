@@ -9,7 +9,6 @@ role and since when, on Damascus's page, in Arabic. Nothing asked anyone for an 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,8 @@ import pytest
 
 from detente.watch.deadlines import ROSTER
 
-from .browser_stations import ConsoleStation, login, make_console_station, screenshots, serve, watch_traffic
+from .browser_stations import ConsoleStation, login, screenshots, watch_traffic
+from .conftest import ConsoleLine, LineFactory
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
 AR = json.loads(
@@ -26,19 +26,12 @@ AR = json.loads(
 
 
 @pytest.fixture
-def line(tmp_path: Path) -> Iterator[tuple[ConsoleStation, ConsoleStation]]:
-    tr = make_console_station(tmp_path, "Ankara Operations Centre", "TR", "tr")
-    sy = make_console_station(tmp_path, "Damascus Operations Centre", "SY", "ar")
-    tr.pin(sy)
-    sy.pin(tr)
-    tr.add_operator("Yzb. Demir")
-    sy.add_operator("ملازم حداد")
-    try:
-        serve(tr, sy)
-        yield tr, sy
-    finally:
-        tr.process.close()
-        sy.process.close()
+def line(make_console_line: LineFactory) -> ConsoleLine:
+    def accounts(tr: ConsoleStation, sy: ConsoleStation) -> None:
+        tr.add_operator("Yzb. Demir")
+        sy.add_operator("ملازم حداد")
+
+    return make_console_line(accounts)
 
 
 def test_the_peer_sees_who_is_on_watch_and_when_nobody_is(

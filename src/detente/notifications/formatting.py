@@ -9,6 +9,7 @@ and, when the reader gives a time zone, in the reader's local time.
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -96,6 +97,8 @@ class Formatter:
     # --- numbers ------------------------------------------------------------------------------
 
     def number(self, value: float, *, digits: int = 0) -> str:
+        if not math.isfinite(value) or abs(value) >= 1e15:  # (a peer's or a file's absurd number, said as it is)
+            return self.ltr(f"{value:g}")
         pattern = "#,##0" + ("." + "#" * digits if digits else "")
         return self.ltr(format_decimal(value, format=pattern, locale=self.locale, numbering_system="latn"))
 

@@ -133,7 +133,10 @@ function choose(body, value) {
 
 /** Like t(), but as a list of strings and the given values themselves (nodes stay nodes). */
 export function tParts(key, values = {}) {
-  const plain = Object.fromEntries(Object.entries(values).filter(([, value]) => !(value instanceof Node)));
+  // Nodes and lists of parts stay parts; strings and numbers are filled in (and may choose a plural form).
+  const plain = Object.fromEntries(
+    Object.entries(values).filter(([, value]) => typeof value === "string" || typeof value === "number"),
+  );
   const text = t(key, plain);
   const parts = [];
   let last = 0;
