@@ -17,7 +17,7 @@ from .notifications import Lang
 from .notifications.bidi import RLM, isolate_auto
 from .notifications.i18n import N_, Nn_, Translator, translator
 
-__all__ = ["status_lines"]
+__all__ = ["roster_line", "status_lines"]
 
 _WINDOWS = {"shift": N_("last shift"), "7d": N_("7 days"), "30d": N_("30 days")}
 _ROLES = {"operator": N_("operator"), "supervisor": N_("supervisor")}
@@ -165,6 +165,11 @@ def _roster(say: _Say, roster: dict[str, Any] | None, party: str) -> str:
         for p in roster["on_watch"]
     )
     return say(N_("on watch at {party}: {people}"), party=party, people=people) + stale
+
+
+def roster_line(roster: dict[str, Any] | None, party: str, lang: Lang) -> str:
+    """Who ``party`` last reported on watch (a watch state's ``peer_on_watch``), in ``lang``."""
+    return _roster(_Say(lang), roster, party)
 
 
 def _figures(say: _Say, figures: list[dict[str, Any]]) -> str:

@@ -4,6 +4,7 @@ document (a traceback for the operator, or the offline verifier stopping) are re
 from __future__ import annotations
 
 import base64
+import re
 import sys
 from pathlib import Path
 
@@ -86,9 +87,22 @@ def test_a_cap_polygon_of_fewer_than_four_points_is_refused() -> None:
         from_cap(alert)
 
 
-def test_a_cap_coordinate_too_large_to_format_is_refused_with_it_in_the_reason() -> None:
-    """The fuzzer's input: a longitude of 10^84 made the problem's number formatting raise (decimal's
-    InvalidOperation); it is now said as it is, in the refusal."""
+def test_a_cap_coordinate_off_the_earth_is_refused_with_it_in_the_reason() -> None:
+    """The fuzzer's inputs: a longitude of 10^84 made the problem's number formatting raise (decimal's
+    InvalidOperation), a circle's centre at latitude 93.65 a pydantic error; both are refused by name."""
     alert = (Path(__file__).parent / "data" / "cap-absurd-number.xml").read_bytes()
-    with pytest.raises(CapImportError, match=r"longitude 3\.75556e\+84 is outside"):
+    with pytest.raises(CapImportError, match="is not a latitude and longitude on the Earth"):
         from_cap(alert)
+    circle = (CAP / "earthquake-tr-en-circle.xml").read_bytes()
+    centre = re.search(rb"<circle>([-0-9.]+),", circle)
+    assert centre is not None
+    moved = circle.replace(b"<circle>" + centre.group(1) + b",", b"<circle>93.65,", 1)
+    with pytest.raises(CapImportError, match="'93.65,.*' is not a latitude and longitude on the Earth"):
+        from_cap(moved)
+
+
+def test_an_absurd_number_is_said_as_it_is() -> None:
+    from detente.notifications.formatting import Formatter
+
+    assert Formatter("en").number(3.75556e84, digits=5) == Formatter("en").ltr("3.75556e+84")
+    assert Formatter("ar").number(float("nan")) == Formatter("ar").ltr("nan")

@@ -11,11 +11,12 @@ from __future__ import annotations
 from detente.config import StationConfig
 from detente.operators import disable_operator
 from detente.protocol.timestamps import format_time
+from detente.status_text import roster_line
 from detente.store import SessionRecord, Store
 from detente.store.sql_base import SERVICE_KINDS
 from detente.watch.deadlines import NO_ACKNOWLEDGEMENT, ROSTER, deadline_seconds
 from detente.watch.roster import INTERVAL, PRESENCE, STALE, OnWatch, latest_roster, on_watch, roster_body
-from detente.watch.state import describe_roster, watch_state
+from detente.watch.state import watch_state
 from detente.watch.watchman import Watchman
 
 from .conftest import T0, LineFactory
@@ -100,7 +101,7 @@ def test_the_peer_keeps_the_newest_well_formed_roster_and_says_when_it_is_stale(
     tr = line.station_id("TR")
     config: StationConfig = line.sy.config
     assert latest_roster(sy_store, tr) is None
-    assert describe_roster(watch_state(sy_store, config, tr, T0)["peer_on_watch"], "TR") == (
+    assert roster_line(watch_state(sy_store, config, tr, T0)["peer_on_watch"], "TR", "en") == (
         "on watch at TR: not reported yet"
     )
 
@@ -108,7 +109,7 @@ def test_the_peer_keeps_the_newest_well_formed_roster_and_says_when_it_is_stale(
     line.deliver(first, T0 + 0.1)
     view = watch_state(sy_store, config, tr, T0 + 1)["peer_on_watch"]
     assert view["on_watch"] == [] and view["stale"] is False and view["message"] == first.id
-    assert describe_roster(view, "TR") == f"NOBODY ON WATCH at TR, as reported {format_time(T0)}"
+    assert roster_line(view, "TR", "en") == f"NOBODY ON WATCH at TR, as reported {format_time(T0)}"
 
     people = (OnWatch("Yzb. Demir", "operator", format_time(T0 - 3600)),)
     second = line.send("TR", T0 + 10, precedence="routine", kind=ROSTER, body=roster_body(people))
@@ -117,7 +118,7 @@ def test_the_peer_keeps_the_newest_well_formed_roster_and_says_when_it_is_stale(
     line.deliver(bad, T0 + 20.1)  # a malformed report is ignored, the previous one stands
     roster = latest_roster(sy_store, tr)
     assert roster is not None and roster.on_watch == people and roster.message_id == second.id
-    assert describe_roster(roster.view(T0 + 30), "TR") == (
+    assert roster_line(roster.view(T0 + 30), "TR", "en") == (
         f"on watch at TR: Yzb. Demir (operator) since {format_time(T0 - 3600)}"
     )
     assert roster.view(T0 + 10.1 + STALE + 1)["stale"] is True

@@ -156,6 +156,8 @@ def _pairs(text: str, where: str) -> list[tuple[float, float]]:
             lat, lon = (float(item) for item in pair.split(","))
         except ValueError:
             raise CapImportError(f"CAP {where}: {pair!r} is not a latitude,longitude pair") from None
+        if not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0):  # (NaN fails this too)
+            raise CapImportError(f"CAP {where}: {pair!r} is not a latitude and longitude on the Earth")
         points.append((lon, lat))
     return points
 
@@ -224,7 +226,10 @@ def _circle(text: str, where: str) -> tuple[float, float, float]:
         radius = float(size)
     except ValueError:
         raise CapImportError(f"CAP {where} radius {size!r} is not a number") from None
-    return centres[0][0], centres[0][1], radius
+    lon, lat = centres[0]
+    if not 0.0 <= radius <= 20_000.0:  # (NaN fails this too)
+        raise CapImportError(f"CAP {where} radius {size!r} km is not between 0 and 20,000")
+    return lon, lat, radius
 
 
 def _exterior(shape: BaseGeometry) -> list[tuple[float, float]]:
