@@ -189,9 +189,9 @@ class AlarmBook:
         text = alarm_text(alarm, "en")
         match fact:
             case AlarmRaised():
-                event, level = "alarm.raised", logging.ERROR if alarm.severity is Severity.CRITICAL else logging.WARNING
+                event, level = "alarm.raised", logging.WARNING  # a condition of the line, not a fault of the station
             case AlarmEscalated(louder=True):
-                event, level = "alarm.escalated", logging.ERROR
+                event, level = "alarm.escalated", logging.WARNING
             case AlarmEscalated():
                 event, level = "alarm.updated", logging.DEBUG
             case AlarmEnded():
