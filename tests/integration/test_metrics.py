@@ -115,7 +115,11 @@ def test_two_stations_scraped_through_traffic_a_cut_and_an_escalation(
     samples = scrape(tr_port)
     assert (value(samples, "detente_oldest_unacknowledged_age_seconds", party="SY", precedence="flash") or 0) >= 4.0
     assert (value(samples, "detente_alarms_active", kind="not-acknowledged") or 0) >= 1.0
-    assert (value(scrape(sy_port), "detente_escalations_total", step="overdue") or 0) >= 1.0
+    wait_until(  # each side takes its step by its own clock and watch loop
+        lambda: (value(scrape(sy_port), "detente_escalations_total", step="overdue") or 0) >= 1.0,
+        timeout=20,
+        what="the escalation counted at SY",
+    )
 
     sy.stop()
     tr.stop()
