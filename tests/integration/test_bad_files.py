@@ -47,12 +47,15 @@ def test_a_300_mb_courier_file_is_refused_on_its_size_without_reading_it(
     padded = tmp_path / "padded.courier"
     with open(padded, "wb") as file:
         file.truncate(300 * MIB)  # sparse: takes no disk space
-    # The command runs in a process of its own that reports its peak memory (ru_maxrss, KiB).
+    # The command runs in a process of its own that reports its peak memory: VmHWM, the high-water
+    # mark of its own address space (KiB). Not ru_maxrss: Linux carries the parent's peak across
+    # exec into it, and this test's parent is the whole test run.
     probe = (
-        "import resource, sys\n"
+        "import re, sys\n"
         "from detente.cli import main\n"
         "code = main(sys.argv[1:])\n"
-        "print('maxrss', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
+        "status = open('/proc/self/status').read()\n"
+        "print('maxrss', re.search(r'VmHWM:\\s+(\\d+) kB', status).group(1), file=sys.stderr)\n"
         "sys.exit(code)\n"
     )
     result = subprocess.run(

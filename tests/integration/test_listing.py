@@ -36,7 +36,9 @@ JSON_MEMBERS = {
     "acknowledgement_id",
     "envelope_hash",
 }
-"""What `--json` has always printed for a message: scripts depend on exactly these members."""
+"""What `--json` has always printed for a message: scripts depend on these members."""
+ADDED_MEMBERS = {"invisible_characters"}
+"""Members added since, that no script reading the others is disturbed by (docs/operations.md)."""
 
 LONG_TURKISH = (
     "Kilis'in 12 km doğusunda 14:00Z ile 16:00Z arasında topçu atış tatbikatı yapılacaktır; lütfen onaylayın."
@@ -88,5 +90,5 @@ def test_inbox_and_outbox_show_kind_state_and_the_rendered_text(pair: tuple[Stat
     for box, station, ids in (("outbox", tr, [flash]), ("inbox", tr, [answer, "ack"]), ("inbox", sy, [flash])):
         rows = [json.loads(line) for line in station.cli(box, "--json").stdout.splitlines()]
         assert [r["id"] if r["kind"] != "acknowledgement" else "ack" for r in rows] == ids, "acknowledgements too"
-        assert all(set(r) == JSON_MEMBERS for r in rows), [sorted(r) for r in rows]
+        assert all(set(r) == JSON_MEMBERS | ADDED_MEMBERS for r in rows), [sorted(r) for r in rows]
     assert json.loads(tr.cli("outbox", "--json").stdout)["state"] == "delivered"

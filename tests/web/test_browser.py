@@ -188,7 +188,7 @@ def test_a_flight_notice_from_ankara_is_read_and_acknowledged_in_arabic_at_damas
         ankara.click("button.send")
     flash_row = damascus.locator(f'tr.message.prec-flash[data-id="{flash.value.json()["id"]}"]')
     flash_row.wait_for(timeout=1000)
-    damascus.wait_for_function("window.__tones.length > 0")
+    damascus.wait_for_function("() => window.__tones.length > 0")
     assert damascus.locator(f'.alarm-bar.has-flash a[data-id="{flash.value.json()["id"]}"]').is_visible()
     assert damascus.title().startswith("(1) "), "one message awaits Damascus's acknowledgement"
     notes = damascus.evaluate("window.__notifications")

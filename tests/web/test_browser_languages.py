@@ -156,17 +156,18 @@ def test_plurals_bidi_and_language_help(browser: Any, ankara: tuple[ConsoleStati
     signed = page.evaluate('async () => (await import("/js/i18n.js")).signedNumber(-1.5, 1)')
     assert signed == "\u2066\u22121.5\u2069"
 
-    # Arabic's six plural forms, chosen by Intl.PluralRules from the catalogue's keys.
+    # Arabic's six plural forms, chosen by Intl.PluralRules: from a text's own ICU plural forms here
+    # (the alarm banner's count), from the catalogue's keys below.
     said = page.evaluate(
         """async () => {
             const { t } = await import("/js/i18n.js");
-            return Object.fromEntries([0, 1, 2, 3, 11, 100].map((n) => [n, t("status.alarm_count", { count: n })]));
+            return Object.fromEntries([0, 1, 2, 3, 11, 100].map((n) => [n, t("alarms.count", { count: n })]));
         }"""
     )
     assert said == {
         "0": "لا إنذارات",
         "1": "إنذار واحد",
-        "2": "إنذاران",
+        "2": "إنذاران اثنان",
         "3": "3 إنذارات",
         "11": "11 إنذارًا",
         "100": "100 إنذار",
@@ -185,7 +186,7 @@ def test_plurals_bidi_and_language_help(browser: Any, ankara: tuple[ConsoleStati
         "11 رسالة، منها 0 تجاوزت المهلة",
         "100 رسالة، منها 0 تجاوزت المهلة",
     ], "3 رسائل, not 3 رسالة"
-    page.wait_for_function("document.querySelectorAll('table.watch tr.message').length === 2")
+    page.wait_for_function("() => document.querySelectorAll('table.watch tr.message').length === 2")
     assert "من رسالتين" in page.inner_text("p.counts"), "the list holds two messages: the dual"
 
     # In a Turkish (left-to-right) console, the Arabic summary that starts with a Latin name is laid
