@@ -132,8 +132,13 @@ def _short(message_id: str) -> str:
     return f"{message_id[:8]}…{message_id[-4:]}"
 
 
+def _is_roster(store: Store | None, f: dict[str, str]) -> bool:
+    record = store.message(f.get("id", "")) if store else None
+    return record is not None and record.kind == ROSTER
+
+
 def _describe(station: _Station, event: str, f: dict[str, str], store: Store | None) -> str | None:
-    """A sentence for a duty officer new to détente, or None to print the raw line."""
+    """A sentence for a duty officer new to détente, "" to print nothing, or None to print the raw line."""
     peer = f.get("party", "?")
     match event:
         case "peer.loaded":
@@ -146,6 +151,11 @@ def _describe(station: _Station, event: str, f: dict[str, str], store: Store | N
             return f"link to {peer} is UP ({how}, protocol v{f.get('version')})"
         case "link.down":
             return f"link to {peer} is DOWN: {f.get('reason')}: {f.get('detail')}"
+        case "message.received" | "message.delivered" if _is_roster(store, f):
+            return ""  # who is on watch: said when it is sent (watch.roster_sent), not as a sample message
+        case "watch.roster_sent":
+            count = f.get("on_watch", "0")
+            return f"told {peer} who is on watch here ({count} logged in with a duty role): a signed watch-roster"
         case "message.received":
             text = ""
             record = store.message(f.get("id", "")) if store else None
@@ -183,9 +193,11 @@ def _narrate(station: _Station, stream: IO[str], lock: threading.Lock) -> None:
                     print(f"[{station.label}] {line.rstrip()}", flush=True)
                 continue
             event, fields = _fields(match.group(3))
-            if store is None and event == "message.received":
+            if store is None and event in ("message.received", "message.delivered"):
                 store = station.home.open_store()
             sentence = _describe(station, event, fields, store)
+            if sentence == "":
+                continue
             with lock:
                 print(f"[{station.label}] {match.group(1)[11:23]} {sentence or match.group(3)}", flush=True)
     finally:
